@@ -1,0 +1,1 @@
+"""Physics: optics (Beer-Lambert), ablation, heat conduction (Pennes), Arrhenius damage."""

@@ -1,0 +1,250 @@
+"""Time stepping of one full-field treatment: deposition, ablation, conduction, damage.
+
+Operator splitting per step: Beer-Lambert deposition (exact cell integral) -> implicit
+conduction in z (and r, Lie splitting) with Pennes perfusion -> boiling and ejection ->
+trapezoidal Arrhenius update. Steps are derived by the model: during a pulse the front may not
+move more than one cell per step and the pulse is resolved by at least ``min_pulse_steps``;
+after it, steps grow geometrically (implicit scheme: no stability limit) to seconds of cooling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import data
+from ..laser.delivery import FullField
+from ..laser.sources import LaserSource
+from ..tissue import properties as props
+from ..tissue.model import SkinModel
+from . import _kernel as K
+from .ablation import ablation_enthalpy, thermal_relaxation_time
+from .damage import COAGULATION_SET, NECROSIS_SET, arrhenius_sets
+
+TALLY_NAMES = ("absorbed", "reflected", "vaporized", "ablated", "boundary", "perfusion",
+               "transmitted")
+
+
+@dataclass(frozen=True)
+class Numerics:
+    """Numerical settings; defaults are converged (benchmarks/ and tests/test_convergence.py).
+
+    geometry : "auto" | "1d" | "rz"
+        auto: 1-D when the spot radius exceeds 20x the heated depth (optical depth plus
+        diffusion length over the pulse), else axisymmetric r-z.
+    resolution : float
+        Refinement factor: dz and dt are divided by it.
+    """
+
+    geometry: str = "auto"
+    resolution: float = 1.0
+    domain_depth: float = 1.5e-3      # m, 1-D
+    domain_depth_rz: float = 0.8e-3   # m, r-z
+    cooling_time: float = 2.0         # s after the last pulse
+    min_pulse_steps: int = 60
+    max_pulse_steps: int = 4000
+    growth: float = 1.15
+    max_dt: float = 0.05              # s
+    dz_max: float = 2e-6              # m
+    n_snapshots: int = 48
+
+
+@dataclass
+class PassRecord:
+    index: int
+    regime: str
+    surface_before: float   # m, depth of the surface on the axis before the pass
+    surface_after: float
+    relaxation_time: float  # s
+    pulse_steps: int
+
+
+@dataclass
+class SolverOutput:
+    z: np.ndarray                 # cell centres, m
+    r: np.ndarray                 # cell centres, m (one value 0 in 1-D)
+    layer_index: np.ndarray       # (nz,) layer of each z cell
+    layer_names: tuple[str, ...]
+    top: np.ndarray               # (nr,) first alive cell per column
+    omega: dict[str, np.ndarray]  # set name -> (nr, nz)
+    tmax: np.ndarray              # (nr, nz), C
+    water: np.ndarray             # (nr, nz), final water volume fraction
+    times: np.ndarray             # snapshot times, s
+    snapshots: np.ndarray         # (nt, nr, nz) temperature, C (NaN where ablated)
+    tallies: dict[str, float]     # J (1-D: per m^2)
+    passes: list[PassRecord]
+    geometry: str
+    dz: float
+    steps: int
+    extra: dict = field(default_factory=dict)
+
+
+def choose_geometry(skin: SkinModel, source: LaserSource, delivery: FullField,
+                    numerics: Numerics) -> str:
+    if numerics.geometry in ("1d", "rz"):
+        return numerics.geometry
+    # the viable epidermis/dermis decide the heated depth (the stratum corneum is too thin)
+    mua = min(layer.absorption(source.wavelength_nm) for layer in skin.layers[1:3])
+    kappa = skin.layers[1].conductivity / skin.layers[1].heat_capacity
+    heated = 3.0 / mua + math.sqrt(4.0 * kappa * delivery.pulse_duration)
+    return "1d" if delivery.spot_diameter / 2 >= 20.0 * heated else "rz"
+
+
+def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
+                   numerics: Numerics = Numerics(),
+                   progress: Callable[[float], None] | None = None) -> SolverOutput:
+    """Simulate a full-field treatment (all passes and the final cooling)."""
+    lam = source.wavelength_nm
+    mua_w, _, _, n_refr = props.water_absorption(lam)
+    reflect = props.fresnel_reflectance(n_refr)
+    cw = props.constituents()["water"]
+    Cw = cw.density * cw.specific_heat
+    kw = cw.conductivity
+    rhoL = cw.density * data.constant("water_latent_heat")
+    Tb = data.constant("boiling_temperature")
+    Ta = data.constant("body_temperature")
+    Cb = data.constant("blood_volumetric_heat_capacity")
+    R = data.constant("gas_constant")
+    f_res = data.constant("ejection_residual_water")
+    T_dry = data.constant("dry_ablation_temperature")
+    geometry = choose_geometry(skin, source, delivery, numerics)
+
+    # --- grid -------------------------------------------------------------------------------
+    mua_max = max(layer.absorption(lam) for layer in skin.layers)
+    dz = min(1.0 / (3.0 * mua_max), numerics.dz_max) / numerics.resolution
+    depth = min(skin.depth, numerics.domain_depth if geometry == "1d" else numerics.domain_depth_rz)
+    nz = int(math.ceil(depth / dz))
+    z = (np.arange(nz) + 0.5) * dz
+    bounds = np.array(skin.boundaries())
+    layer_index = np.minimum(np.searchsorted(bounds, z, side="right"), len(skin.layers) - 1)
+    if geometry == "1d":
+        rfaces = np.array([0.0, 1.0, 2.0])  # unused
+        r = np.array([0.0])
+        area = np.array([1.0])
+        col_fluence = np.array([delivery.peak_fluence])
+    else:
+        w = delivery.spot_diameter / 2
+        R_dom = w + max(0.3e-3, 0.5 * w)
+        nr = int(math.ceil(R_dom / min(w / 20.0, 10e-6) / numerics.resolution))
+        rfaces = np.linspace(0.0, R_dom, nr + 1)
+        r = 0.5 * (rfaces[1:] + rfaces[:-1])
+        area = np.pi * (rfaces[1:] ** 2 - rfaces[:-1] ** 2)
+        col_fluence = np.asarray(delivery.fluence_at(r), dtype=float)
+        # exact energy per annulus for the top-hat edge cell
+        rfaces = np.concatenate([rfaces, [rfaces[-1] + (rfaces[-1] - rfaces[-2])]])
+    nr = len(r)
+
+    # --- per-cell properties ----------------------------------------------------------------
+    phi = [layer.volume_fractions for layer in skin.layers]
+    Cs_l = np.array([props.solid_part(p)[0] for p in phi])
+    ks_l = np.array([props.solid_part(p)[1] for p in phi])
+    phiw_l = np.array([p["water"] for p in phi])
+    perf_l = np.array([layer.perfusion * Cb for layer in skin.layers])
+    mel_l = np.array([layer.melanin * props.melanin_absorption(lam) for layer in skin.layers])
+    tile = lambda v: np.ascontiguousarray(np.broadcast_to(v[layer_index], (nr, nz)))  # noqa: E731
+    Cs, ks, phiw, perf, mua_other = (tile(v).copy() for v in (Cs_l, ks_l, phiw_l, perf_l, mel_l))
+    phiw0 = phiw.copy()
+    vap = np.zeros_like(phiw)
+    H = (Cs + phiw * Cw) * Ta
+    H0 = H.copy()
+    top = np.zeros(nr, dtype=np.int64)
+    sets = arrhenius_sets()
+    names = (COAGULATION_SET, NECROSIS_SET)
+    A = np.array([sets[n].A for n in names])
+    Ea = np.array([sets[n].Ea for n in names])
+    omega = np.zeros((len(names), nr, nz))
+    tmax = np.full((nr, nz), Ta)
+    T_old = np.empty((nr, nz))
+    T_new = np.empty((nr, nz))
+    tally = np.zeros(7)
+    K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
+
+    # --- schedule -----------------------------------------------------------------------------
+    tau = delivery.pulse_duration
+    irr = delivery.peak_fluence / tau
+    h_abl = ablation_enthalpy(Cs_l[1] + phiw_l[1] * Cw, phiw_l[1], Ta, Tb, rhoL, f_res)
+    dt_front = dz * h_abl / irr
+    n_pulse = int(min(numerics.max_pulse_steps,
+                      max(numerics.min_pulse_steps * numerics.resolution, math.ceil(tau / dt_front))))
+    t_total = delivery.passes * tau + (delivery.passes - 1) * delivery.pass_interval \
+        + numerics.cooling_time
+    snap_times = np.unique(np.concatenate([
+        [0.0], tau * np.array([0.25, 0.5, 0.75, 1.0]),
+        np.geomspace(max(tau, 1e-7) * 1.5, t_total, numerics.n_snapshots)]))
+    snaps: list[np.ndarray] = []
+    snap_t: list[float] = []
+    records: list[PassRecord] = []
+    t = 0.0
+    steps = 0
+
+    def record(tnow):
+        T = T_old.copy()
+        for i in range(nr):
+            T[i, : top[i]] = np.nan
+        snaps.append(T)
+        snap_t.append(tnow)
+
+    record(0.0)
+    next_snap = 1
+
+    def advance(dt, fluence_step, superheat):
+        nonlocal t, steps, next_snap
+        if fluence_step is not None:
+            K.deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally)
+        K.conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally)
+        if nr > 1:
+            K.conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
+        if not superheat:
+            K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_dry, dz,
+                                 area, tally)
+        K.temperature(H, phiw, Cs, Cw, Tb, superheat, T_new)
+        K.accumulate_damage(T_old, T_new, top, A, Ea, R, dt, omega, tmax)
+        T_old[:] = T_new
+        t += dt
+        steps += 1
+        while next_snap < len(snap_times) and t >= snap_times[next_snap] * (1 - 1e-9):
+            record(t)
+            next_snap += 1
+
+    for p in range(delivery.passes):
+        # regime from the tissue now at the surface (axis column)
+        col_mua = phiw[0] * mua_w + mua_other[0]
+        j0 = top[0]
+        tau_opt = np.cumsum(col_mua[j0:] * dz)
+        jd = j0 + min(int(np.searchsorted(tau_opt, 1.0)) + 1, nz - j0)
+        mua_eff = 1.0 / max((jd - j0) * dz, dz)
+        kap = float(np.mean((ks[0, j0:jd] + phiw[0, j0:jd] * kw) / (Cs[0, j0:jd] + phiw[0, j0:jd] * Cw)))
+        t_r = thermal_relaxation_time(mua_eff, kap)
+        blow_off = tau < t_r
+        before = top[0] * dz
+        vap[:] = 0.0  # vapor made in earlier passes escaped without ejecting tissue
+        dt = tau / n_pulse
+        step_fluence = (1.0 - reflect) * col_fluence * dt / tau
+        tally[1] += reflect * float(np.sum(col_fluence * area))
+        for _ in range(n_pulse):
+            advance(dt, step_fluence, blow_off)
+        if blow_off:  # material leaves after the pulse: boil and eject what is superheated
+            K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_dry, dz,
+                                 area, tally)
+            K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
+        records.append(PassRecord(p + 1, "blow-off" if blow_off else "steady-state", before,
+                                  top[0] * dz, t_r, n_pulse))
+        wait = delivery.pass_interval if p < delivery.passes - 1 else numerics.cooling_time
+        t_end = t + wait
+        while t < t_end * (1 - 1e-12):
+            dt = min(dt * numerics.growth, numerics.max_dt, t_end - t)
+            advance(dt, None, False)
+        if progress is not None:
+            progress((p + 1) / delivery.passes)
+
+    tallies = dict(zip(TALLY_NAMES, (float(x) for x in tally), strict=True))
+    return SolverOutput(
+        z=z, r=r, layer_index=layer_index, layer_names=tuple(la.name for la in skin.layers),
+        top=top.copy(), omega={n: omega[s] for s, n in enumerate(names)}, tmax=tmax,
+        water=phiw, times=np.array(snap_t), snapshots=np.array(snaps), tallies=tallies,
+        passes=records, geometry=geometry, dz=dz, steps=steps,
+        extra={"reflectance": reflect, "area": area, "delivered": float(np.sum(col_fluence * area)) * delivery.passes},
+    )

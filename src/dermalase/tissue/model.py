@@ -1,0 +1,124 @@
+"""Layered skin model and body-site presets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import data
+from ..errors import InputError
+from . import properties as props
+
+LAYER_NAMES = ("stratum_corneum", "epidermis", "papillary_dermis", "reticular_dermis", "subcutis")
+SITES = tuple(r["site"] for r in data.table("sites"))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One skin layer. SI units throughout.
+
+    Attributes
+    ----------
+    name : str
+    thickness : float
+        m.
+    water, protein, fat : float
+        Mass fractions (sum to 1).
+    perfusion : float
+        Blood perfusion rate, 1/s (volume of blood per volume of tissue per second).
+    melanin : float
+        Melanosome volume fraction (epidermis only).
+    source : str
+    """
+
+    name: str
+    thickness: float
+    water: float
+    protein: float
+    fat: float
+    perfusion: float
+    melanin: float = 0.0
+    source: str = ""
+
+    @property
+    def volume_fractions(self) -> dict[str, float]:
+        return props.volume_fractions(self.water, self.protein, self.fat)
+
+    @property
+    def density(self) -> float:
+        """kg/m^3."""
+        c = props.constituents()
+        return sum(v * c[n].density for n, v in self.volume_fractions.items())
+
+    @property
+    def heat_capacity(self) -> float:
+        """Volumetric heat capacity, J/(m^3 K)."""
+        return props.mixture(self.volume_fractions)[0]
+
+    @property
+    def specific_heat(self) -> float:
+        """J/(kg K)."""
+        return self.heat_capacity / self.density
+
+    @property
+    def conductivity(self) -> float:
+        """W/(m K)."""
+        return props.mixture(self.volume_fractions)[1]
+
+    def absorption(self, wavelength_nm: float) -> float:
+        """Absorption coefficient, 1/m: water volume fraction x mua_water + melanin."""
+        mua_w = props.water_absorption(wavelength_nm)[0]
+        return (self.volume_fractions["water"] * mua_w
+                + self.melanin * props.melanin_absorption(wavelength_nm))
+
+
+@dataclass(frozen=True)
+class SkinModel:
+    """Skin as a stack of layers from the surface down."""
+
+    site: str
+    phototype: int
+    layers: tuple[Layer, ...] = field(repr=False)
+
+    @property
+    def depth(self) -> float:
+        return sum(layer.thickness for layer in self.layers)
+
+    def boundaries(self) -> list[float]:
+        """Depths (m) of the bottom of each layer."""
+        out, z = [], 0.0
+        for layer in self.layers:
+            z += layer.thickness
+            out.append(z)
+        return out
+
+    def layer_at(self, z: float) -> str:
+        for layer, zb in zip(self.layers, self.boundaries(), strict=True):
+            if z < zb:
+                return layer.name
+        return self.layers[-1].name
+
+
+def build_skin(site: str = "cheek", phototype: int = 2) -> SkinModel:
+    """Skin model for a body site and Fitzpatrick phototype (1-6), from the data tables."""
+    rows = {r["site"]: r for r in data.table("sites")}
+    if site not in rows:
+        raise InputError("skin.site", site, "one of " + ", ".join(SITES))
+    if isinstance(phototype, bool) or not isinstance(phototype, int) or not 1 <= phototype <= 6:
+        raise InputError("skin.phototype", phototype, "an integer 1-6 (Fitzpatrick I-VI)")
+    comp = {r["layer"]: r for r in data.table("layers")}
+    site_row = rows[site]
+    melanin = props.melanosome_fraction(phototype)
+    layers = []
+    for name in LAYER_NAMES:
+        c = comp[name]
+        layers.append(Layer(
+            name=name,
+            thickness=float(site_row[f"{name}_um"]) * 1e-6,
+            water=float(c["water_mass_fraction"]),
+            protein=float(c["protein_mass_fraction"]),
+            fat=float(c["fat_mass_fraction"]),
+            perfusion=float(c["perfusion_per_s"]),
+            melanin=melanin if name == "epidermis" else 0.0,
+            source=f"{c['source']} | thickness: {site_row['source']}",
+        ))
+    return SkinModel(site=site, phototype=phototype, layers=tuple(layers))
