@@ -1,0 +1,135 @@
+"""``dermalase`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+
+EXAMPLES = ("default", "co2_two_pass")
+
+
+def _fail(msg: str) -> None:
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(2)
+
+
+def _check_out_path(option: str, path: str | None) -> None:
+    if path is None:
+        return
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        _fail(f"{option}: got {path!r}; allowed: a file in an existing folder")
+
+
+def example_path(name: str):
+    return resources.files("dermalase").joinpath("examples", f"{name}.toml")
+
+
+def _summary_table(results):
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="dermalase summary", show_lines=False)
+    table.add_column("quantity")
+    for res in results:
+        table.add_column(res.scenario.name, justify="right")
+    keys = ["ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
+            "peak_temperature_C", "collagen_denaturation_depth_um", "surface_injury_fraction",
+            "ablation_per_pass_um", "regimes", "geometry"]
+    units = results[0].summary["units"]
+    for k in keys:
+        label = k if k not in units else f"{k} [{units[k]}]"
+        table.add_row(label, *[escape(str(r.summary.get(k))) for r in results])
+    return table
+
+
+@click.group()
+@click.version_option(package_name="dermalase")
+def main() -> None:
+    """Simulate laser skin resurfacing: ablation, coagulation, healing."""
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write fields to NetCDF (.nc).")
+@click.option("--figure", type=click.Path(dir_okay=False), help="Write the cross-section (PNG).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
+             quiet: bool) -> None:
+    """Run SCENARIO.toml (or a built-in example name: default, co2_two_pass)."""
+    from ..simulate import Scenario
+    from ..simulate import simulate as run
+
+    _check_out_path("--out", out)
+    _check_out_path("--figure", figure)
+    try:
+        if scenario in EXAMPLES and not Path(scenario).exists():
+            with resources.as_file(example_path(scenario)) as p:
+                sc = Scenario.from_toml(p)
+        else:
+            sc = Scenario.from_toml(scenario)
+    except InputError as exc:
+        _fail(str(exc))
+    result = _run_with_progress(run, sc, quiet or as_json)
+    if out:
+        from ..io.files import write_netcdf
+
+        write_netcdf(result.dataset, out)
+    if figure:
+        from ..report import cross_section_figure
+
+        cross_section_figure(result, figure)
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        from rich.console import Console
+
+        Console().print(_summary_table([result]))
+        for label, path in (("fields", out), ("figure", figure)):
+            if path:
+                click.echo(f"wrote {label}: {path}")
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def compare(scenarios, as_json: bool) -> None:
+    """Side-by-side summaries of several scenarios."""
+    from ..simulate import Scenario
+    from ..simulate import simulate as run
+
+    try:
+        scs = [Scenario.from_toml(s) for s in scenarios]
+    except InputError as exc:
+        _fail(str(exc))
+    results = [run(s) for s in scs]
+    if as_json:
+        click.echo(json.dumps([r.summary for r in results], indent=2, allow_nan=False))
+    else:
+        from rich.console import Console
+
+        Console().print(_summary_table(results))
+
+
+@main.command()
+@click.argument("name", type=click.Choice(EXAMPLES))
+def example(name: str) -> None:
+    """Print a built-in example scenario (TOML) to adapt."""
+    click.echo(example_path(name).read_text(encoding="utf-8"), nl=False)
+
+
+def _run_with_progress(run, sc, quiet):
+    if quiet:
+        return run(sc)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as prog:
+        task = prog.add_task(f"simulating {sc.name}", total=1.0)
+        return run(sc, progress=lambda f: prog.update(task, completed=f))

@@ -1,0 +1,1 @@
+"""Input/output: atomic file writes, NetCDF."""

@@ -1,0 +1,5 @@
+"""Figures and reports."""
+
+from .figures import cross_section_figure
+
+__all__ = ["cross_section_figure"]
