@@ -41,5 +41,6 @@ def test_kernel_deposit_matches_reference_and_conserves():
     K.deposit(H, phiw, np.zeros((1, nz)), np.zeros(1, dtype=np.int64), np.array([1.0e4]),
               1.25e6, dz, np.ones(1), tally)
     ref = absorbed_energy_density(1.0e4, phiw[0] * 1.25e6, dz)
-    np.testing.assert_allclose(H[0], ref, rtol=1e-9, atol=1e-6)
+    # the kernel stops once 1e-14 of the beam is left (counted as transmitted)
+    np.testing.assert_allclose(H[0], ref, rtol=1e-9, atol=1e-12 * ref.max())
     assert np.isclose(tally[0] + tally[6], 1.0e4, rtol=1e-12)
