@@ -26,6 +26,10 @@ from .damage import COAGULATION_SET, NECROSIS_SET, arrhenius_sets
 
 TALLY_NAMES = ("absorbed", "reflected", "vaporized", "ablated", "boundary", "perfusion",
                "transmitted")
+# absorbed: energy deposited in tissue; reflected: specular loss at the surface; vaporized:
+# carried off by vapor; ablated: carried off by ejected cells; boundary / perfusion: conducted
+# out of the domain bottom / removed by blood; transmitted: beam left at the domain bottom.
+# ``retained`` (heat still in the tissue at the end) is summed from the final enthalpy field.
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,8 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
             progress((p + 1) / delivery.passes)
 
     tallies = dict(zip(TALLY_NAMES, (float(x) for x in tally), strict=True))
+    alive = np.arange(nz)[None, :] >= top[:, None]
+    tallies["retained"] = float(np.sum(np.where(alive, H - H0, 0.0) * dz * area[:, None]))
     return SolverOutput(
         z=z, r=r, layer_index=layer_index, layer_names=tuple(la.name for la in skin.layers),
         top=top.copy(), omega={n: omega[s] for s, n in enumerate(names)}, tmax=tmax,

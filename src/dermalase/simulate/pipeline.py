@@ -56,15 +56,14 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
     for i, t in enumerate(out.top):
         alive[i, :t] = False
     tally = out.tallies
-    area = float(np.sum(out.extra["area"]))
+    # per unit area of the spot (1-D: per m^2 of the uniformly treated surface)
+    area = 1.0 if out.geometry == "1d" else np.pi * (scenario.delivery.spot_diameter / 2) ** 2
     delivered = out.extra["delivered"]
-    retained = delivered - sum(tally[k] for k in ("reflected", "vaporized", "ablated",
-                                                   "boundary", "perfusion", "transmitted"))
     balance = {
         "delivered": delivered / area,
         "reflected": tally["reflected"] / area,
         "removed_by_ablation": (tally["vaporized"] + tally["ablated"]) / area,
-        "retained_in_tissue": retained / area,
+        "retained_in_tissue": tally["retained"] / area,
         "conducted_and_perfused_out": (tally["boundary"] + tally["perfusion"]) / area,
         "transmitted": tally["transmitted"] / area,
     }
