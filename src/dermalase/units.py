@@ -17,7 +17,6 @@ from .errors import InputError
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     ureg = pint.UnitRegistry()
-    ureg.define("micron = micrometer")
     return ureg
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/<name>.csv`` as dicts of strings (cached, read once)."""
     text = resources.files(__package__).joinpath(f"{name}.csv").read_text(encoding="utf-8")
     return tuple(csv.DictReader(text.splitlines()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def constants() -> dict:
     """``data/constants.toml``: named constants, each with ``value`` and ``source``."""
     text = resources.files(__package__).joinpath("constants.toml").read_text(encoding="utf-8")

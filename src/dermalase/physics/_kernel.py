@@ -2,7 +2,8 @@
 
 The state lives on an (nr, nz) grid of cells: nr = 1 is the 1-D (wide spot) model, nr > 1 the
 axisymmetric r-z model. Private module: the public API is :mod:`dermalase.physics.solver`.
-The pure-NumPy reference for the conduction step is :func:`dermalase.physics.thermal.implicit_step_1d`.
+The pure-NumPy reference for the conduction step is
+:func:`dermalase.physics.thermal.implicit_step_1d`.
 
 Energy variable: volumetric enthalpy H (J/m^3) with H = C T below boiling, where
 C = C_solid + phi_w C_water follows the current water volume fraction phi_w.
@@ -100,29 +101,41 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
         for j in range(t0, nz):
             a[j], b[j] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
             k[j] = ks[i, j] + phiw[i, j] * kw
-        for m in range(n):
-            j = t0 + m
-            gm = 0.0
-            gp = 0.0
-            if j > t0:
-                gm = 2.0 * k[j] * k[j - 1] / (k[j] + k[j - 1]) * inv_dz2
-            if j < nz - 1:
-                gp = 2.0 * k[j] * k[j + 1] / (k[j] + k[j + 1]) * inv_dz2
-            else:
-                gp = 2.0 * k[j] * inv_dz2  # Dirichlet ghost at dz/2
-            p = perf[i, j]
-            di[m] = 1.0 + dt * (gm + gp + p) * a[j]
-            lo[m] = -dt * gm * a[j - 1] if j > t0 else 0.0
-            up[m] = -dt * gp * a[j + 1] if j < nz - 1 else 0.0
-            r = H[i, j] + dt * p * (Ta - b[j])
-            if j > t0:
-                r += dt * gm * (b[j - 1] - b[j])
-            if j < nz - 1:
-                r += dt * gp * (b[j + 1] - b[j])
-            else:
-                r += dt * gp * (Ta - b[j])
-            rhs[m] = r
-        thomas(lo, di, up, rhs, sol, n)
+        for _it in range(50):
+            for m in range(n):
+                j = t0 + m
+                gm = 0.0
+                gp = 0.0
+                if j > t0:
+                    gm = 2.0 * k[j] * k[j - 1] / (k[j] + k[j - 1]) * inv_dz2
+                if j < nz - 1:
+                    gp = 2.0 * k[j] * k[j + 1] / (k[j] + k[j + 1]) * inv_dz2
+                else:
+                    gp = 2.0 * k[j] * inv_dz2  # Dirichlet ghost at dz/2
+                p = perf[i, j]
+                di[m] = 1.0 + dt * (gm + gp + p) * a[j]
+                lo[m] = -dt * gm * a[j - 1] if j > t0 else 0.0
+                up[m] = -dt * gp * a[j + 1] if j < nz - 1 else 0.0
+                r = H[i, j] + dt * p * (Ta - b[j])
+                if j > t0:
+                    r += dt * gm * (b[j - 1] - b[j])
+                if j < nz - 1:
+                    r += dt * gp * (b[j + 1] - b[j])
+                else:
+                    r += dt * gp * (Ta - b[j])
+                rhs[m] = r
+            thomas(lo, di, up, rhs, sol, n)
+            # a cell pinned on the boiling plateau whose enthalpy fell below it is re-solved as
+            # sensible heat (otherwise it would act as a 100 C source over long steps)
+            changed = False
+            for m in range(n):
+                j = t0 + m
+                if a[j] == 0.0 and sol[m] < (Cs[i, j] + phiw[i, j] * Cw) * Tb * (1.0 - 1e-12):
+                    a[j] = 1.0 / (Cs[i, j] + phiw[i, j] * Cw)
+                    b[j] = 0.0
+                    changed = True
+            if not changed:
+                break
         for m in range(n):
             j = t0 + m
             H[i, j] = sol[m]
@@ -152,34 +165,44 @@ def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
             alive[i] = j >= top[i]
             a[i], b[i] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
             k[i] = ks[i, j] + phiw[i, j] * kw
-        for i in range(nr):
-            if not alive[i]:
-                lo[i] = 0.0
-                up[i] = 0.0
-                di[i] = 1.0
-                rhs[i] = H[i, j]
-                continue
-            r_in = rfaces[i]
-            r_out = rfaces[i + 1]
-            vol = r_out * r_out - r_in * r_in
-            dr_out = 0.5 * (rfaces[i + 2] - rfaces[i]) if i < nr - 1 else 1.0
-            dr_in = 0.5 * (rfaces[i + 1] - rfaces[i - 1]) if i > 0 else 1.0
-            gm = 0.0
-            gp = 0.0
-            if i > 0 and alive[i - 1]:
-                gm = 2.0 * k[i] * k[i - 1] / (k[i] + k[i - 1]) * 2.0 * r_in / (dr_in * vol)
-            if i < nr - 1 and alive[i + 1]:
-                gp = 2.0 * k[i] * k[i + 1] / (k[i] + k[i + 1]) * 2.0 * r_out / (dr_out * vol)
-            di[i] = 1.0 + dt * (gm + gp) * a[i]
-            lo[i] = -dt * gm * a[i - 1] if i > 0 else 0.0
-            up[i] = -dt * gp * a[i + 1] if i < nr - 1 else 0.0
-            r = H[i, j]
-            if gm > 0.0:
-                r += dt * gm * (b[i - 1] - b[i])
-            if gp > 0.0:
-                r += dt * gp * (b[i + 1] - b[i])
-            rhs[i] = r
-        thomas(lo, di, up, rhs, sol, nr)
+        for _it in range(50):
+            for i in range(nr):
+                if not alive[i]:
+                    lo[i] = 0.0
+                    up[i] = 0.0
+                    di[i] = 1.0
+                    rhs[i] = H[i, j]
+                    continue
+                r_in = rfaces[i]
+                r_out = rfaces[i + 1]
+                vol = r_out * r_out - r_in * r_in
+                dr_out = 0.5 * (rfaces[i + 2] - rfaces[i]) if i < nr - 1 else 1.0
+                dr_in = 0.5 * (rfaces[i + 1] - rfaces[i - 1]) if i > 0 else 1.0
+                gm = 0.0
+                gp = 0.0
+                if i > 0 and alive[i - 1]:
+                    gm = 2.0 * k[i] * k[i - 1] / (k[i] + k[i - 1]) * 2.0 * r_in / (dr_in * vol)
+                if i < nr - 1 and alive[i + 1]:
+                    gp = 2.0 * k[i] * k[i + 1] / (k[i] + k[i + 1]) * 2.0 * r_out / (dr_out * vol)
+                di[i] = 1.0 + dt * (gm + gp) * a[i]
+                lo[i] = -dt * gm * a[i - 1] if i > 0 else 0.0
+                up[i] = -dt * gp * a[i + 1] if i < nr - 1 else 0.0
+                r = H[i, j]
+                if gm > 0.0:
+                    r += dt * gm * (b[i - 1] - b[i])
+                if gp > 0.0:
+                    r += dt * gp * (b[i + 1] - b[i])
+                rhs[i] = r
+            thomas(lo, di, up, rhs, sol, nr)
+            changed = False
+            for i in range(nr):
+                if alive[i] and a[i] == 0.0 and (
+                        sol[i] < (Cs[i, j] + phiw[i, j] * Cw) * Tb * (1.0 - 1e-12)):
+                    a[i] = 1.0 / (Cs[i, j] + phiw[i, j] * Cw)
+                    b[i] = 0.0
+                    changed = True
+            if not changed:
+                break
         for i in range(nr):
             H[i, j] = sol[i]
 
@@ -191,10 +214,10 @@ def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_
 
     A wet cell with H > C Tb loses d(phi) = (H - C Tb) / (rho_w L_v) of water (the vapor
     leaves, carrying latent and sensible heat); ``vap`` accumulates the water boiled off in the
-    current pass. A cell is ejected (ablated) when the vapor it made in this pass reaches
-    (1 - f_res) of its initial water (explosive removal), or, once dry, when it reaches
-    ``T_dry`` (desiccated tissue has too little water left to be blown off and must char).
-    Dry (transparent) cells above an ejected cell go with it. tally[2] += vapor energy,
+    current pass. The boiling segment under the surface is ejected (ablated) when the vapor it
+    made in this pass reaches (1 - f_res) of its initial water (explosive removal); a dry cell
+    is removed once it reaches ``T_dry`` (desiccated tissue has too little water left to be
+    blown off and must char). tally[2] += vapor energy,
     tally[3] += ejected energy relative to the initial state. Returns cells ejected.
     """
     nr, nz = H.shape
@@ -215,18 +238,31 @@ def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_
                 phiw[i, j] = w - d
                 vap[i, j] += d
                 tally[2] += e * dz * area[i]
+        # walk down the boiling segment from the surface; eject it as soon as the vapor made in
+        # it this pass reaches (1 - f_res) of its initial water (a thin, nearly dry crust goes
+        # with the boiling tissue under it) or, for dry cells, once they reach T_dry.
         j = top[i]
         new_top = top[i]
+        made = 0.0
+        need = 0.0
         while j < nz:
             w = phiw[i, j]
-            if vap[i, j] >= (1.0 - f_res) * phiw0[i, j] * (1.0 - 1e-12) or (
-                    w <= 0.0 and H[i, j] / Cs[i, j] >= T_dry):
+            if w <= 0.0:
+                if H[i, j] / Cs[i, j] >= T_dry:
+                    new_top = j + 1
+                    made = 0.0
+                    need = 0.0
+                    j += 1
+                    continue
+            elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
+                break  # below boiling: no vapor pressure here
+            made += vap[i, j]
+            need += (1.0 - f_res) * phiw0[i, j]
+            if made >= need * (1.0 - 1e-12):
                 new_top = j + 1
-                j += 1
-            elif w <= 0.0:
-                j += 1  # dry crust: goes if something below it is ejected
-            else:
-                break
+                made = 0.0
+                need = 0.0
+            j += 1
         for j in range(top[i], new_top):
             tally[3] += (H[i, j] - H0[i, j]) * dz * area[i]
         ejected += new_top - top[i]

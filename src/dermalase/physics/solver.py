@@ -172,7 +172,8 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     h_abl = ablation_enthalpy(Cs_l[1] + phiw_l[1] * Cw, phiw_l[1], Ta, Tb, rhoL, f_res)
     dt_front = dz * h_abl / irr
     n_pulse = int(min(numerics.max_pulse_steps,
-                      max(numerics.min_pulse_steps * numerics.resolution, math.ceil(tau / dt_front))))
+                      max(numerics.min_pulse_steps * numerics.resolution,
+                          math.ceil(tau / dt_front))))
     t_total = delivery.passes * tau + (delivery.passes - 1) * delivery.pass_interval \
         + numerics.cooling_time
     snap_times = np.unique(np.concatenate([
@@ -220,22 +221,33 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         tau_opt = np.cumsum(col_mua[j0:] * dz)
         jd = j0 + min(int(np.searchsorted(tau_opt, 1.0)) + 1, nz - j0)
         mua_eff = 1.0 / max((jd - j0) * dz, dz)
-        kap = float(np.mean((ks[0, j0:jd] + phiw[0, j0:jd] * kw) / (Cs[0, j0:jd] + phiw[0, j0:jd] * Cw)))
+        kap = float(np.mean((ks[0, j0:jd] + phiw[0, j0:jd] * kw)
+                            / (Cs[0, j0:jd] + phiw[0, j0:jd] * Cw)))
         t_r = thermal_relaxation_time(mua_eff, kap)
-        blow_off = tau < t_r
+        # Ejection is held back for the first min(tau, t_r) of the pulse (thermal confinement:
+        # the heated layer cannot relax, so material leaves only after it; Vogel & Venugopalan
+        # 2003 sec. VII): tau <= t_r is pure blow-off, tau >> t_r steady state, and the
+        # transition is continuous in tau.
+        t_conf = min(tau, t_r)
+        n_conf = int(math.ceil(numerics.min_pulse_steps * numerics.resolution / 2))
+        n_free = n_pulse if t_conf < tau * (1 - 1e-9) else 0
+        blow_off = n_free == 0
         before = top[0] * dz
         vap[:] = 0.0  # vapor made in earlier passes escaped without ejecting tissue
-        dt = tau / n_pulse
-        step_fluence = (1.0 - reflect) * col_fluence * dt / tau
         tally[1] += reflect * float(np.sum(col_fluence * area))
-        for _ in range(n_pulse):
-            advance(dt, step_fluence, blow_off)
-        if blow_off:  # material leaves after the pulse: boil and eject what is superheated
-            K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_dry, dz,
-                                 area, tally)
-            K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
-        records.append(PassRecord(p + 1, "blow-off" if blow_off else "steady-state", before,
-                                  top[0] * dz, t_r, n_pulse))
+        schedule = [t_conf / n_conf] * n_conf
+        if n_free:
+            schedule += [(tau - t_conf) / n_free] * n_free
+        for n, dt in enumerate(schedule):
+            step_fluence = (1.0 - reflect) * col_fluence * dt / tau
+            advance(dt, step_fluence, n < n_conf)
+            if n == n_conf - 1:  # confinement ends: boil and eject the superheated layer
+                K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res,
+                                     T_dry, dz, area, tally)
+                K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
+        regime = "blow-off" if blow_off else "confined-then-steady"
+        records.append(PassRecord(p + 1, regime, before,
+                                  top[0] * dz, t_r, len(schedule)))
         wait = delivery.pass_interval if p < delivery.passes - 1 else numerics.cooling_time
         t_end = t + wait
         while t < t_end * (1 - 1e-12):
@@ -252,5 +264,6 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         top=top.copy(), omega={n: omega[s] for s, n in enumerate(names)}, tmax=tmax,
         water=phiw, times=np.array(snap_t), snapshots=np.array(snaps), tallies=tallies,
         passes=records, geometry=geometry, dz=dz, steps=steps,
-        extra={"reflectance": reflect, "area": area, "delivered": float(np.sum(col_fluence * area)) * delivery.passes},
+        extra={"reflectance": reflect, "area": area,
+               "delivered": float(np.sum(col_fluence * area)) * delivery.passes},
     )

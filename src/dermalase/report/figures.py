@@ -65,14 +65,16 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
     ax.set_ylabel("depth (µm)")
     sc = result.scenario
     ax.set_title(
-        f"{sc.source.name} {sc.delivery.fluence / 1e4:g} J/cm², {sc.delivery.pulse_duration * 1e6:g} µs,"
+        f"{sc.source.name} {sc.delivery.fluence / 1e4:g} J/cm², "
+        f"{sc.delivery.pulse_duration * 1e6:g} µs,"
         f" {sc.delivery.passes} pass(es), {sc.skin.site}: ablation {s['ablation_depth_um']:.1f} µm,"
         f" coagulation {s['coagulation_depth_um']:.1f} µm", fontsize=9)
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(color="white", ec="k", label="ablated"),
                        Patch(color="#8b2c2c", alpha=0.55, label="coagulated (Ω ≥ 1)"),
-                       plt.Line2D([], [], color="k", ls="--", lw=0.7, label="peak-temperature isotherms")],
+                       plt.Line2D([], [], color="k", ls="--", lw=0.7,
+                                  label="peak-temperature isotherms")],
               loc="lower left", fontsize=8)
     fig.tight_layout()
     if path is not None:

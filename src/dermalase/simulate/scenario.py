@@ -40,7 +40,8 @@ def _check_keys(section: str, got: dict, allowed: set[str]) -> None:
     for key in got:
         if key not in allowed:
             where = f"{section}.{key}" if section else key
-            raise InputError(where, got[key], "no such key; known keys: " + ", ".join(sorted(allowed)))
+            raise InputError(where, got[key],
+                             "no such key; known keys: " + ", ".join(sorted(allowed)))
 
 
 class Scenario:

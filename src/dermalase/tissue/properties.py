@@ -18,7 +18,7 @@ Jacques SL. Phys Med Biol 2013;58:R37-R61.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -50,7 +50,7 @@ def volume_fractions(water: float, protein: float, fat: float) -> dict[str, floa
     return {n: rho * m / c[n].density for n, m in masses.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def water_absorption(wavelength_nm: float) -> tuple[float, float, float, float]:
     """Water absorption coefficient (1/m) with its low/high range (1/m) and refractive index.
 

@@ -1,0 +1,94 @@
+"""The command line: exit codes, one-line errors, JSON, NetCDF, figure, no partial files."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+
+SCEN = """
+name = "t"
+[skin]
+site = "cheek"
+phototype = 2
+[laser]
+source = "er:yag"
+pulse_duration = "250 us"
+[delivery]
+mode = "full-field"
+spot_diameter = "4 mm"
+fluence = "{fluence}"
+"""
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dermalase.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    def make(fluence="10 J/cm^2"):
+        p = tmp_path / "s.toml"
+        p.write_text(SCEN.format(fluence=fluence))
+        return p
+    return make
+
+
+def test_json_output(scenario_file):
+    r = cli("simulate", str(scenario_file()), "--json")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    for key in ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
+                "peak_temperature_C", "channel_diameter_um", "coagulation_collar_um",
+                "mtz_diameter_um", "surface_injury_fraction", "reepithelialization_days",
+                "units", "version", "scenario"):
+        assert key in s
+
+
+def test_outputs_written(scenario_file, tmp_path):
+    nc, png = tmp_path / "r.nc", tmp_path / "f.png"
+    r = cli("simulate", str(scenario_file()), "--out", str(nc), "--figure", str(png))
+    assert r.returncode == 0, r.stderr
+    ds = xr.open_dataset(nc)
+    assert ds["temperature"].attrs["units"] == "degC"
+    assert ds["z"].attrs["units"] == "um"
+    assert "scenario" in ds.attrs and "dermalase_version" in ds.attrs
+    ds.close()
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(("fluence", "field"), [("-3 J/cm^2", "delivery.fluence"),
+                                                ("ten", "delivery.fluence")])
+def test_bad_input_exit_2_one_line_no_output(scenario_file, tmp_path, fluence, field):
+    nc = tmp_path / "r.nc"
+    r = cli("simulate", str(scenario_file(fluence)), "--out", str(nc))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and field in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not nc.exists() and list(tmp_path.glob(".r.nc*")) == []
+
+
+def test_missing_file_and_bad_toml(tmp_path):
+    r = cli("simulate", str(tmp_path / "nope.toml"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[skin\nsite=")
+    r = cli("simulate", str(bad))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_out_in_missing_folder(scenario_file, tmp_path):
+    r = cli("simulate", str(scenario_file()), "--out", str(tmp_path / "no" / "r.nc"))
+    assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_builtin_example_and_compare(tmp_path):
+    r = cli("simulate", "default", "--json")
+    assert r.returncode == 0, r.stderr
+    ex = tmp_path / "co2.toml"
+    ex.write_text(cli("example", "co2_two_pass").stdout)
+    r = cli("compare", str(ex), str(ex), "--json")
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)) == 2

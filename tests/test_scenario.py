@@ -1,0 +1,84 @@
+"""Scenario parsing: units at the boundary, strict keys, clear errors, round trip."""
+
+import pytest
+
+from dermalase import InputError, Scenario
+
+BASE = {
+    "skin": {"site": "cheek", "phototype": 2},
+    "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+    "delivery": {"mode": "full-field", "spot_diameter": "4 mm", "fluence": "10 J/cm^2"},
+}
+
+
+def with_(section, key, value):
+    d = {k: dict(v) for k, v in BASE.items()}
+    if value is None:
+        d[section].pop(key)
+    else:
+        d[section][key] = value
+    return d
+
+
+def test_units_are_converted_to_si():
+    sc = Scenario.from_dict(BASE)
+    assert sc.delivery.fluence == pytest.approx(1.0e5)          # J/m^2
+    assert sc.delivery.pulse_duration == pytest.approx(250e-6)  # s
+    assert sc.delivery.spot_diameter == pytest.approx(4e-3)     # m
+
+
+def test_pulse_energy_gives_fluence():
+    d = with_("delivery", "fluence", None)
+    d["delivery"]["pulse_energy"] = "1.2566370614359172 J"  # pi (2 mm)^2 x 10 J/cm^2
+    assert Scenario.from_dict(d).delivery.fluence == pytest.approx(1.0e5)
+
+
+@pytest.mark.parametrize(("section", "key", "value", "field"), [
+    ("skin", "site", "moon", "skin.site"),
+    ("skin", "phototype", 7, "skin.phototype"),
+    ("skin", "phototype", 0, "skin.phototype"),
+    ("skin", "colour", "red", "skin.colour"),
+    ("laser", "source", "ruby", "laser.source"),
+    ("laser", "source", "er:glass", "laser.source"),
+    ("laser", "pulse_duration", "-5 us", "laser.pulse_duration"),
+    ("laser", "pulse_duration", "10 J", "laser.pulse_duration"),
+    ("laser", "pulse_duration", "1 h", "laser.pulse_duration"),
+    ("laser", "pulse_duration", None, "laser.pulse_duration"),
+    ("delivery", "fluence", "-3 J/cm^2", "delivery.fluence"),
+    ("delivery", "fluence", "0 J/cm^2", "delivery.fluence"),
+    ("delivery", "fluence", "1e9 J/cm^2", "delivery.fluence"),
+    ("delivery", "fluence", "ten", "delivery.fluence"),
+    ("delivery", "fluence", "10 mm", "delivery.fluence"),
+    ("delivery", "fluence", float("nan"), "delivery.fluence"),
+    ("delivery", "fluence", None, "delivery.fluence"),
+    ("delivery", "spot_diameter", "1 um", "delivery.spot_diameter"),
+    ("delivery", "passes", 0, "delivery.passes"),
+    ("delivery", "passes", 2.5, "delivery.passes"),
+    ("delivery", "mode", "sideways", "delivery.mode"),
+    ("delivery", "profile", "square", "delivery.profile"),
+    ("delivery", "overlap", 0.5, "delivery.overlap"),
+])
+def test_bad_input_names_the_field(section, key, value, field):
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict(with_(section, key, value))
+    assert err.value.field == field
+    msg = str(err.value)
+    assert field in msg and "allowed" in msg and "\n" not in msg
+
+
+def test_unknown_top_level_key():
+    d = dict(BASE, colour="red")
+    with pytest.raises(InputError, match="colour"):
+        Scenario.from_dict(d)
+
+
+def test_missing_section():
+    d = {k: v for k, v in BASE.items() if k != "laser"}
+    with pytest.raises(InputError, match="laser"):
+        Scenario.from_dict(d)
+
+
+def test_round_trip_through_dict():
+    sc = Scenario.from_dict(BASE)
+    again = Scenario.from_dict(sc.to_dict())
+    assert again.resolved() == sc.resolved()
