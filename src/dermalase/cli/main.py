@@ -45,17 +45,35 @@ def _summary_table(results):
     units = results[0].summary["units"]
     for k in keys:
         label = k if k not in units else f"{k} [{units[k]}]"
-        table.add_row(label, *[escape(str(r.summary.get(k))) for r in results])
+        table.add_row(escape(label), *[escape(str(r.summary.get(k))) for r in results])
     return table
 
 
 @click.group()
 @click.version_option(package_name="dermalase")
-def main() -> None:
+def cli() -> None:
     """Simulate laser skin resurfacing: ablation, coagulation, healing."""
 
 
-@main.command()
+def main() -> None:
+    """Entry point: no traceback for users (set DERMALASE_DEBUG=1 to see one)."""
+    import os
+
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except InputError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # pragma: no cover - last resort, keeps tracebacks from users
+        if os.environ.get("DERMALASE_DEBUG"):
+            raise
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc}); "
+                   "rerun with DERMALASE_DEBUG=1 and report it", err=True)
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write fields to NetCDF (.nc).")
@@ -97,7 +115,7 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
                 click.echo(f"wrote {label}: {path}")
 
 
-@main.command()
+@cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 def compare(scenarios, as_json: bool) -> None:
@@ -118,7 +136,7 @@ def compare(scenarios, as_json: bool) -> None:
         Console().print(_summary_table(results))
 
 
-@main.command()
+@cli.command()
 @click.argument("name", type=click.Choice(EXAMPLES))
 def example(name: str) -> None:
     """Print a built-in example scenario (TOML) to adapt."""

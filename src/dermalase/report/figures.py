@@ -75,7 +75,7 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
                        Patch(color="#8b2c2c", alpha=0.55, label="coagulated (Ω ≥ 1)"),
                        plt.Line2D([], [], color="k", ls="--", lw=0.7,
                                   label="peak-temperature isotherms")],
-              loc="lower left", fontsize=8)
+              loc="lower right", fontsize=8)
     fig.tight_layout()
     if path is not None:
         from ..io.files import atomic_write

@@ -69,7 +69,7 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
     }
     per_pass = []
     for rec in out.passes:
-        per_pass.append(round((rec.surface_after - rec.surface_before) * 1e6, 3))
+        per_pass.append(round(float(rec.surface_after - rec.surface_before) * 1e6, 3))
     summary = {
         "ablation_depth_um": round(abl * 1e6, 3),
         "coagulation_depth_um": round(coag * 1e6, 3),
@@ -85,7 +85,7 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
         "ablation_per_pass_um": per_pass,
         "regimes": [rec.regime for rec in out.passes],
         "geometry": out.geometry,
-        "energy_balance_J_m2": {k: round(v, 3) for k, v in balance.items()},
+        "energy_balance_J_m2": {k: round(float(v), 3) for k, v in balance.items()},
         "units": UNITS,
         "version": __version__,
         "scenario": scenario.resolved(),

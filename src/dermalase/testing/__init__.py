@@ -28,8 +28,10 @@ def scenario_dicts(source: str | None = None, passes: int | None = None):
 
 
 def assert_summary_finite(summary: dict) -> None:
-    """No NaN or infinity anywhere in a summary (recursively)."""
+    """No NaN or infinity anywhere in a summary, and only JSON-native types (recursively)."""
     def walk(v, path):
+        assert type(v) in (dict, list, tuple, str, int, float, bool, type(None)), (
+            f"{path} has type {type(v).__name__}")
         if isinstance(v, float):
             assert math.isfinite(v), f"{path} = {v}"
         elif isinstance(v, dict):

@@ -1,0 +1,41 @@
+# One-command set-up: each target creates .venv and installs what it needs (PyPI only).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-slow lint bench validation clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## demo: simulate the built-in default case; prints the summary, writes out/default.{png,nc}
+demo: $(STAMP)
+	mkdir -p out
+	$(BIN)/dermalase simulate default --figure out/default.png --out out/default.nc
+
+## test: lint + the default test suite (well under 15 min on 2 cores)
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/python -m pytest -m "not slow"
+
+## test-slow: long validation runs
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+
+## bench: speed figures (not timed tests)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_fullfield.py
+
+## validation: regenerate docs/validation.md
+validation: $(STAMP)
+	$(BIN)/python scripts/validation_table.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Speed of one full-field simulation (issue 2 target: < 1 s, converged, on 2 cores).
+
+Reports wall time after JIT warm-up, the grid and steps, and two ratios measured in this
+process: (a) against a refined reference run (resolution 4), with the accuracy difference, and
+(b) the compiled conduction kernel against the SciPy reference solver on the same grid.
+Run: ``make bench``.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+
+import numpy as np
+
+from dermalase import simulate
+from dermalase.physics.thermal import conduct_kernel, implicit_step_1d
+
+CASES = {
+    "default Er:YAG 12.5 J/cm^2, 250 us, 1 pass": {
+        "skin": {"site": "cheek", "phototype": 2},
+        "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+        "delivery": {"fluence": "12.5 J/cm^2", "passes": 1}},
+    "CO2 7 J/cm^2, 1 ms, 2 passes": {
+        "skin": {"site": "perioral", "phototype": 2},
+        "laser": {"source": "co2", "pulse_duration": "1 ms"},
+        "delivery": {"fluence": "7 J/cm^2", "passes": 2}},
+}
+
+
+def best_of(fn, n=5):
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def main() -> None:
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}")
+    for name, d in CASES.items():
+        simulate(d)  # JIT warm-up (cached on disk after the first run)
+        t1, r1 = best_of(lambda d=d: simulate(d))
+        ref = dict(d, numerics={"resolution": 4})
+        t4, r4 = best_of(lambda ref=ref: simulate(ref), n=2)
+        s1, s4 = r1.summary, r4.summary
+        ds = r1.dataset
+        print(f"\n{name}")
+        print(f"  wall time: {t1 * 1e3:.0f} ms  (grid: {ds.sizes['z']} cells, dz = "
+              f"{ds.attrs['dz_m'] * 1e6:.3g} um, {ds.attrs['time_steps']} time steps)")
+        print(f"  reference (resolution 4): {t4 * 1e3:.0f} ms -> speed ratio {t4 / t1:.1f}x; "
+              f"ablation {s1['ablation_depth_um']:.2f} vs {s4['ablation_depth_um']:.2f} um, "
+              f"coagulation {s1['coagulation_depth_um']:.2f} vs "
+              f"{s4['coagulation_depth_um']:.2f} um")
+    # kernel vs reference solver, same grid and steps
+    n, dz, dt, steps = 4000, 0.35e-6, 1e-6, 200
+    T0 = 37.0 + 60.0 * np.exp(-np.arange(n) * dz / 5e-6)
+    conduct_kernel(T0[None, :], 3.6e6, 0.5, dz, dt, 1)
+    tk, _ = best_of(lambda: conduct_kernel(T0[None, :], 3.6e6, 0.5, dz, dt, steps), n=3)
+
+    def ref_solver():
+        T = T0.copy()
+        for _ in range(steps):
+            T = implicit_step_1d(T, 3.6e6, 0.5, dz, dt)
+        return T
+    tr, _ = best_of(ref_solver, n=3)
+    print(f"\nconduction, {n} cells x {steps} steps: compiled kernel {tk * 1e3:.1f} ms, SciPy "
+          f"reference {tr * 1e3:.1f} ms -> ratio {tr / tk:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
