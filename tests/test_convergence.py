@@ -25,10 +25,11 @@ def run(src, F, tau, passes, res):
                      "numerics": {"resolution": res}})
 
 
+@pytest.mark.parametrize("fine_res", [2, pytest.param(4, marks=pytest.mark.slow)])
 @pytest.mark.parametrize(("src", "F", "tau", "passes"), CASES)
-def test_refinement_converges(src, F, tau, passes):
+def test_refinement_converges(src, F, tau, passes, fine_res):
     coarse = run(src, F, tau, passes, 1).summary
-    fine = run(src, F, tau, passes, 4).summary
+    fine = run(src, F, tau, passes, fine_res).summary
     dz = 2.0 if src == "co2" else 0.35
     tol = max(1.01 * dz, 0.02 * fine["ablation_depth_um"])
     assert abs(coarse["ablation_depth_um"] - fine["ablation_depth_um"]) <= tol

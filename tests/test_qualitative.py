@@ -1,5 +1,7 @@
 """Expected qualitative facts (issue 2), each from the literature cited in the docstring."""
 
+import pytest
+
 from dermalase import simulate
 
 
@@ -27,16 +29,27 @@ def test_longer_pulse_more_coagulation():
         assert b > a, (src, a, b)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "Known gap: with the stratum corneum in place the first CO2 pass ablates no more than the "
+    "second in the model (7 J/cm^2, 1 ms: 26 then 28 um). Char on the desiccated floor, which "
+    "shields later passes (Fitzpatrick et al. 1999; Choi et al. 1999), is not modelled. See "
+    "co2-ultrapulse-plateau in docs/validation.md."))
 def test_second_co2_pass_ablates_less_coagulates_more():
     """Second CO2 pass ablates less and leaves more coagulation than the first (Fitzpatrick
-    et al. 1999; Choi et al. 1999: desiccation governs later passes). Shown at 5 J/cm^2, 1 ms;
-    at higher fluence the model's per-pass ablation does not fall (see the xfail in
-    tests/validation/test_published.py)."""
-    one = run("co2", "5 J/cm^2", "1 ms", passes=1)
-    two = run("co2", "5 J/cm^2", "1 ms", passes=2)
+    et al. 1999; Choi et al. 1999: desiccation governs later passes). Clinical setting."""
+    one = run("co2", "7 J/cm^2", "1 ms", passes=1)
+    two = run("co2", "7 J/cm^2", "1 ms", passes=2)
     per = two["ablation_per_pass_um"]
     assert per[1] < per[0], per
     assert two["coagulation_depth_um"] > one["coagulation_depth_um"]
+
+
+def test_later_co2_passes_coagulate_more():
+    """The coagulated layer thickens with passes at a clinical CO2 setting (Fitzpatrick et
+    al. 1999: thermal necrosis grows with passes and stacking)."""
+    one = run("co2", "7 J/cm^2", "1 ms", passes=1)
+    three = run("co2", "7 J/cm^2", "1 ms", passes=3)
+    assert three["coagulation_depth_um"] > one["coagulation_depth_um"]
 
 
 def test_er_ysgg_coagulates_more_than_er_yag():

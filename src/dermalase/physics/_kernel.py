@@ -208,17 +208,18 @@ def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
 
 
 @njit(cache=True)
-def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_dry, dz, area,
+def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz, area,
                        tally):
     """Boil off water above the boiling plateau; eject surface cells.
 
     A wet cell with H > C Tb loses d(phi) = (H - C Tb) / (rho_w L_v) of water (the vapor
     leaves, carrying latent and sensible heat); ``vap`` accumulates the water boiled off in the
     current pass. The boiling segment under the surface is ejected (ablated) when the vapor it
-    made in this pass reaches (1 - f_res) of its initial water (explosive removal); a dry cell
-    is removed once it reaches ``T_dry`` (desiccated tissue has too little water left to be
-    blown off and must char). tally[2] += vapor energy,
-    tally[3] += ejected energy relative to the initial state. Returns cells ejected.
+    made in this pass reaches ``v_crit`` per cell (a volume fraction: explosive removal needs
+    that much vapor); water-poor tissue (stratum corneum, a desiccated floor) cannot make it
+    alone and goes with the wetter tissue under it, or is removed once dry at ``T_dry``.
+    tally[2] += vapor energy, tally[3] += ejected energy relative to the initial state.
+    Returns the number of cells ejected.
     """
     nr, nz = H.shape
     ejected = 0
@@ -245,6 +246,7 @@ def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_
         new_top = top[i]
         made = 0.0
         need = 0.0
+        surplus = 0.0
         while j < nz:
             w = phiw[i, j]
             if w <= 0.0:
@@ -257,12 +259,20 @@ def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_
             elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
                 break  # below boiling: no vapor pressure here
             made += vap[i, j]
-            need += (1.0 - f_res) * phiw0[i, j]
+            need += v_crit
             if made >= need * (1.0 - 1e-12):
                 new_top = j + 1
+                surplus = made - need
                 made = 0.0
                 need = 0.0
             j += 1
+        # Water boiled beyond the need of the ejected segment was heated by light that, had the
+        # segment left on time, would have reached the cell below: hand that energy on, so the
+        # result does not depend on the step size.
+        if new_top > top[i] and new_top < nz and surplus > 0.0:
+            e = surplus * (rhoL + Cw * Tb)
+            H[i, new_top] += e
+            tally[2] -= e * dz * area[i]
         for j in range(top[i], new_top):
             tally[3] += (H[i, j] - H0[i, j]) * dz * area[i]
         ejected += new_top - top[i]

@@ -49,10 +49,12 @@ class Numerics:
     domain_depth_rz: float = 0.8e-3   # m, r-z
     cooling_time: float = 2.0         # s after the last pulse
     min_pulse_steps: int = 60
-    max_pulse_steps: int = 4000
+    max_pulse_steps: int = 20000
+    front_cells_per_step: float = 0.25
     growth: float = 1.15
     max_dt: float = 0.05              # s
     dz_max: float = 2e-6              # m
+    dz_min_rz: float = 1e-6           # m, floor on dz in r-z (deep channels; see test_fractional)
     n_snapshots: int = 48
 
 
@@ -64,6 +66,7 @@ class PassRecord:
     surface_after: float
     relaxation_time: float  # s
     pulse_steps: int
+    energy: dict = field(default_factory=dict)  # J per category during this pulse + interval
 
 
 @dataclass
@@ -84,6 +87,12 @@ class SolverOutput:
     dz: float
     steps: int
     extra: dict = field(default_factory=dict)
+
+
+def _retained(H, H0, top, dz, area) -> float:
+    """Heat (J) held by the tissue that is still in place, relative to the initial state."""
+    alive = np.arange(H.shape[1])[None, :] >= top[:, None]
+    return float(np.sum(np.where(alive, H - H0, 0.0) * dz * area[:, None]))
 
 
 def choose_geometry(skin: SkinModel, source: LaserSource, delivery: FullField,
@@ -114,11 +123,18 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     R = data.constant("gas_constant")
     f_res = data.constant("ejection_residual_water")
     T_dry = data.constant("dry_ablation_temperature")
+    t_ej = data.constant("ejection_delay")
+    # vapor (volume fraction of a cell) needed to blow it off: (1 - f_res) of the water of
+    # viable epidermis (the wettest tissue the model holds)
+    v_crit = (1.0 - f_res) * max(layer.volume_fractions["water"] for layer in skin.layers)
     geometry = choose_geometry(skin, source, delivery, numerics)
 
     # --- grid -------------------------------------------------------------------------------
     mua_max = max(layer.absorption(lam) for layer in skin.layers)
-    dz = min(1.0 / (3.0 * mua_max), numerics.dz_max) / numerics.resolution
+    dz = min(1.0 / (3.0 * mua_max), numerics.dz_max)
+    if geometry == "rz":
+        dz = max(dz, numerics.dz_min_rz)
+    dz /= numerics.resolution
     depth = min(skin.depth, numerics.domain_depth if geometry == "1d" else numerics.domain_depth_rz)
     nz = int(math.ceil(depth / dz))
     z = (np.arange(nz) + 0.5) * dz
@@ -151,6 +167,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     tile = lambda v: np.ascontiguousarray(np.broadcast_to(v[layer_index], (nr, nz)))  # noqa: E731
     Cs, ks, phiw, perf, mua_other = (tile(v).copy() for v in (Cs_l, ks_l, phiw_l, perf_l, mel_l))
     phiw0 = phiw.copy()
+    phiw_opt = phiw.copy()  # water that sets absorption: frozen during a pulse (static optics)
     vap = np.zeros_like(phiw)
     H = (Cs + phiw * Cw) * Ta
     H0 = H.copy()
@@ -170,7 +187,9 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     tau = delivery.pulse_duration
     irr = delivery.peak_fluence / tau
     h_abl = ablation_enthalpy(Cs_l[1] + phiw_l[1] * Cw, phiw_l[1], Ta, Tb, rhoL, f_res)
-    dt_front = dz * h_abl / irr
+    # the front may move at most ``front_cells_per_step`` cells per step: a boiling surface cell
+    # conducts heat for the whole step, so coarser steps under-ablate (first order in dt)
+    dt_front = numerics.front_cells_per_step * dz * h_abl / irr
     n_pulse = int(min(numerics.max_pulse_steps,
                       max(numerics.min_pulse_steps * numerics.resolution,
                           math.ceil(tau / dt_front))))
@@ -198,12 +217,12 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     def advance(dt, fluence_step, superheat):
         nonlocal t, steps, next_snap
         if fluence_step is not None:
-            K.deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally)
+            K.deposit(H, phiw_opt, mua_other, top, fluence_step, mua_w, dz, area, tally)
         K.conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally)
         if nr > 1:
             K.conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
         if not superheat:
-            K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res, T_dry, dz,
+            K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz,
                                  area, tally)
         K.temperature(H, phiw, Cs, Cw, Tb, superheat, T_new)
         K.accumulate_damage(T_old, T_new, top, A, Ea, R, dt, omega, tmax)
@@ -228,12 +247,15 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         # the heated layer cannot relax, so material leaves only after it; Vogel & Venugopalan
         # 2003 sec. VII): tau <= t_r is pure blow-off, tau >> t_r steady state, and the
         # transition is continuous in tau.
-        t_conf = min(tau, t_r)
+        t_conf = min(tau, t_ej)
         n_conf = int(math.ceil(numerics.min_pulse_steps * numerics.resolution / 2))
         n_free = n_pulse if t_conf < tau * (1 - 1e-9) else 0
         blow_off = n_free == 0
         before = top[0] * dz
+        tally_before = tally.copy()
+        retained_before = _retained(H, H0, top, dz, area)
         vap[:] = 0.0  # vapor made in earlier passes escaped without ejecting tissue
+        phiw_opt[:] = phiw  # a new pulse sees the water the previous ones left
         tally[1] += reflect * float(np.sum(col_fluence * area))
         schedule = [t_conf / n_conf] * n_conf
         if n_free:
@@ -242,23 +264,25 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
             step_fluence = (1.0 - reflect) * col_fluence * dt / tau
             advance(dt, step_fluence, n < n_conf)
             if n == n_conf - 1:  # confinement ends: boil and eject the superheated layer
-                K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, f_res,
+                K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit,
                                      T_dry, dz, area, tally)
                 K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
         regime = "blow-off" if blow_off else "confined-then-steady"
-        records.append(PassRecord(p + 1, regime, before,
-                                  top[0] * dz, t_r, len(schedule)))
         wait = delivery.pass_interval if p < delivery.passes - 1 else numerics.cooling_time
         t_end = t + wait
         while t < t_end * (1 - 1e-12):
             dt = min(dt * numerics.growth, numerics.max_dt, t_end - t)
             advance(dt, None, False)
+        energy = dict(zip(TALLY_NAMES, (float(x) for x in tally - tally_before), strict=True))
+        energy["retained_change"] = _retained(H, H0, top, dz, area) - retained_before
+        energy["delivered"] = float(np.sum(col_fluence * area))
+        records.append(PassRecord(p + 1, regime, before, top[0] * dz, t_r, len(schedule),
+                                  energy))
         if progress is not None:
             progress((p + 1) / delivery.passes)
 
     tallies = dict(zip(TALLY_NAMES, (float(x) for x in tally), strict=True))
-    alive = np.arange(nz)[None, :] >= top[:, None]
-    tallies["retained"] = float(np.sum(np.where(alive, H - H0, 0.0) * dz * area[:, None]))
+    tallies["retained"] = _retained(H, H0, top, dz, area)
     return SolverOutput(
         z=z, r=r, layer_index=layer_index, layer_names=tuple(la.name for la in skin.layers),
         top=top.copy(), omega={n: omega[s] for s, n in enumerate(names)}, tmax=tmax,
