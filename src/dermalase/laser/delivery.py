@@ -33,20 +33,34 @@ class FullField:
     passes: int = 1
     pass_interval: float = 2.0
     profile: str = "top-hat"
+    beam_quality: float = 1.0  # M^2 (1: ideal Gaussian beam)
 
     @property
     def pulse_energy(self) -> float:
         return self.fluence * math.pi * (self.spot_diameter / 2) ** 2
 
-    def fluence_at(self, r):
-        """Local fluence (J/m^2) at radius r (m, array or float)."""
+    def rayleigh_range(self, wavelength: float) -> float:
+        """z_R = pi w0^2 / (M^2 lambda), m (Siegman AE. Lasers. 1986, ch. 17)."""
+        return math.pi * (self.spot_diameter / 2) ** 2 / (self.beam_quality * wavelength)
+
+    def fluence_at(self, r, z=0.0, wavelength: float | None = None):
+        """Local fluence (J/m^2) at radius r and depth z below the waist (m, arrays or floats).
+
+        Gaussian beams spread with depth, w(z) = w0 sqrt(1 + (z/z_R)^2), waist at the skin
+        surface, and keep their energy: F = F0 (w0/w)^2 exp(-2 r^2 / w^2). Rays are taken as
+        vertical, so each radial column sees the fluence at its own depth. Top-hat spots are
+        taken as collimated.
+        """
         import numpy as np
 
         r = np.asarray(r, dtype=float)
-        w = self.spot_diameter / 2
+        w0 = self.spot_diameter / 2
         if self.profile == "gaussian":
-            return 2.0 * self.fluence * np.exp(-2.0 * r**2 / w**2)
-        return np.where(r <= w, self.fluence, 0.0)
+            w = w0
+            if wavelength is not None:
+                w = w0 * np.sqrt(1.0 + (np.asarray(z) / self.rayleigh_range(wavelength)) ** 2)
+            return 2.0 * self.fluence * (w0 / w) ** 2 * np.exp(-2.0 * r**2 / w**2)
+        return np.where(r <= w0, self.fluence, 0.0)
 
     @property
     def peak_fluence(self) -> float:

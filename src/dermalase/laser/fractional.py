@@ -40,6 +40,8 @@ class Fractional:
         ``"gaussian"`` or ``"top-hat"``.
     seed : int
         Seed of the random pattern and scan order.
+    beam_quality : float
+        M^2 of the microbeam (1: ideal Gaussian); sets its spread with depth.
     """
 
     microbeam_diameter: float
@@ -54,6 +56,7 @@ class Fractional:
     area: float = 1.0e-4
     profile: str = "gaussian"
     seed: int = 0
+    beam_quality: float = 1.0
 
     @property
     def coverage(self) -> float:
@@ -74,4 +77,4 @@ class Fractional:
         fluence = self.pulse_energy / (math.pi * (self.microbeam_diameter / 2) ** 2)
         wait = max(self.interval - self.pulse_duration, 0.0)
         return FullField(self.microbeam_diameter, fluence, self.pulse_duration, self.stack,
-                         wait, self.profile)
+                         wait, self.profile, self.beam_quality)

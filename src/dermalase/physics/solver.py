@@ -172,9 +172,13 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         r = 0.5 * (rfaces[1:] + rfaces[:-1])
         area = np.pi * (rfaces[1:] ** 2 - rfaces[:-1] ** 2)
         col_fluence = np.asarray(delivery.fluence_at(r), dtype=float)
-        # exact energy per annulus for the top-hat edge cell
+        # one ghost face beyond R (the radial kernel reads the next cell width there)
         rfaces = np.concatenate([rfaces, [rfaces[-1] + (rfaces[-1] - rfaces[-2])]])
     nr = len(r)
+    # a Gaussian beam spreads over the depth of the domain when its Rayleigh range is short
+    divergent = (geometry == "rz" and delivery.profile == "gaussian"
+                 and delivery.rayleigh_range(source.wavelength) < 100.0 * depth)
+    delivered_total = 0.0
 
     # --- per-cell properties ----------------------------------------------------------------
     phi = [layer.volume_fractions for layer in skin.layers]
@@ -281,12 +285,24 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         retained_before = _retained(H, H0, top, dz, area)
         vap[:] = 0.0  # vapor made in earlier passes escaped without ejecting tissue
         phiw_opt[:] = phiw  # a new pulse sees the water the previous ones left
-        tally[1] += reflect * float(np.sum(col_fluence * area))
+        delivered_pass = 0.0
         schedule = [t_conf / n_conf] * n_conf
         if n_free:
             schedule += [(tau - t_conf) / n_free] * n_free
         for n, dt in enumerate(schedule):
-            step_fluence = (1.0 - reflect) * col_fluence * dt / tau
+            # each column sees the beam at the depth of its own surface (divergent beams). Light
+            # that has spread beyond a deep channel strikes its walls, which vertical columns
+            # cannot represent: it is handed back in proportion to the local fluence (mostly
+            # to the rim and wall columns), so each pulse delivers its full energy.
+            if divergent:
+                f_now = np.asarray(delivery.fluence_at(r, top * dz, source.wavelength))
+                f_now *= float(np.sum(col_fluence * area)) / float(np.sum(f_now * area))
+            else:
+                f_now = col_fluence
+            step_in = float(np.sum(f_now * area)) * dt / tau
+            delivered_pass += step_in
+            tally[1] += reflect * step_in
+            step_fluence = (1.0 - reflect) * f_now * dt / tau
             advance(dt, step_fluence, n < n_conf)
             if n == n_conf - 1:  # confinement ends: boil and eject the superheated layer
                 K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit,
@@ -300,7 +316,8 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
             advance(dt, None, False)
         energy = dict(zip(TALLY_NAMES, (float(x) for x in tally - tally_before), strict=True))
         energy["retained_change"] = _retained(H, H0, top, dz, area) - retained_before
-        energy["delivered"] = float(np.sum(col_fluence * area))
+        energy["delivered"] = delivered_pass
+        delivered_total += delivered_pass
         records.append(PassRecord(p + 1, regime, before, top[0] * dz, t_r, len(schedule),
                                   energy))
         if progress is not None:
@@ -314,5 +331,5 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         water=phiw, times=np.array(snap_t), snapshots=np.array(snaps), tallies=tallies,
         passes=records, geometry=geometry, dz=dz, steps=steps,
         extra={"reflectance": reflect, "area": area,
-               "delivered": float(np.sum(col_fluence * area)) * delivery.passes},
+               "delivered": delivered_total},
     )
