@@ -138,6 +138,12 @@ def simulate(scenario: Scenario | dict, *,
     """Run one scenario and return its :class:`Result`."""
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
+    if scenario.fractional:
+        from ..errors import InputError
+
+        raise InputError("delivery.mode", "fractional",
+                         "'full-field' for now: fractional channel depths are not yet "
+                         "validated (issue 3; see docs/validation.md)")
     out = run_full_field(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
                          progress=progress)
     summary = summarize(out, scenario)

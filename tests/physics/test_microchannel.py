@@ -1,0 +1,90 @@
+"""One microchannel: invariants of the r-z run (issue 3). Depth validation is pending."""
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from dermalase import Scenario, simulate
+from dermalase.physics.microchannel import run_channel, zone_geometry
+
+
+@cache
+def channel(src="er:yag", energy="2 mJ", stack=1, diameter="250 um", tau="250 us"):
+    sc = Scenario.from_dict({
+        "skin": {"site": "cheek", "phototype": 2},
+        "laser": {"source": src, "pulse_duration": tau},
+        "delivery": {"mode": "fractional", "microbeam_diameter": diameter,
+                     "pulse_energy": energy, "stack": stack, "coverage": 0.1}})
+    out = run_channel(sc.skin, sc.source, sc.delivery, sc.numerics)
+    return sc, out, zone_geometry(out)
+
+
+@pytest.mark.parametrize("stack", [1, 3])
+def test_energy_balance_of_each_pulse(stack):
+    """Per pulse: delivered = reflected + vaporized + ejected + change of heat held by the
+    tissue + conducted/perfused out + transmitted (to round-off); pulses deliver E each."""
+    sc, out, _ = channel(stack=stack)
+    for rec in out.passes:
+        e = rec.energy
+        parts = (e["reflected"] + e["vaporized"] + e["ablated"] + e["retained_change"]
+                 + e["boundary"] + e["perfusion"] + e["transmitted"])
+        assert parts == pytest.approx(e["delivered"], rel=1e-6)
+        assert e["delivered"] == pytest.approx(sc.delivery.pulse_energy, rel=2e-3)
+
+
+def test_depth_grows_with_energy_and_stack():
+    d = [channel(energy=e)[2].channel_depth for e in ("1 mJ", "2 mJ", "4 mJ")]
+    assert d[0] < d[1] < d[2]
+    s = [channel(stack=n)[2].channel_depth for n in (1, 2, 3)]
+    assert s[0] < s[1] < s[2]
+
+
+def test_zone_geometry_is_consistent():
+    _, out, g = channel()
+    assert g.channel_depth > 0 and g.channel_diameter > 0
+    assert g.mtz_diameter >= g.channel_diameter
+    assert g.injury_depth >= g.channel_depth
+    assert np.all(g.collar >= 0) and g.collar.size > 0
+    # the crater floor profile is deepest on the axis
+    assert out.top[0] == out.top.max()
+
+
+def test_wide_beam_limit_equals_full_field():
+    """A wide top-hat microbeam drills the same depth on its axis as the full-field 1-D model
+    at the same fluence (issue 3: agreement in the wide-beam limit). Tolerance: one r-z cell
+    plus the 2 % refinement band."""
+    area = np.pi * (1e-3) ** 2
+    E = 10.0e4 * area  # 10 J/cm^2 over a 2 mm beam
+    sc = Scenario.from_dict({
+        "skin": {"site": "cheek", "phototype": 2},
+        "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+        "delivery": {"mode": "fractional", "microbeam_diameter": "2 mm", "profile": "top-hat",
+                     "pulse_energy": f"{E} J", "density": "1 /cm^2", "pattern": "random"}})
+    g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics))
+    ff = simulate({"skin": {"site": "cheek", "phototype": 2},
+                   "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+                   "delivery": {"fluence": "10 J/cm^2"}}).summary["ablation_depth_um"]
+    assert g.channel_depth * 1e6 == pytest.approx(ff, abs=1.0 + 0.02 * ff)
+
+
+def test_fractional_simulate_is_closed_with_a_clear_error():
+    from dermalase import InputError
+
+    with pytest.raises(InputError, match="delivery.mode"):
+        simulate({"skin": {"site": "cheek"},
+                  "laser": {"source": "co2", "pulse_duration": "1 ms"},
+                  "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
+                               "pulse_energy": "20 mJ", "coverage": 0.2}})
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Known gap (issue 3): fractional CO2 channels come out ~2.4x deeper than histology "
+    "(model ~1.5 mm at 20 mJ). Plume shielding inside the channel and the wall absorption of "
+    "the spreading beam are not modelled well enough yet."))
+def test_fractional_co2_depth_avram_2009():
+    """Avram et al., Lasers Surg Med 2009;41:185-188: 20 mJ -> ~630 um (fractional CO2).
+    Accepted 500-900 um: histology scatter plus ~21 % excision shrinkage (Marqa & Mordon,
+    J Cosmet Laser Ther 2014;16:57-65). 120 um beam as in Hantash et al. 2007; 1 ms assumed."""
+    _, _, g = channel(src="co2", energy="20 mJ", diameter="120 um", tau="1 ms")
+    assert 500e-6 <= g.channel_depth <= 900e-6, g.channel_depth
