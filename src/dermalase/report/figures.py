@@ -52,7 +52,7 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
                         "  " + names[k].replace("_", " "), va="center", ha="left", fontsize=8)
             edges.append(sel.max())
     coag = np.where(~ablated & (om >= 1.0), 1.0, np.nan)
-    ax.contourf(X, Z, coag, levels=[0.5, 1.5], colors=["#8b2c2c"], alpha=0.55)
+    ax.contourf(X, Z, coag, levels=[0.5, 1.5], colors=["#3b1f5c"], alpha=0.75)
     ax.contourf(X, Z, np.where(ablated, 1.0, np.nan), levels=[0.5, 1.5], colors=["white"])
     levels = [45, 60, 70, 100]
     cs = ax.contour(X, Z, np.where(ablated, np.nan, tmax), levels=levels, colors="k",
@@ -72,7 +72,7 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(color="white", ec="k", label="ablated"),
-                       Patch(color="#8b2c2c", alpha=0.55, label="coagulated (Ω ≥ 1)"),
+                       Patch(color="#3b1f5c", alpha=0.75, label="coagulated (Ω ≥ 1)"),
                        plt.Line2D([], [], color="k", ls="--", lw=0.7,
                                   label="peak-temperature isotherms")],
               loc="lower right", fontsize=8)
