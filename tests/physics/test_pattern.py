@@ -11,7 +11,7 @@ from dermalase.physics import pattern as P
 
 def frac(**kw):
     base = dict(microbeam_diameter=120e-6, pulse_energy=0.02, pulse_duration=1e-3,
-                density=200e4, area=1e-4)
+                density=200e4, area=1e-4)  # 200 /cm^2 over 1 cm^2
     base.update(kw)
     return Fractional(**base)
 

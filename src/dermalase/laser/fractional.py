@@ -47,13 +47,13 @@ class Fractional:
     microbeam_diameter: float
     pulse_energy: float
     pulse_duration: float
+    density: float
     stack: int = 1
     stack_interval: float | None = None
-    density: float = 1.0e6
     pattern: str = "grid"
     scan: str = "raster"
     repetition_rate: float | None = None
-    area: float = 1.0e-4
+    area: float = 1.0e-4  # 1 cm^2, the pattern area of issue 3
     profile: str = "gaussian"
     seed: int = 0
     beam_quality: float = 1.0

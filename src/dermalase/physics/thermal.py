@@ -21,6 +21,7 @@ from . import _kernel as K
 
 def implicit_step_1d(T, C, k, dz, dt, *, top=("neumann", 0.0), bottom=("dirichlet", 37.0),
                      perfusion=None, Ta=37.0, theta=1.0):
+    # 37 C defaults: the body temperature of data/constants.toml (Pennes 1948)
     """One theta-scheme step (theta = 1: backward Euler, 0.5: Crank-Nicolson) of 1-D conduction.
 
     Parameters
@@ -73,12 +74,15 @@ def implicit_step_1d(T, C, k, dz, dt, *, top=("neumann", 0.0), bottom=("dirichle
     return solve_banded((1, 1), ab, rhs)
 
 
-def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=37.0):
+def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     """Pure conduction with the simulator's compiled kernels (dry material, no ablation).
 
     ``T0`` has shape (nr, nz); nr = 1 is 1-D. Zero flux at the surface, r = 0 and r = R;
     T = Ta below the domain. Returns the temperature after ``nsteps`` steps of ``dt``.
     """
+    from .. import data
+
+    Ta = data.constant("body_temperature") if Ta is None else Ta
     T0 = np.atleast_2d(np.asarray(T0, dtype=float))
     nr, nz = T0.shape
     Cs = np.ascontiguousarray(np.broadcast_to(C, (nr, nz)), dtype=float).copy()

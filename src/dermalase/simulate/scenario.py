@@ -283,7 +283,7 @@ def _fractional(deliv_d: dict, tau: float) -> Fractional:
     profile = _choice("delivery.profile", deliv_d.get("profile", "gaussian"),
                       ("gaussian", "top-hat"))
     seed = _int_in("delivery.seed", deliv_d.get("seed", 0), 0, 2**31 - 1)
-    return Fractional(d, energy, tau, stack, interval, density, pattern, scan, rate, area,
+    return Fractional(d, energy, tau, density, stack, interval, pattern, scan, rate, area,
                       profile, seed)
 
 
