@@ -48,6 +48,16 @@ def verification_rows():
         errs.append(np.max(np.abs(T - 37.0 - th.exp_profile_solution(z, t_end, mu, A))))
     rows.append(("same, Crank-Nicolson reference", "space order (finite volumes)", "2",
                  fmt(th.fit_order(dzs, np.array(errs)))))
+    from tests.physics import test_ablation as ab
+
+    sc = ab.build_skin("forearm", 2).layers[0]
+    d1, d4 = ab.depth("er:yag", 5, "90 ns"), ab.depth("er:yag", 20, "90 ns")
+    rows.append(("ablation, blow-off limit (Q-switched Er:YAG 5 -> 20 J/cm^2, stratum corneum)",
+                 "depth gained [um] vs ln(4)/mu_a", f"{np.log(4) / sc.absorption(2940) * 1e6:.2f}",
+                 f"{d4 - d1:.2f}"))
+    s15, s25 = ab.depth("er:yag", 15, "250 us", "cheek"), ab.depth("er:yag", 25, "250 us", "cheek")
+    rows.append(("ablation, steady-state limit (Er:YAG 250 us 15 -> 25 J/cm^2, papillary dermis)",
+                 "depth per fluence [um per J/cm^2] vs 1/h_abl", "5.56", f"{(s25 - s15) / 10:.2f}"))
     err, _, exact = th.run_exp_case(1e-6, 2e-6, 2e-3)
     rows.append(("same, compiled kernel, dz = 1 um, dt = 2 us, t = 2 ms",
                  "max error / peak rise", "< 1 %", f"{100 * err / (exact.max() - 37):.3f} %"))

@@ -212,7 +212,7 @@ def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
 
 
 @njit(cache=True)
-def vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz, area,
+def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz, area,
                        tally):
     """Boil off water above the boiling plateau; eject surface cells.
 

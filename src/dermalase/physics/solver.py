@@ -189,7 +189,6 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     mel_l = np.array([layer.melanin * props.melanin_absorption(lam) for layer in skin.layers])
     tile = lambda v: np.ascontiguousarray(np.broadcast_to(v[layer_index], (nr, nz)))  # noqa: E731
     Cs, ks, phiw, perf, mua_other = (tile(v).copy() for v in (Cs_l, ks_l, phiw_l, perf_l, mel_l))
-    phiw0 = phiw.copy()
     phiw_opt = phiw.copy()  # water that sets absorption: frozen during a pulse (static optics)
     vap = np.zeros_like(phiw)
     H = (Cs + phiw * Cw) * Ta
@@ -251,7 +250,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         if nr > 1:
             K.conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
         if not superheat:
-            K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz,
+            K.vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz,
                                  area, tally)
         K.temperature(H, phiw, Cs, Cw, Tb, superheat, T_new)
         K.accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, tmax)
@@ -305,7 +304,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
             step_fluence = (1.0 - reflect) * f_now * dt / tau
             advance(dt, step_fluence, n < n_conf)
             if n == n_conf - 1:  # confinement ends: boil and eject the superheated layer
-                K.vaporize_and_eject(H, H0, phiw, phiw0, vap, Cs, top, Cw, rhoL, Tb, v_crit,
+                K.vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit,
                                      T_dry, dz, area, tally)
                 K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
         regime = "blow-off" if blow_off else "confined-then-steady"
