@@ -16,6 +16,17 @@ def depth(src, F, tau, site="forearm"):
                      "delivery": {"fluence": f"{F} J/cm^2"}}).summary["ablation_depth_um"]
 
 
+def papillary_dermis_enthalpy():
+    """Cheek papillary dermis and its ablation enthalpy h_abl (J/m^3), from the data tables."""
+    pd = build_skin("cheek", 2).layers[2]
+    cw = props.constituents()["water"]
+    h = ablation_enthalpy(pd.heat_capacity, pd.volume_fractions["water"],
+                          data.constant("body_temperature"), data.constant("boiling_temperature"),
+                          cw.density * data.constant("water_latent_heat"),
+                          data.constant("ejection_residual_water"))
+    return pd, h
+
+
 def test_blow_off_log_slope_is_optical_depth():
     """Blow-off (Q-switched Er:YAG, 90 ns): delta = ln(F/F_th)/mu_a, so 4x the fluence adds
     ln(4)/mu_a. Both craters stay in the forearm stratum corneum (18 um), whose mu_a is used.
@@ -33,12 +44,7 @@ def test_steady_state_slope_is_inverse_ablation_enthalpy():
     """Steady state (Er:YAG 250 us): delta = (F - F_th)/h_abl, so depth grows by 1/h_abl per
     unit fluence once the front is in the papillary dermis. Tolerance 5 % (heat conducted
     ahead of the front is not ablated)."""
-    pd = build_skin("cheek", 2).layers[2]
-    cw = props.constituents()["water"]
-    h = ablation_enthalpy(pd.heat_capacity, pd.volume_fractions["water"],
-                          data.constant("body_temperature"), data.constant("boiling_temperature"),
-                          cw.density * data.constant("water_latent_heat"),
-                          data.constant("ejection_residual_water"))
+    pd, h = papillary_dermis_enthalpy()
     mua = pd.absorption(2940)
     slope_model = (depth("er:yag", 25, "250 us", "cheek")
                    - depth("er:yag", 15, "250 us", "cheek")) / 10.0

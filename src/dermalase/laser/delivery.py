@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class FullField:
@@ -51,8 +53,6 @@ class FullField:
         vertical, so each radial column sees the fluence at its own depth. Top-hat spots are
         taken as collimated.
         """
-        import numpy as np
-
         r = np.asarray(r, dtype=float)
         w0 = self.spot_diameter / 2
         if self.profile == "gaussian":

@@ -42,6 +42,21 @@ def _linear_T(H, phiw, Cs, Cw, Tb, superheat):
     return 1.0 / C, 0.0
 
 
+@njit(cache=True, inline="always")
+def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb):
+    """After an implicit solve: a cell pinned on the boiling plateau (a = 0) whose enthalpy fell
+    below it is switched to sensible heat (otherwise it would act as a 100 C source over long
+    steps). Arrays are aligned views of one line of cells. Returns True if any cell changed."""
+    changed = False
+    for m in range(sol.shape[0]):
+        C = Cs_line[m] + phiw_line[m] * Cw
+        if a[m] == 0.0 and sol[m] < C * Tb * (1.0 - 1e-12):
+            a[m] = 1.0 / C
+            b[m] = 0.0
+            changed = True
+    return changed
+
+
 @njit(cache=True)
 def temperature(H, phiw, Cs, Cw, Tb, superheat, out):
     nr, nz = H.shape
@@ -127,16 +142,7 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
                     r += dt * gp * (Ta - b[j])
                 rhs[m] = r
             thomas(lo, di, up, rhs, sol, n)
-            # a cell pinned on the boiling plateau whose enthalpy fell below it is re-solved as
-            # sensible heat (otherwise it would act as a 100 C source over long steps)
-            changed = False
-            for m in range(n):
-                j = t0 + m
-                if a[j] == 0.0 and sol[m] < (Cs[i, j] + phiw[i, j] * Cw) * Tb * (1.0 - 1e-12):
-                    a[j] = 1.0 / (Cs[i, j] + phiw[i, j] * Cw)
-                    b[j] = 0.0
-                    changed = True
-            if not changed:
+            if not _unpin_cooled(a[t0:], b[t0:], sol[:n], Cs[i, t0:], phiw[i, t0:], Cw, Tb):
                 break
         for m in range(n):
             j = t0 + m
@@ -198,14 +204,8 @@ def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
                     r += dt * gp * (b[i + 1] - b[i])
                 rhs[i] = r
             thomas(lo, di, up, rhs, sol, nr)
-            changed = False
-            for i in range(nr):
-                if alive[i] and a[i] == 0.0 and (
-                        sol[i] < (Cs[i, j] + phiw[i, j] * Cw) * Tb * (1.0 - 1e-12)):
-                    a[i] = 1.0 / (Cs[i, j] + phiw[i, j] * Cw)
-                    b[i] = 0.0
-                    changed = True
-            if not changed:
+            # ablated cells have identity rows (sol = H), so they are never unpinned
+            if not _unpin_cooled(a, b, sol, Cs[:, j], phiw[:, j], Cw, Tb):
                 break
         for i in range(nr):
             H[i, j] = sol[i]

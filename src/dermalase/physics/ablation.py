@@ -1,28 +1,25 @@
 """Ablation: regimes and the closed-form limits used to check the numerical model.
 
 The numerical model (:mod:`dermalase.physics._kernel`) boils water off cells whose enthalpy
-exceeds the boiling plateau and ejects a surface cell once its water has fallen to a residual
-fraction; the front then moves down through layers of different water content.
+exceeds the boiling plateau and ejects the boiling surface segment once the vapor it made
+reaches a critical volume fraction; the front then moves down through layers of different
+water content.
 
 Two regimes (Vogel A, Venugopalan V. Mechanisms of pulsed laser ablation of biological tissues.
-Chem Rev 2003;103:577-644, sec. 4):
+Chem Rev 2003;103:577-644, sec. VII):
 
-- **blow-off** (pulse shorter than the thermal relaxation time of the optical zone): energy is
-  deposited before material leaves; ablation depth
-  :math:`\\delta = \\mu_a^{-1}\\ln(F/F_{th})` with :math:`F_{th} = h_{abl}/\\mu_a`.
-  The model defers ejection to the end of the pulse.
+- **blow-off** (pulse shorter than the ejection delay): energy is deposited before material
+  leaves; ablation depth :math:`\\delta = \\mu_a^{-1}\\ln(F/F_{th})` with
+  :math:`F_{th} = h_{abl}/\\mu_a`.
 - **steady state** (longer pulses): the front recedes during the pulse;
-  :math:`\\delta = (F - F_{th})/h_{abl}`. The model ejects during the pulse.
+  :math:`\\delta = (F - F_{th})/h_{abl}`.
+
+Both limits are checked against the numerical model in tests/physics/test_ablation.py.
 """
 
 from __future__ import annotations
 
 import math
-
-
-def thermal_relaxation_time(mua: float, diffusivity: float) -> float:
-    """tau_r = 1 / (4 kappa mua^2) (s): relaxation of the optical zone 1/mua."""
-    return 1.0 / (4.0 * diffusivity * mua * mua)
 
 
 def blow_off_depth(fluence: float, mua: float, h_abl: float) -> float:

@@ -34,9 +34,3 @@ def absorbed_energy_density(fluence: float, mua: np.ndarray, dz: float,
     tau = np.concatenate([[0.0], np.cumsum(np.asarray(mua) * dz)])
     return (1.0 - reflectance) * fluence * (np.exp(-tau[:-1]) - np.exp(-tau[1:])) / dz
 
-
-def penetration_depth(mua: np.ndarray, dz: float) -> float:
-    """Depth (m) where the optical depth reaches 1 in a column of cells."""
-    tau = np.cumsum(np.asarray(mua) * dz)
-    idx = int(np.searchsorted(tau, 1.0))
-    return (idx + 1) * dz if idx < len(tau) else len(tau) * dz

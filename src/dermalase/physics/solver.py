@@ -21,7 +21,7 @@ from ..laser.sources import LaserSource
 from ..tissue import properties as props
 from ..tissue.model import SkinModel
 from . import _kernel as K
-from .ablation import ablation_enthalpy, thermal_relaxation_time
+from .ablation import ablation_enthalpy
 from .damage import COAGULATION_SET, NECROSIS_SET, arrhenius_sets
 
 TALLY_NAMES = ("absorbed", "reflected", "vaporized", "ablated", "boundary", "perfusion",
@@ -64,7 +64,6 @@ class PassRecord:
     regime: str
     surface_before: float   # m, depth of the surface on the axis before the pass
     surface_after: float
-    relaxation_time: float  # s
     pulse_steps: int
     energy: dict = field(default_factory=dict)  # J per category during this pulse + interval
 
@@ -262,19 +261,9 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
             next_snap += 1
 
     for p in range(delivery.passes):
-        # regime from the tissue now at the surface (axis column)
-        col_mua = phiw[0] * mua_w + mua_other[0]
-        j0 = top[0]
-        tau_opt = np.cumsum(col_mua[j0:] * dz)
-        jd = j0 + min(int(np.searchsorted(tau_opt, 1.0)) + 1, nz - j0)
-        mua_eff = 1.0 / max((jd - j0) * dz, dz)
-        kap = float(np.mean((ks[0, j0:jd] + phiw[0, j0:jd] * kw)
-                            / (Cs[0, j0:jd] + phiw[0, j0:jd] * Cw)))
-        t_r = thermal_relaxation_time(mua_eff, kap)
-        # Ejection is held back for the first min(tau, t_r) of the pulse (thermal confinement:
-        # the heated layer cannot relax, so material leaves only after it; Vogel & Venugopalan
-        # 2003 sec. VII): tau <= t_r is pure blow-off, tau >> t_r steady state, and the
-        # transition is continuous in tau.
+        # Ejection starts t_ej after the pulse does (Vogel & Venugopalan 2003 sec. VI-VII):
+        # until then deposited energy superheats the tissue. A pulse shorter than t_ej ablates
+        # in blow-off (material leaves after it), a longer one in steady state.
         t_conf = min(tau, t_ej)
         n_conf = int(math.ceil(numerics.min_pulse_steps * numerics.resolution / 2))
         n_free = n_pulse if t_conf < tau * (1 - 1e-9) else 0
@@ -317,8 +306,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         energy["retained_change"] = _retained(H, H0, top, dz, area) - retained_before
         energy["delivered"] = delivered_pass
         delivered_total += delivered_pass
-        records.append(PassRecord(p + 1, regime, before, top[0] * dz, t_r, len(schedule),
-                                  energy))
+        records.append(PassRecord(p + 1, regime, before, top[0] * dz, len(schedule), energy))
         if progress is not None:
             progress((p + 1) / delivery.passes)
 
@@ -329,6 +317,6 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         top=top.copy(), omega={n: omega[s] for s, n in enumerate(names)}, tmax=tmax,
         water=phiw, times=np.array(snap_t), snapshots=np.array(snaps), tallies=tallies,
         passes=records, geometry=geometry, dz=dz, steps=steps,
-        extra={"reflectance": reflect, "area": area,
+        extra={"area": area,
                "delivered": delivered_total},
     )

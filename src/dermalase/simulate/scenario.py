@@ -71,14 +71,12 @@ class Scenario:
     """A resolved simulation scenario (immutable after construction)."""
 
     def __init__(self, *, name: str, skin: SkinModel, source: LaserSource,
-                 delivery: FullField | Fractional, numerics: Numerics = Numerics(),
-                 raw: dict | None = None):
+                 delivery: FullField | Fractional, numerics: Numerics = Numerics()):
         self.name = name
         self.skin = skin
         self.source = source
         self.delivery = delivery
         self.numerics = numerics
-        self.raw = raw or {}
 
     @property
     def fractional(self) -> bool:
@@ -136,7 +134,7 @@ class Scenario:
         if not isinstance(name, str):
             raise InputError("name", name, "a string")
         return cls(name=name, skin=skin, source=source, delivery=delivery,
-                   numerics=_numerics(num_d), raw=d)
+                   numerics=_numerics(num_d))
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:

@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import numpy as np
-
 from .. import data
 from ..errors import InputError
 
@@ -95,4 +93,4 @@ def solid_part(phi: dict[str, float]) -> tuple[float, float]:
 
 
 __all__ = ["water_absorption", "melanin_absorption", "volume_fractions", "mixture",
-           "solid_part", "fresnel_reflectance", "melanosome_fraction", "np"]
+           "solid_part", "fresnel_reflectance", "melanosome_fraction"]
