@@ -1,4 +1,4 @@
-"""One microchannel: invariants of the r-z run (issue 3). Depth validation is pending."""
+"""One microchannel: invariants of the r-z run (issue 3)."""
 
 from functools import cache
 
@@ -66,16 +66,6 @@ def test_wide_beam_limit_equals_full_field():
                    "laser": {"source": "er:yag", "pulse_duration": "250 us"},
                    "delivery": {"fluence": "10 J/cm^2"}}).summary["ablation_depth_um"]
     assert g.channel_depth * 1e6 == pytest.approx(ff, abs=1.0 + 0.02 * ff)
-
-
-def test_fractional_simulate_is_closed_with_a_clear_error():
-    from dermalase import InputError
-
-    with pytest.raises(InputError, match="delivery.mode"):
-        simulate({"skin": {"site": "cheek"},
-                  "laser": {"source": "co2", "pulse_duration": "1 ms"},
-                  "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
-                               "pulse_energy": "20 mJ", "coverage": 0.2}})
 
 
 @pytest.mark.xfail(strict=True, reason=(

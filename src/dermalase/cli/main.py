@@ -11,7 +11,7 @@ import click
 
 from ..errors import InputError
 
-EXAMPLES = ("default", "co2_two_pass")
+EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag")
 
 
 def _fail(msg: str) -> None:
@@ -27,6 +27,16 @@ def _check_out_path(option: str, path: str | None) -> None:
         _fail(f"{option}: got {path!r}; allowed: a file in an existing folder")
 
 
+def _load(scenario: str):
+    """A scenario file, or a built-in example by name."""
+    from ..simulate import Scenario
+
+    if scenario in EXAMPLES and not Path(scenario).exists():
+        with resources.as_file(example_path(scenario)) as p:
+            return Scenario.from_toml(p)
+    return Scenario.from_toml(scenario)
+
+
 def example_path(name: str):
     return resources.files("dermalase").joinpath("examples", f"{name}.toml")
 
@@ -40,13 +50,34 @@ def _summary_table(results):
     for res in results:
         table.add_column(res.scenario.name, justify="right")
     keys = ["ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
-            "peak_temperature_C", "collagen_denaturation_depth_um", "surface_injury_fraction",
-            "ablation_per_pass_um", "regimes", "geometry"]
+            "peak_temperature_C", "collagen_denaturation_depth_um", "surface_injury_fraction"]
+    if any(r.scenario.fractional for r in results):
+        keys += FRACTIONAL_KEYS
+    keys += ["ablation_per_pass_um", "geometry"]
     units = results[0].summary["units"]
     for k in keys:
         label = k if k not in units else f"{k} [{units[k]}]"
-        table.add_row(escape(label), *[escape(str(r.summary.get(k))) for r in results])
+        table.add_row(escape(label), *[escape(_fmt(r.summary.get(k))) for r in results])
     return table
+
+
+FRACTIONAL_KEYS = ["channel_diameter_um", "coagulation_collar_um", "mtz_diameter_um",
+                   "coverage", "zone_density_per_cm2", "zone_spacing_um", "bridge_width_um",
+                   "zones_merge", "bulk_temperature_rise_C"]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, list):
+        return ", ".join(_fmt(x) for x in v)
+    return str(v)
+
+
+def _print_warnings(results) -> None:
+    for r in results:
+        for w in r.summary.get("warnings", []):
+            click.echo(f"warning ({r.scenario.name}): {w}", err=True)
 
 
 @click.group()
@@ -81,18 +112,13 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
              quiet: bool) -> None:
-    """Run SCENARIO.toml (or a built-in example name: default, co2_two_pass)."""
-    from ..simulate import Scenario
+    """Run SCENARIO.toml (or a built-in example: default, co2_two_pass, fractional_er_yag)."""
     from ..simulate import simulate as run
 
     _check_out_path("--out", out)
     _check_out_path("--figure", figure)
     try:
-        if scenario in EXAMPLES and not Path(scenario).exists():
-            with resources.as_file(example_path(scenario)) as p:
-                sc = Scenario.from_toml(p)
-        else:
-            sc = Scenario.from_toml(scenario)
+        sc = _load(scenario)
     except InputError as exc:
         _fail(str(exc))
     result = _run_with_progress(run, sc, quiet or as_json)
@@ -101,15 +127,16 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
 
         write_netcdf(result.dataset, out)
     if figure:
-        from ..report import cross_section_figure
+        from ..report import treatment_figure
 
-        cross_section_figure(result, figure)
+        treatment_figure(result, figure)
     if as_json:
         click.echo(result.to_json())
     else:
         from rich.console import Console
 
         Console().print(_summary_table([result]))
+        _print_warnings([result])
         for label, path in (("fields", out), ("figure", figure)):
             if path:
                 click.echo(f"wrote {label}: {path}")
@@ -119,21 +146,21 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 def compare(scenarios, as_json: bool) -> None:
-    """Side-by-side summaries of several scenarios."""
-    from ..simulate import Scenario
+    """Side-by-side summaries of several scenarios (files or built-in example names)."""
     from ..simulate import simulate as run
 
     try:
-        scs = [Scenario.from_toml(s) for s in scenarios]
+        scs = [_load(s) for s in scenarios]
     except InputError as exc:
         _fail(str(exc))
-    results = [run(s) for s in scs]
+    results = [_run_with_progress(run, s, as_json) for s in scs]
     if as_json:
         click.echo(json.dumps([r.summary for r in results], indent=2, allow_nan=False))
     else:
         from rich.console import Console
 
         Console().print(_summary_table(results))
+        _print_warnings(results)
 
 
 @cli.command()

@@ -78,10 +78,17 @@ def zone_geometry(out: SolverOutput, damage_set: str = NECROSIS_SET) -> ZoneGeom
     alive = np.arange(nz)[None, :] >= top[:, None]
     injured = om & alive
     depth = top[0] * dz
-    ablated_cols = np.nonzero(top > 0)[0]
+    # first row of viable tissue: the stratum corneum is dead already, so neither its removal
+    # (a shallow dish around the crater) nor its "damage" is part of the wound
+    viable0 = int(np.argmax(out.layer_index >= 1)) if out.layer_names[0] == "stratum_corneum" \
+        else 0
+    # channel: columns ablated into viable tissue
+    ablated_cols = np.nonzero(top > viable0)[0]
     channel_d = 2.0 * r_out[ablated_cols.max()] if ablated_cols.size else 0.0
-    # zone at the surface: columns ablated or coagulated in the first alive row
-    surf = (top > 0) | injured[np.arange(len(r)), np.minimum(top, nz - 1)] & (top == 0)
+    # zone at the surface: columns ablated into viable tissue, or whose viable epidermis is
+    # coagulated
+    row = np.minimum(np.maximum(top, viable0), nz - 1)
+    surf = (top > viable0) | injured[np.arange(len(r)), row]
     mtz_d = 2.0 * r_out[np.nonzero(surf)[0].max()] if surf.any() else 0.0
     # collar along the wall: for each row inside the channel, the coagulated run beyond it
     rows, collar = [], []

@@ -231,9 +231,11 @@ class BulkHeating:
 
 
 def bulk_heating(pos: np.ndarray, t_fire: np.ndarray, heat: ZoneHeat, side: float, *,
-                 n_points: int = 200, n_times: int = 160, after: float = 1.0) -> BulkHeating:
+                 n_points: int = 200, n_times: int = 160, after: float = 1.0,
+                 return_rise: bool = False):
     """Temperature rise of the bridges (Voronoi vertices at half the injury depth) while the
-    pattern is fired and for ``after`` s; the end of the scan is always sampled."""
+    pattern is fired and for ``after`` s; the end of the scan is always sampled. With
+    ``return_rise``, also the rise at every bridge point, shape (points, times)."""
     pts = bridge_points(pos, side, heat.L / 2, n_max=n_points)
     t_end = float(t_fire.max())
     times = np.unique(np.concatenate([
@@ -241,4 +243,5 @@ def bulk_heating(pos: np.ndarray, t_fire: np.ndarray, heat: ZoneHeat, side: floa
         t_end + np.geomspace(1e-4, after, n_times // 2)]))
     rise = temperature_rise(pts, pos, t_fire, times, heat)
     mean = rise.mean(axis=0)
-    return BulkHeating(float(mean.max()), float(rise.max()), times, mean)
+    bulk = BulkHeating(float(mean.max()), float(rise.max()), times, mean)
+    return (bulk, rise) if return_rise else bulk

@@ -1,4 +1,5 @@
-"""Cross-section figure: layers, ablated volume, coagulation zone, isotherms of peak temperature."""
+"""Figures: the treated cross-section (layers, ablated volume, coagulation zone, isotherms of
+peak temperature) and, for fractional treatments, a top view of the pattern."""
 
 from __future__ import annotations
 
@@ -11,7 +12,84 @@ import numpy as np  # noqa: E402
 LAYER_COLOURS = ("#e9d8a6", "#f4c7a1", "#f1a7a1", "#e07a7a", "#fff1b8")
 
 
-def cross_section_figure(result, path=None, *, max_depth_um: float | None = None):
+def _save(fig, path):
+    if path is not None:
+        from ..io.files import atomic_write
+
+        with atomic_write(path) as tmp:
+            fig.savefig(tmp, dpi=130, format="png")
+        plt.close(fig)
+    return fig
+
+
+def _title(result) -> str:
+    sc, s = result.scenario, result.summary
+    d = sc.delivery
+    if sc.fractional:
+        return (f"{sc.source.name} fractional {d.pulse_energy * 1e3:g} mJ x {d.stack}, "
+                f"{d.microbeam_diameter * 1e6:g} µm beam, {sc.skin.site}: channel "
+                f"{s['ablation_depth_um']:.0f} µm deep, {s['channel_diameter_um']:.0f} µm wide, "
+                f"collar {s['coagulation_collar_um']:.0f} µm")
+    return (f"{sc.source.name} {d.fluence / 1e4:g} J/cm², {d.pulse_duration * 1e6:g} µs,"
+            f" {d.passes} pass(es), {sc.skin.site}: ablation {s['ablation_depth_um']:.1f} µm,"
+            f" coagulation {s['coagulation_depth_um']:.1f} µm")
+
+
+def treatment_figure(result, path=None):
+    """The figure for a result: the cross-section, plus the pattern's top view if fractional."""
+    if not result.scenario.fractional:
+        return cross_section_figure(result, path)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=[1.3, 1])
+    cross_section_figure(result, ax=a)
+    pattern_figure(result, ax=b)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def pattern_figure(result, path=None, *, window_um: float | None = None, ax=None):
+    """Top view of a fractional pattern: ablated channels, coagulated rims, spared skin, over a
+    window of the treated square (default: about 12 zone spacings, or the whole square)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Circle, Patch
+
+    ds, s = result.dataset, result.summary
+    x, y = ds["zone_x"].values, ds["zone_y"].values
+    side = float(ds.attrs["pattern_side_um"])
+    spacing = s["zone_spacing_um"] or side
+    win = min(side, window_um or 6.0 * spacing)
+    x0 = y0 = 0.5 * (side - win)
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(5.5, 5.2))
+    else:
+        fig = ax.figure
+    ax.set_facecolor(LAYER_COLOURS[1])
+    sel = (x > x0 - spacing) & (x < x0 + win + spacing) & (y > y0 - spacing) & \
+        (y < y0 + win + spacing)
+    rz = float(ds.attrs["mtz_diameter_um"]) / 2
+    rc = float(ds.attrs["channel_diameter_um"]) / 2
+    centres = list(zip(x[sel], y[sel], strict=True))
+    ax.add_collection(PatchCollection([Circle(c, rz) for c in centres],
+                                      facecolor="#3b1f5c", alpha=0.75, lw=0))
+    ax.add_collection(PatchCollection([Circle(c, rc) for c in centres],
+                                      facecolor="white", edgecolor="k", lw=0.3))
+    ax.set_xlim(x0, x0 + win)
+    ax.set_ylim(y0, y0 + win)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (µm)")
+    ax.set_ylabel("y (µm)")
+    merge = "zones MERGE" if s.get("zones_merge") else f"bridges {s['bridge_width_um']:.0f} µm"
+    ax.set_title(f"pattern: {s['zone_density_per_cm2']:.0f} zones/cm², injured surface "
+                 f"{100 * s['surface_injury_fraction']:.1f} %, {merge}; bulk rise "
+                 f"{s['bulk_temperature_rise_C']:.1f} K", fontsize=9)
+    ax.legend(handles=[Patch(facecolor="white", edgecolor="k", label="ablated channel"),
+                       Patch(color="#3b1f5c", alpha=0.75, label="coagulated rim (Ω ≥ 1)"),
+                       Patch(color=LAYER_COLOURS[1], label="spared skin")],
+              loc="upper right", fontsize=7, framealpha=0.9)
+    return _save(fig, path) if own else fig
+
+
+def cross_section_figure(result, path=None, *, max_depth_um: float | None = None, ax=None):
     """Draw the treated cross-section and return the matplotlib Figure (saved if ``path``).
 
     In 1-D the column is drawn across the spot (the spot is much wider than the injury).
@@ -21,7 +99,8 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
     z = ds["z"].values
     layer = ds["layer"].values
     names = ds["layer"].attrs["flag_meanings"].split()
-    depth_lim = max_depth_um or max(150.0, 2.5 * s["injury_depth_um"])
+    scale = 1.3 if result.scenario.fractional else 2.5
+    depth_lim = max_depth_um or max(150.0, scale * s["injury_depth_um"])
     if ds.sizes["r"] == 1:
         half = max(depth_lim, 200.0)
         x = np.linspace(-half, half, 201)
@@ -40,7 +119,11 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
         om = np.concatenate([ds["damage_necrosis"].values[::-1], ds["damage_necrosis"].values])
     X, Z = np.meshgrid(x, z, indexing="ij")
     ablated = Z < floor[:, None]
-    fig, ax = plt.subplots(figsize=(8, 5))
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(8, 5))
+    else:
+        fig = ax.figure
     # layers
     edges = [0.0]
     for k in range(len(names)):
@@ -63,12 +146,7 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
     ax.set_xlabel("lateral position (µm)" if ds.sizes["r"] > 1 else
                   "lateral position (µm; 1-D model, spot edge drawn schematically)")
     ax.set_ylabel("depth (µm)")
-    sc = result.scenario
-    ax.set_title(
-        f"{sc.source.name} {sc.delivery.fluence / 1e4:g} J/cm², "
-        f"{sc.delivery.pulse_duration * 1e6:g} µs,"
-        f" {sc.delivery.passes} pass(es), {sc.skin.site}: ablation {s['ablation_depth_um']:.1f} µm,"
-        f" coagulation {s['coagulation_depth_um']:.1f} µm", fontsize=9)
+    ax.set_title(_title(result), fontsize=9)
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(color="white", ec="k", label="ablated"),
@@ -76,11 +154,7 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
                        plt.Line2D([], [], color="k", ls="--", lw=0.7,
                                   label="peak-temperature isotherms")],
               loc="lower right", fontsize=8)
+    if not own:
+        return fig
     fig.tight_layout()
-    if path is not None:
-        from ..io.files import atomic_write
-
-        with atomic_write(path) as tmp:
-            fig.savefig(tmp, dpi=130, format="png")
-        plt.close(fig)
-    return fig
+    return _save(fig, path)

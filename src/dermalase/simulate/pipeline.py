@@ -21,6 +21,9 @@ UNITS = {
     "channel_diameter_um": "um", "coagulation_collar_um": "um", "mtz_diameter_um": "um",
     "surface_injury_fraction": "1", "reepithelialization_days": "d",
     "ablation_per_pass_um": "um", "energy_balance_J_m2": "J/m^2",
+    "bulk_temperature_rise_C": "K", "bridge_peak_rise_C": "K", "bridge_damage_integral": "1",
+    "zone_density_per_cm2": "1/cm^2", "coverage": "1", "zone_spacing_um": "um",
+    "bridge_width_um": "um", "energy_per_zone_J": "J",
 }
 
 
@@ -57,7 +60,8 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
         alive[i, :t] = False
     tally = out.tallies
     # per unit area of the spot (1-D: per m^2 of the uniformly treated surface)
-    area = 1.0 if out.geometry == "1d" else np.pi * (scenario.delivery.spot_diameter / 2) ** 2
+    spot = scenario.delivery.as_spot() if scenario.fractional else scenario.delivery
+    area = 1.0 if out.geometry == "1d" else np.pi * (spot.spot_diameter / 2) ** 2
     delivered = out.extra["delivered"]
     balance = {
         "delivered": delivered / area,
@@ -86,6 +90,7 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
         "regimes": [rec.regime for rec in out.passes],
         "geometry": out.geometry,
         "energy_balance_J_m2": {k: round(float(v), 3) for k, v in balance.items()},
+        "warnings": [],
         "units": UNITS,
         "version": __version__,
         "scenario": scenario.resolved(),
@@ -139,11 +144,9 @@ def simulate(scenario: Scenario | dict, *,
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
     if scenario.fractional:
-        from ..errors import InputError
+        from .fractional import simulate_fractional
 
-        raise InputError("delivery.mode", "fractional",
-                         "'full-field' for now: fractional channel depths are not yet "
-                         "validated (issue 3; see docs/validation.md)")
+        return simulate_fractional(scenario, progress=progress)
     out = run_full_field(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
                          progress=progress)
     summary = summarize(out, scenario)

@@ -1,0 +1,179 @@
+"""Fractional pipeline: one microchannel (r-z) -> zone geometry -> pattern -> bulk heating of the
+spared bridges -> summary and dataset.
+
+The channel run gives the zone (depth, diameter, collar, MTZ) and the heat it leaves behind; the
+pattern turns those into the surface injury fraction, the spacing and the bridges; linear
+superposition of the zones' heat (``physics.pattern``) gives the bulk temperature rise of the
+bridges and, through the Arrhenius integral, whether they coagulate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from .. import data
+from ..physics import pattern as P
+from ..physics.damage import NECROSIS_SET, arrhenius_sets
+from ..physics.microchannel import ZoneGeometry, run_channel, zone_geometry
+from ..physics.solver import SolverOutput
+
+#: Wavelength whose fractional channel depths are known to disagree with histology (docs/
+#: validation.md, "fractional CO2 depth"); results carry a warning until that is fixed.
+CO2_WAVELENGTH_NM = 10600.0
+
+
+@dataclass(frozen=True)
+class PatternResult:
+    """Pattern-level outcome of a fractional treatment (SI units)."""
+
+    positions: np.ndarray        # (N, 2) m
+    fire_times: np.ndarray       # (N,) s
+    side: float                  # m, side of the treated square
+    surface_injury_fraction: float
+    nearest: np.ndarray          # (N,) m, nearest-neighbour distance of each zone
+    merged_fraction: float       # fraction of zones whose injured disc touches a neighbour's
+    heat: P.ZoneHeat
+    bulk: P.BulkHeating
+    bridge_omega: float          # highest necrosis Arrhenius integral at a bridge point
+
+
+def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> P.ZoneHeat:
+    """The heat one zone leaves in the tissue, as a line source for superposition.
+
+    Q: energy absorbed by the tissue and not carried away by ablation, summed over the stacked
+    pulses (J). L: the injury depth. sigma0: the zone's MTZ radius / 2, which gives the Gaussian
+    the same second moment as heat spread uniformly over the MTZ disc. C, kappa: dermis (the
+    bridges lie in it).
+    """
+    q = 0.0
+    for rec in out.passes:
+        e = rec.energy
+        q += e["delivered"] - e["reflected"] - e["vaporized"] - e["ablated"] - e["transmitted"]
+    dermis = next((la for la in skin.layers if "dermis" in la.name), skin.layers[-1])
+    C = dermis.heat_capacity
+    kappa = dermis.conductivity / C
+    L = max(geom.injury_depth, out.dz)
+    sigma0 = max(geom.mtz_diameter, 2.0 * out.dz) / 4.0
+    return P.ZoneHeat(Q=max(q, 0.0), L=L, sigma0=sigma0, C=C, kappa=kappa)
+
+
+def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray) -> float:
+    """Highest necrosis integral over bridge points, from body temperature + rise (trapezoid)."""
+    aset = arrhenius_sets()[NECROSIS_SET]
+    T = data.constant("body_temperature") + bulk_rise
+    rate = aset.rate(T)
+    t = np.concatenate([[0.0], times])
+    rate = np.concatenate([rate[:, :1], rate], axis=1)
+    omega = np.trapezoid(rate, t, axis=1)
+    return float(omega.max()) if omega.size else 0.0
+
+
+def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin) -> PatternResult:
+    pos = P.positions(delivery)
+    t_fire = P.firing_times(delivery, pos)
+    side = math.sqrt(delivery.area)
+    sif = P.surface_injury_fraction(pos, geom.mtz_diameter, side)
+    nn = P.nearest_neighbour_distances(pos)
+    merged = float(np.mean(nn < geom.mtz_diameter)) if len(pos) > 1 else 0.0
+    heat = zone_heat(out, geom, skin)
+    bulk, rise = P.bulk_heating(pos, t_fire, heat, side, return_rise=True)
+    return PatternResult(pos, t_fire, side, sif, nn, merged, heat, bulk,
+                         bridge_damage(rise, bulk.times))
+
+
+def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternResult) -> list:
+    w = []
+    if abs(scenario.source.wavelength_nm - CO2_WAVELENGTH_NM) < 1.0:
+        w.append("fractional CO2 channel depths are not validated: the model drills about 2x "
+                 "deeper than histology (Avram et al. 2009: ~630 um at 20 mJ); "
+                 "see docs/validation.md")
+    z_bottom = out.z[-1] + 0.5 * out.dz
+    if geom.injury_depth >= z_bottom - 2 * out.dz:
+        w.append(f"the injury reached the bottom of the simulated domain ({z_bottom * 1e6:.0f} "
+                 "um): channel and injury depths are lower bounds")
+    if pat.merged_fraction > 0:
+        w.append(f"neighbouring injured zones merge ({pat.merged_fraction:.0%} of zones touch a "
+                 "neighbour): spared skin bridges are lost; lower the density or coverage")
+    if pat.bridge_omega >= 1.0:
+        w.append("bulk heating coagulates the bridges between zones (Arrhenius integral "
+                 f"{pat.bridge_omega:.2g} >= 1): lower the repetition rate or density")
+    return w
+
+
+def _um(x: float) -> float:
+    return round(float(x) * 1e6, 3)
+
+
+def fractional_summary(base: dict, scenario, out: SolverOutput, geom: ZoneGeometry,
+                       pat: PatternResult) -> dict:
+    """Overwrite the full-field keys of ``base`` with the fractional ones."""
+    d = scenario.delivery
+    s = dict(base)
+    s.update({
+        "ablation_depth_um": _um(geom.channel_depth),
+        "coagulation_depth_um": _um(geom.injury_depth - geom.channel_depth),
+        "injury_depth_um": _um(geom.injury_depth),
+        "deepest_layer": geom.deepest_layer if geom.injury_depth > 0 else None,
+        "channel_diameter_um": _um(geom.channel_diameter),
+        "coagulation_collar_um": _um(geom.mean_collar),
+        "mtz_diameter_um": _um(geom.mtz_diameter),
+        "surface_injury_fraction": round(float(pat.surface_injury_fraction), 5),
+        "bulk_temperature_rise_C": round(float(pat.bulk.mean_rise), 3),
+        "bridge_peak_rise_C": round(float(pat.bulk.max_rise), 3),
+        "bridge_damage_integral": float(f"{pat.bridge_omega:.4g}"),
+        "zones": int(len(pat.positions)),
+        "zone_density_per_cm2": round(float(d.density) * 1e-4, 3),
+        "coverage": round(float(d.coverage), 5),
+        "zone_spacing_um": _um(np.median(pat.nearest))
+        if np.isfinite(pat.nearest).any() else None,
+        "bridge_width_um": _um(np.median(pat.nearest) - geom.mtz_diameter)
+        if np.isfinite(pat.nearest).any() else None,
+        "zones_merge": bool(pat.merged_fraction > 0),
+        "warnings": warnings_for(scenario, out, geom, pat),
+    })
+    # per-zone energy balance: J per zone (the r-z run is one channel)
+    s["energy_balance_J_m2"] = None
+    s["energy_per_zone_J"] = {k: float(f"{float(v):.6g}") for k, v in _zone_energy(out).items()}
+    return s
+
+
+def _zone_energy(out: SolverOutput) -> dict:
+    t = out.tallies
+    return {"delivered": out.extra["delivered"], "reflected": t["reflected"],
+            "removed_by_ablation": t["vaporized"] + t["ablated"],
+            "retained_in_tissue": t["retained"],
+            "conducted_and_perfused_out": t["boundary"] + t["perfusion"],
+            "transmitted": t["transmitted"]}
+
+
+def pattern_dataset(ds: xr.Dataset, geom: ZoneGeometry, pat: PatternResult) -> xr.Dataset:
+    """Add the pattern (zone positions, firing times, bulk heating series) to a channel dataset."""
+    return ds.assign(
+        zone_x=(("zone",), pat.positions[:, 0] * 1e6, {"units": "um"}),
+        zone_y=(("zone",), pat.positions[:, 1] * 1e6, {"units": "um"}),
+        zone_fire_time=(("zone",), pat.fire_times, {"units": "s"}),
+        bulk_rise=(("bulk_t",), pat.bulk.mean_series,
+                   {"units": "K", "long_name": "bridge-averaged temperature rise"}),
+        collar_thickness=(("collar_z",), geom.collar * 1e6,
+                          {"units": "um", "long_name": "coagulated wall thickness"}),
+    ).assign_coords(
+        bulk_t=("bulk_t", pat.bulk.times, {"units": "s"}),
+        collar_z=("collar_z", geom.collar_depth * 1e6, {"units": "um"}),
+    ).assign_attrs(pattern_side_um=pat.side * 1e6, mtz_diameter_um=geom.mtz_diameter * 1e6,
+                   channel_diameter_um=geom.channel_diameter * 1e6)
+
+
+def simulate_fractional(scenario, progress=None):
+    from .pipeline import Result, summarize, to_dataset
+
+    out = run_channel(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
+                      progress=progress)
+    geom = zone_geometry(out)
+    pat = run_pattern(scenario.delivery, out, geom, scenario.skin)
+    summary = fractional_summary(summarize(out, scenario), scenario, out, geom, pat)
+    ds = pattern_dataset(to_dataset(out, scenario, summary), geom, pat)
+    return Result(summary=summary, dataset=ds, scenario=scenario)

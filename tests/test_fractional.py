@@ -1,0 +1,114 @@
+"""Fractional pipeline (issue 3): contract keys, pattern invariants, warnings, figure, CLI."""
+
+import json
+import math
+import subprocess
+import sys
+from functools import cache
+
+import numpy as np
+import pytest
+
+from dermalase import simulate
+from dermalase.report import treatment_figure
+from dermalase.testing import assert_summary_finite
+
+CONTRACT = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
+            "peak_temperature_C", "channel_diameter_um", "coagulation_collar_um",
+            "mtz_diameter_um", "surface_injury_fraction", "reepithelialization_days", "units",
+            "version", "scenario", "bulk_temperature_rise_C")
+
+
+def scen(src="er:yag", energy="3 mJ", stack=1, diameter="250 um", tau="250 us", **deliv):
+    d = {"mode": "fractional", "microbeam_diameter": diameter, "pulse_energy": energy,
+         "stack": stack}
+    d.update(deliv or {"coverage": 0.1})
+    return {"skin": {"site": "cheek", "phototype": 2},
+            "laser": {"source": src, "pulse_duration": tau}, "delivery": d}
+
+
+@cache
+def er(**deliv):
+    return simulate(scen(**dict(deliv)))
+
+
+def test_contract_keys_and_finite():
+    s = er().summary
+    for k in CONTRACT:
+        assert k in s
+    assert_summary_finite(s)
+    assert s["channel_diameter_um"] > 0 and s["mtz_diameter_um"] >= s["channel_diameter_um"]
+    assert s["injury_depth_um"] == pytest.approx(s["ablation_depth_um"]
+                                                 + s["coagulation_depth_um"])
+    json.dumps(s, allow_nan=False)
+
+
+def test_surface_injury_is_coverage_times_area_ratio():
+    """Grid pattern: injured fraction = coverage x (MTZ / microbeam diameter)^2, up to the
+    unfilled margin of the 1 cm^2 square (the lattice fills floor(side/pitch)^2 cells)."""
+    r = er()
+    s, d = r.summary, r.scenario.delivery
+    side = math.sqrt(d.area)
+    n = math.floor(side / d.spacing + 1e-9)
+    fill = (n * d.spacing / side) ** 2
+    expect = d.coverage * (s["mtz_diameter_um"] * 1e-6 / d.microbeam_diameter) ** 2 * fill
+    assert s["surface_injury_fraction"] == pytest.approx(expect, rel=0.03)
+    assert s["zones"] == n * n
+
+
+def test_merging_zones_are_flagged():
+    """Coverage near 1 with a Gaussian beam whose MTZ is wider than the beam: zones touch."""
+    s = er(coverage=0.75).summary
+    assert s["zones_merge"] is True and s["bridge_width_um"] < 0
+    assert any("merge" in w for w in s["warnings"])
+    assert er().summary["zones_merge"] is False
+
+
+def test_bulk_rise_grows_with_repetition_rate():
+    slow = er(coverage=0.1, repetition_rate="50 Hz").summary["bulk_temperature_rise_C"]
+    fast = er(coverage=0.1, repetition_rate="2000 Hz").summary["bulk_temperature_rise_C"]
+    at_once = er().summary["bulk_temperature_rise_C"]
+    assert slow < fast <= at_once * (1 + 1e-9)
+
+
+def test_co2_result_carries_the_validation_warning():
+    s = simulate(scen(src="co2", energy="2 mJ", diameter="120 um", tau="1 ms")).summary
+    assert any("not validated" in w for w in s["warnings"])
+
+
+def test_dataset_has_pattern_and_units():
+    ds = er().dataset
+    for v in ("zone_x", "zone_y", "zone_fire_time", "bulk_rise", "collar_thickness"):
+        assert "units" in ds[v].attrs
+    assert np.isfinite(ds["bulk_rise"].values).all()
+
+
+def test_figure_has_two_panels(tmp_path):
+    fig = treatment_figure(er(), tmp_path / "f.png")
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(fig.axes) == 2
+
+
+@pytest.mark.parametrize(("key", "value", "field"), [
+    ("coverage", "0", "delivery.coverage"), ("coverage", "1.5", "delivery.coverage"),
+    ("stack", "0", "delivery.stack"), ("density", '"5000 /cm^2"', "delivery")])
+def test_cli_bad_fractional_input(tmp_path, key, value, field):
+    extra = "" if key == "stack" else "stack = 1\n"
+    cov = "" if key in ("coverage", "density") else "coverage = 0.1\n"
+    p = tmp_path / "f.toml"
+    p.write_text('[skin]\nsite = "cheek"\n[laser]\nsource = "er:yag"\n'
+                 'pulse_duration = "250 us"\n[delivery]\nmode = "fractional"\n'
+                 'microbeam_diameter = "250 um"\npulse_energy = "3 mJ"\n'
+                 f"{extra}{cov}{key} = {value}\n")
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "simulate", str(p)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and field in r.stderr and "Traceback" not in r.stderr
+
+
+def test_compare_full_field_and_fractional_examples():
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "compare", "default",
+                        "fractional_er_yag"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for k in ("mtz_diameter_um", "surface_injury_fraction", "bulk_temperature_rise_C"):
+        assert k in r.stdout
