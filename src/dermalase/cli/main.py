@@ -50,7 +50,9 @@ def _summary_table(results):
     for res in results:
         table.add_column(res.scenario.name, justify="right")
     keys = ["ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
-            "peak_temperature_C", "collagen_denaturation_depth_um", "surface_injury_fraction"]
+            "peak_temperature_C", "collagen_denaturation_depth_um", "surface_injury_fraction",
+            "reepithelialization_days", "reepithelialization_days_range",
+            "remodeling_index_mm3_per_cm2"]
     if any(r.scenario.fractional for r in results):
         keys += FRACTIONAL_KEYS
     keys += ["ablation_per_pass_um", "geometry"]
@@ -109,14 +111,17 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write fields to NetCDF (.nc).")
 @click.option("--figure", type=click.Path(dir_okay=False), help="Write the cross-section (PNG).")
+@click.option("--healing-figure", type=click.Path(dir_okay=False),
+              help="Write the healing curve and surface maps (PNG).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
-             quiet: bool) -> None:
+             healing_figure: str | None, quiet: bool) -> None:
     """Run SCENARIO.toml (or a built-in example: default, co2_two_pass, fractional_er_yag)."""
     from ..simulate import simulate as run
 
     _check_out_path("--out", out)
     _check_out_path("--figure", figure)
+    _check_out_path("--healing-figure", healing_figure)
     try:
         sc = _load(scenario)
     except InputError as exc:
@@ -130,6 +135,10 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
         from ..report import treatment_figure
 
         treatment_figure(result, figure)
+    if healing_figure:
+        from ..report import healing_figure as heal_fig
+
+        heal_fig([result], healing_figure)
     if as_json:
         click.echo(result.to_json())
     else:
@@ -137,7 +146,8 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
 
         Console().print(_summary_table([result]))
         _print_warnings([result])
-        for label, path in (("fields", out), ("figure", figure)):
+        for label, path in (("fields", out), ("figure", figure),
+                            ("healing figure", healing_figure)):
             if path:
                 click.echo(f"wrote {label}: {path}")
 
@@ -145,15 +155,22 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
-def compare(scenarios, as_json: bool) -> None:
+@click.option("--healing-figure", type=click.Path(dir_okay=False),
+              help="Write the healing curves of all scenarios (PNG).")
+def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
     """Side-by-side summaries of several scenarios (files or built-in example names)."""
     from ..simulate import simulate as run
 
+    _check_out_path("--healing-figure", healing_figure)
     try:
         scs = [_load(s) for s in scenarios]
     except InputError as exc:
         _fail(str(exc))
     results = [_run_with_progress(run, s, as_json) for s in scs]
+    if healing_figure:
+        from ..report import healing_figure as heal_fig
+
+        heal_fig(results, healing_figure)
     if as_json:
         click.echo(json.dumps([r.summary for r in results], indent=2, allow_nan=False))
     else:

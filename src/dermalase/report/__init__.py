@@ -1,5 +1,5 @@
 """Figures and reports."""
 
-from .figures import cross_section_figure, pattern_figure, treatment_figure
+from .figures import cross_section_figure, healing_figure, pattern_figure, treatment_figure
 
-__all__ = ["cross_section_figure", "pattern_figure", "treatment_figure"]
+__all__ = ["cross_section_figure", "healing_figure", "pattern_figure", "treatment_figure"]

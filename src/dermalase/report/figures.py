@@ -158,3 +158,62 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
         return fig
     fig.tight_layout()
     return _save(fig, path)
+
+
+def healing_figure(results, path=None, *, n_maps: int = 3):
+    """Healing curves (open fraction of the treated surface against days) of each result, and
+    surface maps of the first results at a few times (open wound, new epidermis, intact)."""
+    from matplotlib.colors import ListedColormap
+
+    results = list(results)
+    shown = results[:3]
+    fig = plt.figure(figsize=(12, 3.6 * (1 + len(shown))))
+    gs = fig.add_gridspec(1 + len(shown), n_maps)
+    ax = fig.add_subplot(gs[0, :])
+    for res in results:
+        ds = res.dataset
+        s = res.summary
+        days = s["reepithelialization_days"]
+        label = f"{res.scenario.name}: closed at {days} d" if days is not None else \
+            f"{res.scenario.name}: does not close"
+        ax.plot(ds["heal_t"].values, ds["open_wound_fraction"].values, lw=2, label=label)
+    ax.set_xlabel("time after treatment (d)")
+    ax.set_ylabel("open wound (fraction of treated surface)")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("re-epithelialization (front migration from wound edges and surviving adnexa)",
+                 fontsize=9)
+    cmap = ListedColormap([LAYER_COLOURS[1], "#f1a7a1", "#8b1e1e"])
+    for row, res in enumerate(shown, start=1):
+        heal = res.healing
+        arr = heal.arrival()
+        d_um = heal.distance.shape[0] * heal.pixel * 1e6
+        win = arr.shape[0]
+        if res.scenario.fractional and res.summary.get("zone_spacing_um"):
+            win = min(win, int(6 * res.summary["zone_spacing_um"] / (heal.pixel * 1e6)))
+            d_um = win * heal.pixel * 1e6
+        elif not res.scenario.fractional:
+            win = min(win, int(5e-3 / heal.pixel))  # a 5 mm window of the wound interior
+            d_um = win * heal.pixel * 1e6
+        sub = arr[:win, :win]
+        t_close = heal.days * 86400.0 if np.isfinite(heal.days) else 30 * 86400.0
+        lag = heal.params.lag
+        for col, frac in enumerate(np.linspace(0.0, 1.0, n_maps)):
+            t = lag + frac * max(t_close - lag, 0.0) if frac > 0 else lag
+            img = np.where(np.isnan(sub), 0, np.where(sub <= t, 1, 2))
+            a = fig.add_subplot(gs[row, col])
+            a.imshow(img, cmap=cmap, vmin=0, vmax=2, extent=[0, d_um, d_um, 0],
+                     interpolation="nearest")
+            a.set_title(f"{res.scenario.name}: day {t / 86400.0:.1f}", fontsize=8)
+            a.set_xlabel("µm", fontsize=7)
+            a.tick_params(labelsize=7)
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(color=LAYER_COLOURS[1], label="intact skin"),
+                        Patch(color="#f1a7a1", label="re-epithelialized"),
+                        Patch(color="#8b1e1e", label="open wound")],
+               loc="lower center", ncol=3, fontsize=8)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return _save(fig, path)

@@ -23,7 +23,8 @@ UNITS = {
     "ablation_per_pass_um": "um", "energy_balance_J_m2": "J/m^2",
     "bulk_temperature_rise_C": "K", "bridge_peak_rise_C": "K", "bridge_damage_integral": "1",
     "zone_density_per_cm2": "1/cm^2", "coverage": "1", "zone_spacing_um": "um",
-    "bridge_width_um": "um", "energy_per_zone_J": "J",
+    "bridge_width_um": "um", "energy_per_zone_J": "J", "reepithelialization_days_range": "d",
+    "wound_fraction": "1", "remodeling_index_mm3_per_cm2": "mm^3/cm^2",
 }
 
 
@@ -34,6 +35,7 @@ class Result:
     summary: dict[str, Any]
     dataset: xr.Dataset
     scenario: Scenario
+    healing: Any = None
 
     def to_json(self) -> str:
         return json.dumps(self.summary, indent=2, allow_nan=False)
@@ -146,9 +148,46 @@ def simulate(scenario: Scenario | dict, *,
     if scenario.fractional:
         from .fractional import simulate_fractional
 
-        return simulate_fractional(scenario, progress=progress)
-    out = run_full_field(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
-                         progress=progress)
-    summary = summarize(out, scenario)
-    ds = to_dataset(out, scenario, summary)
-    return Result(summary=summary, dataset=ds, scenario=scenario)
+        result = simulate_fractional(scenario, progress=progress)
+    else:
+        out = run_full_field(scenario.skin, scenario.source, scenario.delivery,
+                             scenario.numerics, progress=progress)
+        summary = summarize(out, scenario)
+        result = Result(summary=summary, dataset=to_dataset(out, scenario, summary),
+                        scenario=scenario)
+    return add_healing(result)
+
+
+def add_healing(result: Result) -> Result:
+    """Re-epithelialization and remodeling (issue 4): summary keys and healing curve."""
+    from .. import healing as H
+
+    heal = H.healing_for(result)
+    s = result.summary
+    finite = np.isfinite(heal.days)
+    s["reepithelialization_days"] = round(heal.days, 2) if finite else None
+    s["reepithelialization_days_range"] = (
+        [round(heal.days_range[0], 2), round(heal.days_range[1], 2)]
+        if np.isfinite(heal.days_range[1]) else None)
+    s["wound_fraction"] = round(heal.wound_fraction, 5)
+    depth = H.adnexa_depth(result.scenario.skin)
+    s["adnexa_survive"] = bool(s["injury_depth_um"] * 1e-6 < depth)
+    s["remodeling_index_mm3_per_cm2"] = round(H.remodeling_volume(result) * 1e5, 4)
+    if not s["adnexa_survive"]:
+        s["warnings"].append(
+            f"the injury ({s['injury_depth_um']:.0f} um) reaches below the adnexa of the "
+            f"{result.scenario.skin.site} (bottom of the dermis, {depth * 1e6:.0f} um): the "
+            "wound heals from its edges only; risk of delayed healing and scarring")
+    if not finite:
+        s["warnings"].append("the wound has no surviving epidermis to heal from")
+    t_end = max(heal.days_range[1] if np.isfinite(heal.days_range[1]) else 30.0, 1.0) * 1.2
+    times = np.linspace(0.0, t_end, 121) * H.DAY
+    result.healing = heal
+    result.dataset = result.dataset.assign(
+        open_wound_fraction=(("heal_t",), heal.open_fraction(times),
+                             {"units": "1", "long_name": "open (not re-epithelialized) "
+                              "fraction of the treated surface"})
+    ).assign_coords(heal_t=("heal_t", times / H.DAY, {"units": "d"}))
+    result.dataset.attrs["summary"] = json.dumps(
+        {k: v for k, v in s.items() if k != "scenario"})
+    return result

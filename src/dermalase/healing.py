@@ -1,0 +1,254 @@
+"""Re-epithelialization of the treated surface: a front-migration model on the 2-D skin surface.
+
+Keratinocytes cover the wound from its edges (the intact epidermis around it) and from the
+adnexa (hair follicles, eccrine sweat ducts) that survive below the injury. After a lag, the
+epithelial front advances at a constant speed ``c`` from every source, so the time at which a
+point of the wound is covered is
+
+.. math::  T(x) = t_{lag} + d(x) / c,
+
+with d the distance to the nearest source (exact Euclidean distance transform). The wound is
+closed when ``wound_closure_fraction`` of its area is covered. Two analytic limits check the
+solver: a disc of radius R healing from its rim closes at t_lag + R (1 - sqrt(1 - f)) / c for a
+closure fraction f, and a field of Poisson-distributed sources of density n leaves an open
+fraction exp(-n pi c^2 (t - t_lag)^2).
+
+Parameters and their status (data/constants.toml, data/adnexa.csv):
+- lag: 12-24 h (sourced range).
+- adnexal density by site: eccrine glands (Taylor & Machado-Moreira 2013) + hair follicles
+  (Otberg 2004 to Blume 1991).
+- front speed c: **calibrated**, not measured: derived from the healing time of a superficial
+  facial Er:YAG peel (3-4 days, Pozner), where every adnexum survives, through the Poisson
+  limit above. The model's uncertainty range spans the lag and the calibration ranges.
+- adnexa depth: the bottom of the dermis (eccrine coils lie in the lower dermis and subcutis;
+  terminal follicles reach it). Vellus follicles are shallower; not modelled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from . import data
+
+DAY = 86400.0
+
+
+def adnexal_density(site: str) -> float:
+    """Eccrine glands + hair follicles per m^2 at ``site`` (data/adnexa.csv)."""
+    rows = {r["site"]: r for r in data.table("adnexa")}
+    if site not in rows:
+        from .errors import InputError
+
+        raise InputError("skin.site", site, "one of " + ", ".join(rows))
+    r = rows[site]
+    return (float(r["eccrine_per_cm2"]) + float(r["follicles_per_cm2"])) * 1e4
+
+
+def poisson_cover_radius(density: float, closure: float) -> float:
+    """Distance (m) within which ``closure`` of the plane lies from Poisson points of density
+    ``density`` (1/m^2): 1 - exp(-n pi r^2) = closure."""
+    return math.sqrt(-math.log(1.0 - closure) / (math.pi * density))
+
+
+@dataclass(frozen=True)
+class HealingParams:
+    """Front speed ``c`` (m/s), ``lag`` (s) and the closure fraction."""
+
+    c: float
+    lag: float
+    closure: float
+
+    @classmethod
+    def calibrated(cls, lag: float | None = None, heal_time: float | None = None):
+        """Parameters with c derived from the superficial-peel healing time (see module doc)."""
+        k = data.constants()
+        lag = k["reepithelialization_lag"]["value"] if lag is None else lag
+        heal = k["superficial_resurfacing_healing"]["value"] if heal_time is None else heal_time
+        closure = k["wound_closure_fraction"]["value"]
+        r = poisson_cover_radius(adnexal_density("cheek"), closure)
+        return cls(c=r / (heal - lag), lag=lag, closure=closure)
+
+    @classmethod
+    def corners(cls) -> list[HealingParams]:
+        """The four combinations of the lag range and the calibration range (uncertainty)."""
+        k = data.constants()
+        return [cls.calibrated(lag, heal)
+                for lag in k["reepithelialization_lag"]["range"]
+                for heal in k["superficial_resurfacing_healing"]["range"]]
+
+
+@dataclass(frozen=True)
+class Healing:
+    """Healing of one treated square.
+
+    distance : (ny, nx) m, distance from each wound pixel to the nearest source (NaN: no wound);
+    pixel : m; wound_fraction : wounded fraction of the treated surface; params : used;
+    days : closure time (d); days_range : (lowest, highest) over the parameter corners.
+    """
+
+    distance: np.ndarray
+    pixel: float
+    wound_fraction: float
+    params: HealingParams
+    days: float
+    days_range: tuple[float, float]
+
+    def arrival(self, params: HealingParams | None = None) -> np.ndarray:
+        p = params or self.params
+        return p.lag + self.distance / p.c
+
+    def open_fraction(self, times: np.ndarray) -> np.ndarray:
+        """Open (not yet covered) fraction of the treated surface at ``times`` (s)."""
+        d = self.distance[~np.isnan(self.distance)]
+        if d.size == 0:
+            return np.zeros_like(np.asarray(times, dtype=float))
+        t = np.sort(self.params.lag + d / self.params.c)
+        still = d.size - np.searchsorted(t, np.asarray(times, dtype=float), side="right")
+        return still / self.distance.size
+
+
+def closure_time(distance: np.ndarray, params: HealingParams) -> float:
+    """Time (s) at which ``params.closure`` of the wound pixels are covered (0: no wound)."""
+    d = distance[~np.isnan(distance)]
+    if d.size == 0:
+        return 0.0
+    return params.lag + float(np.quantile(d, params.closure)) / params.c
+
+
+def heal_map(wound: np.ndarray, sources: np.ndarray, pixel: float,
+             periodic: bool = False, reach: float | None = None) -> np.ndarray:
+    """Distance (m) from each wound pixel to the nearest source pixel (NaN outside the wound;
+    inf if there is no source at all). ``periodic`` wraps the square (a unit cell); ``reach``
+    (m) bounds the distances that matter, so that only that much is wrapped."""
+    if not sources.any():
+        return np.where(wound, np.inf, np.nan)
+    if periodic:
+        ny, nx = sources.shape
+        w = min(int(math.ceil(reach / pixel)) if reach else max(ny, nx), max(ny, nx))
+        big = np.pad(~sources, w, mode="wrap")
+        d = ndimage.distance_transform_edt(big)[w:w + ny, w:w + nx]
+    else:
+        d = ndimage.distance_transform_edt(~sources)
+    return np.where(wound, d * pixel, np.nan)
+
+
+def _finish(dist, pixel, params, corners) -> Healing:
+    wound_fraction = float((~np.isnan(dist)).mean())
+    days = closure_time(dist, params) / DAY
+    rng = [closure_time(dist, p) / DAY for p in corners]
+    return Healing(dist, pixel, wound_fraction, params, days, (min(rng), max(rng)))
+
+
+def _adnexa_pixels(shape, pixel, density, seed) -> np.ndarray:
+    ny, nx = shape
+    n = np.random.default_rng(seed).poisson(density * nx * ny * pixel * pixel)
+    rng = np.random.default_rng(seed + 1)
+    src = np.zeros(shape, dtype=bool)
+    src[rng.integers(0, ny, n), rng.integers(0, nx, n)] = True
+    return src
+
+
+def heal_full_field(site: str, wounded: bool, adnexa_survive: bool, side: float = 1e-2,
+                    n_adnexa: int = 3000, seed: int = 0,
+                    params: HealingParams | None = None) -> Healing:
+    """A full-field wound. With surviving adnexa it heals from them everywhere: a periodic tile
+    of the wound interior holding about ``n_adnexa`` adnexa (enough for a stable closure
+    quantile), far from any edge (full-face treatments span many cm). Without them it heals
+    from the edges of the treated square of ``side`` (m) only."""
+    params = params or HealingParams.calibrated()
+    corners = HealingParams.corners()
+    if not wounded:
+        return _finish(np.full((4, 4), np.nan), 1.0, params, corners)
+    if adnexa_survive:
+        dens = adnexal_density(site)
+        tile = math.sqrt(n_adnexa / dens)
+        r = poisson_cover_radius(dens, params.closure)
+        pixel = r / 25.0
+        n = int(math.ceil(tile / pixel))
+        sources = _adnexa_pixels((n, n), pixel, dens, seed)
+        wound = np.ones((n, n), dtype=bool)
+        dist = heal_map(wound, sources, pixel, periodic=True, reach=4.0 * r)
+        return _finish(dist, pixel, params, corners)
+    margin = 2
+    px = side / 1000.0
+    n = int(math.ceil(side / px))
+    wound = np.zeros((n + 2 * margin, n + 2 * margin), dtype=bool)
+    wound[margin:-margin, margin:-margin] = True
+    dist = heal_map(wound, ~wound, px)[margin:-margin, margin:-margin]
+    return _finish(dist, px, params, corners)
+
+
+def heal_pattern(positions: np.ndarray, side: float, zone_diameter: float, site: str,
+                 adnexa_survive: bool, pixel: float | None = None, seed: int = 0,
+                 params: HealingParams | None = None) -> Healing:
+    """Fractional wound: discs of ``zone_diameter`` at ``positions`` in the square [0, side)^2,
+    each healing from its rim (and from surviving adnexa inside it)."""
+    params = params or HealingParams.calibrated()
+    if pixel is None:
+        pixel = max(min(zone_diameter / 10.0, 10e-6), side / 2000.0)
+    n = int(math.ceil(side / pixel))
+    yy, xx = (np.mgrid[0:n, 0:n] + 0.5) * pixel
+    wound = np.zeros((n, n), dtype=bool)
+    rad = zone_diameter / 2.0
+    k = int(math.ceil(rad / pixel)) + 1
+    for x, y in positions:
+        i, j = int(y / pixel), int(x / pixel)
+        a0, a1, b0, b1 = max(i - k, 0), min(i + k + 1, n), max(j - k, 0), min(j + k + 1, n)
+        wound[a0:a1, b0:b1] |= (xx[a0:a1, b0:b1] - x) ** 2 + (yy[a0:a1, b0:b1] - y) ** 2 \
+            <= rad * rad
+    sources = ~wound
+    if adnexa_survive:
+        sources |= _adnexa_pixels(wound.shape, pixel, adnexal_density(site), seed) & wound
+    return _finish(heal_map(wound, sources, pixel), pixel, params, HealingParams.corners())
+
+
+def adnexa_depth(skin) -> float:
+    """Depth (m) of the deepest adnexal epithelium: the bottom of the dermis."""
+    z = 0.0
+    for layer in skin.layers:
+        if layer.name == "subcutis":
+            break
+        z += layer.thickness
+    return z
+
+
+def remodeling_volume(result) -> float:
+    """Coagulated dermis (Henriques-Moritz Omega >= 1 below the crater floor, in the dermis
+    layers) per treated area, m^3/m^2 (= m). Full field: a thickness; fractional: per zone
+    volume x zone density."""
+    ds = result.dataset
+    names = ds["layer"].attrs["flag_meanings"].split()
+    dermal = np.array(["dermis" in names[k] for k in ds["layer"].values])
+    z = ds["z"].values * 1e-6
+    dz = float(ds.attrs["dz_m"])
+    floor = ds["surface_depth"].values * 1e-6
+    alive = z[None, :] >= floor[:, None] - 1e-12
+    coag = (ds["damage_necrosis"].values >= 1.0) & alive & dermal[None, :]
+    if ds.sizes["r"] == 1:
+        return float(coag[0].sum()) * dz
+    r = ds["r"].values * 1e-6
+    faces = np.concatenate([[0.0], 0.5 * (r[1:] + r[:-1]), [r[-1] + 0.5 * (r[-1] - r[-2])]])
+    ring = np.pi * (faces[1:] ** 2 - faces[:-1] ** 2)
+    per_zone = float((coag.sum(axis=1) * ring).sum()) * dz
+    return per_zone * result.scenario.delivery.density
+
+
+def healing_for(result, seed: int = 0) -> Healing:
+    """The healing of a simulated treatment (full field: the treated 1 cm^2 square; fractional:
+    the pattern)."""
+    sc, s = result.scenario, result.summary
+    skin = sc.skin
+    sc_thickness = skin.layers[0].thickness if skin.layers[0].name == "stratum_corneum" else 0.0
+    injury = s["injury_depth_um"] * 1e-6
+    survive = injury < adnexa_depth(skin)
+    if sc.fractional:
+        ds = result.dataset
+        pos = np.column_stack([ds["zone_x"].values, ds["zone_y"].values]) * 1e-6
+        zone = s["mtz_diameter_um"] * 1e-6 if injury > sc_thickness else 0.0
+        return heal_pattern(pos, math.sqrt(sc.delivery.area), zone, skin.site, survive,
+                            seed=seed)
+    return heal_full_field(skin.site, injury > sc_thickness, survive, seed=seed)

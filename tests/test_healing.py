@@ -1,0 +1,116 @@
+"""Healing (issue 4): the front-migration solver against its analytic limits, the invariants
+of the issue, and the simulate/CLI wiring. Published healing times: tests/validation."""
+
+import math
+
+import numpy as np
+import pytest
+
+from dermalase import healing as H
+from dermalase import simulate
+from dermalase.report import healing_figure
+
+P = H.HealingParams(c=0.2e-3 / H.DAY, lag=0.5 * H.DAY, closure=0.99)
+
+
+@pytest.mark.parametrize("R", [100e-6, 300e-6])
+def test_disc_heals_from_rim_at_analytic_time(R):
+    """A disc of radius R covered from its rim: the closure quantile of the distance to the rim
+    is R (1 - sqrt(1 - f)), so it closes at lag + R (1 - sqrt(1 - f)) / c. Tolerance: two
+    pixels of front travel (rasterized rim)."""
+    pixel = 2e-6
+    side = 2.5 * R
+    h = H.heal_pattern(np.array([[side / 2, side / 2]]), side, 2 * R, "cheek",
+                       adnexa_survive=False, pixel=pixel, params=P)
+    expect = P.lag + R * (1 - math.sqrt(1 - P.closure)) / P.c
+    assert h.days * H.DAY == pytest.approx(expect, abs=2 * pixel / P.c)
+
+
+def test_poisson_sources_give_the_analytic_open_fraction():
+    """Sources of density n scattered at random (periodic tile): open fraction
+    exp(-n pi c^2 (t - lag)^2) (Poisson void probability). Tolerance 0.01 absolute, the sampling
+    noise of ~3000 sources."""
+    h = H.heal_full_field("cheek", True, True, params=P)  # uses the site density
+    n = H.adnexal_density("cheek")
+    t = P.lag + np.linspace(0.0, 4.0, 21) * H.DAY
+    expect = np.exp(-n * math.pi * (P.c * (t - P.lag)) ** 2)
+    assert np.max(np.abs(h.open_fraction(t) - expect)) < 0.01
+
+
+def test_calibration_reproduces_its_datum():
+    """The front speed is derived from the superficial-peel healing time on the cheek
+    (data/constants.toml): healing a cheek wound must give that time back (within the 2 %
+    sampling noise of the closure quantile)."""
+    from dermalase import data
+
+    target = data.constant("superficial_resurfacing_healing") / H.DAY
+    assert H.heal_full_field("cheek", True, True).days == pytest.approx(target, rel=0.03)
+
+
+def test_lower_adnexal_density_never_heals_faster():
+    sites = ["cheek", "perioral", "chest", "forearm", "neck", "dorsal-hand", "forehead"]
+    dens = [H.adnexal_density(s) for s in sites]
+    days = [H.heal_full_field(s, True, True).days for s in sites]
+    order = np.argsort(dens)
+    # strictly fewer adnexa -> not faster (ties in density share their time up to sampling)
+    for a, b in zip(order[:-1], order[1:], strict=True):
+        if dens[b] > dens[a] * 1.02:
+            assert days[b] <= days[a] + 1e-9
+
+
+def test_deeper_or_wider_wounds_never_heal_faster():
+    shallow = H.heal_full_field("cheek", True, True).days
+    below_adnexa = H.heal_full_field("cheek", True, False).days
+    assert below_adnexa > shallow
+    pos = np.array([[1e-3, 1e-3]])
+    d = [H.heal_pattern(pos, 2e-3, z, "cheek", False, params=P).days for z in (100e-6, 300e-6)]
+    assert d[0] < d[1]
+
+
+def test_fractional_heals_faster_than_full_field_of_same_depth():
+    kw = {"skin": {"site": "cheek", "phototype": 2},
+          "laser": {"source": "er:yag", "pulse_duration": "250 us"}}
+    ff = simulate({**kw, "delivery": {"fluence": "12.5 J/cm^2"}}).summary
+    fr = simulate({**kw, "delivery": {"mode": "fractional", "microbeam_diameter": "250 um",
+                                      "pulse_energy": "1 mJ", "coverage": 0.1}}).summary
+    assert fr["reepithelialization_days"] < ff["reepithelialization_days"]
+    assert fr["wound_fraction"] < 1.0 == ff["wound_fraction"]
+
+
+def test_summary_keys_range_and_remodeling():
+    r = simulate({"skin": {"site": "cheek"}, "laser": {"source": "co2", "pulse_duration": "1 ms"},
+                  "delivery": {"fluence": "7 J/cm^2", "passes": 2}})
+    s = r.summary
+    lo, hi = s["reepithelialization_days_range"]
+    assert lo <= s["reepithelialization_days"] <= hi
+    # 1-D: remodeling index = coagulated dermis thickness (mm) x 100 mm^2 per cm^2
+    ds = r.dataset
+    z = ds["z"].values
+    names = ds["layer"].attrs["flag_meanings"].split()
+    dermal = np.array(["dermis" in names[k] for k in ds["layer"].values])
+    floor = ds["surface_depth"].values[0]
+    coag = (ds["damage_necrosis"].values[0] >= 1) & dermal & (z >= floor)
+    thickness_mm = coag.sum() * float(ds.attrs["dz_m"]) * 1e3
+    assert s["remodeling_index_mm3_per_cm2"] == pytest.approx(thickness_mm * 100, rel=1e-3)
+    assert np.all(np.diff(ds["open_wound_fraction"].values) <= 1e-12)
+
+
+def test_injury_below_adnexa_is_flagged():
+    from dermalase.simulate.pipeline import add_healing
+
+    r = simulate({"skin": {"site": "cheek"}, "laser": {"source": "er:yag",
+                  "pulse_duration": "250 us"}, "delivery": {"fluence": "12.5 J/cm^2"}})
+    r.summary["injury_depth_um"] = 5000.0  # deeper than the dermis: no adnexa survive
+    r.summary["warnings"] = []
+    s = add_healing(r).summary
+    assert s["adnexa_survive"] is False
+    assert any("below the adnexa" in w for w in s["warnings"])
+    assert s["reepithelialization_days"] > 10
+
+
+def test_healing_figure(tmp_path):
+    r = simulate({"skin": {"site": "cheek"},
+                  "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+                  "delivery": {"fluence": "12.5 J/cm^2"}})
+    healing_figure([r], tmp_path / "h.png")
+    assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
