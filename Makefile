@@ -32,6 +32,7 @@ lint: $(STAMP)
 ## bench: speed figures (not timed tests)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fullfield.py
+	$(BIN)/python benchmarks/bench_healing.py
 
 ## validation: regenerate docs/validation.md
 validation: $(STAMP)

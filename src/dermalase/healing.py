@@ -83,32 +83,59 @@ class HealingParams:
 
 @dataclass(frozen=True)
 class Healing:
-    """Healing of one treated square.
+    """Healing of one treated surface.
 
-    distance : (ny, nx) m, distance from each wound pixel to the nearest source (NaN: no wound);
-    pixel : m; wound_fraction : wounded fraction of the treated surface; params : used;
-    days : closure time (d); days_range : (lowest, highest) over the parameter corners.
+    distance : (ny, nx) m, distance from each wound pixel to the nearest source (NaN: no
+    wound), or None for a homogeneous wound healed from Poisson-distributed adnexa, whose
+    healing is exact in closed form (``poisson_density``, 1/m^2; a sample map is drawn on
+    demand by :meth:`sample`); pixel : m; wound_fraction : wounded fraction of the treated
+    surface; params : used; days : closure time (d); days_range : (lowest, highest) over the
+    parameter corners.
     """
 
-    distance: np.ndarray
+    distance: np.ndarray | None
     pixel: float
     wound_fraction: float
     params: HealingParams
     days: float
     days_range: tuple[float, float]
+    poisson_density: float | None = None
+    seed: int = 0
+
+    def sample(self) -> tuple[np.ndarray, float]:
+        """(distance map, pixel): the map, drawn for a Poisson wound."""
+        if self.distance is not None:
+            return self.distance, self.pixel
+        return _poisson_map(self.poisson_density, self.params.closure, self.seed)
 
     def arrival(self, params: HealingParams | None = None) -> np.ndarray:
         p = params or self.params
-        return p.lag + self.distance / p.c
+        return p.lag + self.sample()[0] / p.c
 
     def open_fraction(self, times: np.ndarray) -> np.ndarray:
         """Open (not yet covered) fraction of the treated surface at ``times`` (s)."""
+        times = np.asarray(times, dtype=float)
+        p = self.params
+        if self.distance is None:
+            r = p.c * np.clip(times - p.lag, 0.0, None)
+            return np.exp(-self.poisson_density * math.pi * r * r)
         d = self.distance[~np.isnan(self.distance)]
         if d.size == 0:
-            return np.zeros_like(np.asarray(times, dtype=float))
-        t = np.sort(self.params.lag + d / self.params.c)
-        still = d.size - np.searchsorted(t, np.asarray(times, dtype=float), side="right")
+            return np.zeros_like(times)
+        t = np.sort(p.lag + d / p.c)
+        still = d.size - np.searchsorted(t, times, side="right")
         return still / self.distance.size
+
+
+def _poisson_map(dens: float, closure: float, seed: int, n_adnexa: int = 3000):
+    """A periodic tile of a wound with ~``n_adnexa`` Poisson adnexa: (distance map, pixel)."""
+    tile = math.sqrt(n_adnexa / dens)
+    r = poisson_cover_radius(dens, closure)
+    pixel = r / 25.0
+    n = int(math.ceil(tile / pixel))
+    sources = _adnexa_pixels((n, n), pixel, dens, seed)
+    wound = np.ones((n, n), dtype=bool)
+    return heal_map(wound, sources, pixel, periodic=True, reach=4.0 * r), pixel
 
 
 def closure_time(distance: np.ndarray, params: HealingParams) -> float:
@@ -153,26 +180,25 @@ def _adnexa_pixels(shape, pixel, density, seed) -> np.ndarray:
 
 
 def heal_full_field(site: str, wounded: bool, adnexa_survive: bool, side: float = 1e-2,
-                    n_adnexa: int = 3000, seed: int = 0,
-                    params: HealingParams | None = None) -> Healing:
-    """A full-field wound. With surviving adnexa it heals from them everywhere: a periodic tile
-    of the wound interior holding about ``n_adnexa`` adnexa (enough for a stable closure
-    quantile), far from any edge (full-face treatments span many cm). Without them it heals
-    from the edges of the treated square of ``side`` (m) only."""
+                    seed: int = 0, params: HealingParams | None = None,
+                    sampled: bool = False) -> Healing:
+    """A full-field wound. With surviving adnexa it heals from them everywhere, far from any
+    edge (full-face treatments span many cm): closed form for Poisson-distributed adnexa
+    (``sampled`` solves a random periodic tile instead, the check of the solver). Without
+    adnexa it heals from the edges of the treated square of ``side`` (m) only."""
     params = params or HealingParams.calibrated()
     corners = HealingParams.corners()
     if not wounded:
         return _finish(np.full((4, 4), np.nan), 1.0, params, corners)
     if adnexa_survive:
         dens = adnexal_density(site)
-        tile = math.sqrt(n_adnexa / dens)
+        if sampled:
+            dist, pixel = _poisson_map(dens, params.closure, seed)
+            return _finish(dist, pixel, params, corners)
         r = poisson_cover_radius(dens, params.closure)
-        pixel = r / 25.0
-        n = int(math.ceil(tile / pixel))
-        sources = _adnexa_pixels((n, n), pixel, dens, seed)
-        wound = np.ones((n, n), dtype=bool)
-        dist = heal_map(wound, sources, pixel, periodic=True, reach=4.0 * r)
-        return _finish(dist, pixel, params, corners)
+        days = [(p.lag + r / p.c) / DAY for p in corners]
+        return Healing(None, 0.0, 1.0, params, (params.lag + r / params.c) / DAY,
+                       (min(days), max(days)), poisson_density=dens, seed=seed)
     margin = 2
     px = side / 1000.0
     n = int(math.ceil(side / px))
@@ -218,8 +244,8 @@ def adnexa_depth(skin) -> float:
 
 def remodeling_volume(result) -> float:
     """Coagulated dermis (Henriques-Moritz Omega >= 1 below the crater floor, in the dermis
-    layers) per treated area, m^3/m^2 (= m). Full field: a thickness; fractional: per zone
-    volume x zone density."""
+    layers) per treated area, m^3/m^2 (= m). Full field: the thickness on the beam axis (the
+    treated area is tiled by spots); fractional: per zone volume x zone density."""
     ds = result.dataset
     names = ds["layer"].attrs["flag_meanings"].split()
     dermal = np.array(["dermis" in names[k] for k in ds["layer"].values])
@@ -228,7 +254,7 @@ def remodeling_volume(result) -> float:
     floor = ds["surface_depth"].values * 1e-6
     alive = z[None, :] >= floor[:, None] - 1e-12
     coag = (ds["damage_necrosis"].values >= 1.0) & alive & dermal[None, :]
-    if ds.sizes["r"] == 1:
+    if not result.scenario.fractional:  # overlapping spots: the axis column is representative
         return float(coag[0].sum()) * dz
     r = ds["r"].values * 1e-6
     faces = np.concatenate([[0.0], 0.5 * (r[1:] + r[:-1]), [r[-1] + 0.5 * (r[-1] - r[-2])]])

@@ -188,15 +188,16 @@ def healing_figure(results, path=None, *, n_maps: int = 3):
     cmap = ListedColormap([LAYER_COLOURS[1], "#f1a7a1", "#8b1e1e"])
     for row, res in enumerate(shown, start=1):
         heal = res.healing
-        arr = heal.arrival()
-        d_um = heal.distance.shape[0] * heal.pixel * 1e6
+        dist, pixel = heal.sample()
+        arr = heal.params.lag + dist / heal.params.c
+        d_um = dist.shape[0] * pixel * 1e6
         win = arr.shape[0]
         if res.scenario.fractional and res.summary.get("zone_spacing_um"):
-            win = min(win, int(6 * res.summary["zone_spacing_um"] / (heal.pixel * 1e6)))
-            d_um = win * heal.pixel * 1e6
+            win = min(win, int(6 * res.summary["zone_spacing_um"] / (pixel * 1e6)))
+            d_um = win * pixel * 1e6
         elif not res.scenario.fractional:
-            win = min(win, int(5e-3 / heal.pixel))  # a 5 mm window of the wound interior
-            d_um = win * heal.pixel * 1e6
+            win = min(win, int(5e-3 / pixel))  # a 5 mm window of the wound interior
+            d_um = win * pixel * 1e6
         sub = arr[:win, :win]
         t_close = heal.days * 86400.0 if np.isfinite(heal.days) else 30 * 86400.0
         lag = heal.params.lag
