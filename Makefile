@@ -12,10 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-## demo: simulate the built-in default case; prints the summary, writes out/default.{png,nc}
+## demo: plan the built-in example patient (out/plan.html), then simulate the built-in default
+## case (out/default.png, out/default.nc, out/default-healing.png)
 demo: $(STAMP)
 	mkdir -p out
-	$(BIN)/dermalase simulate default --figure out/default.png --out out/default.nc
+	$(BIN)/dermalase plan patient_perioral --report out/plan.html
+	$(BIN)/dermalase simulate default --figure out/default.png --out out/default.nc \
+		--healing-figure out/default-healing.png
 
 ## test: lint + the default test suite (well under 15 min on 2 cores)
 test: $(STAMP)
@@ -33,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fullfield.py
 	$(BIN)/python benchmarks/bench_healing.py
+	$(BIN)/python benchmarks/bench_planner.py
 
 ## validation: regenerate docs/validation.md
 validation: $(STAMP)

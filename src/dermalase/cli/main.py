@@ -12,6 +12,7 @@ import click
 from ..errors import InputError
 
 EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag")
+PATIENTS = ("patient_perioral", "patient_acne_v")
 
 
 def _fail(msg: str) -> None:
@@ -181,9 +182,84 @@ def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(EXAMPLES))
+@click.argument("patient", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write an HTML report.")
+def plan(patient: str, as_json: bool, report: str | None) -> None:
+    """Recommend a procedure and settings for PATIENT.toml (or a built-in example patient:
+    patient_perioral, patient_acne_v)."""
+    from ..planner import Patient
+    from ..planner import plan as make_plan
+
+    _check_out_path("--report", report)
+    try:
+        if patient in PATIENTS and not Path(patient).exists():
+            with resources.as_file(example_path(patient)) as p:
+                pat = Patient.from_toml(p)
+        else:
+            pat = Patient.from_toml(patient)
+    except InputError as exc:
+        _fail(str(exc))
+    result = make_plan(pat)
+    scenarios = result.pop("_scenarios")
+    if report:
+        from ..io.files import atomic_write
+        from ..planner.report import render
+
+        text = render(result, scenarios)
+        with atomic_write(report) as tmp:
+            Path(tmp).write_text(text, encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(result, indent=2, allow_nan=False))
+        return
+    _print_plan(result)
+    if report:
+        click.echo(f"wrote report: {report}")
+
+
+def _settings(st: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
+
+
+def _print_plan(result: dict) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = Console()
+    rec = result["recommended"]
+    con.print(f"[bold]plan for {escape(result['patient']['name'])}[/bold]: "
+              f"{escape(str(result['concern']))}")
+    if rec:
+        con.print(f"[bold green]recommended[/bold green]: {escape(rec['modality'])}: "
+                  f"{escape(_settings(rec['settings']))}; {rec['sessions']} session(s)")
+        for r in rec["reasons"]:
+            con.print(f"  - {escape(r)}")
+        for s in rec["steps"]:
+            con.print(f"  step: {escape(s)}")
+    else:
+        con.print("[bold red]no candidate meets every constraint[/bold red]")
+    t = Table(title="candidates")
+    for col in ("modality", "settings", "sessions", "injury [um]", "re-epithelialization [d]",
+                "constraints"):
+        t.add_column(col)
+    for c in result["candidates"]:
+        p = c["predicted"] or {}
+        t.add_row(escape(c["modality"]), escape(_settings(c["settings"])), str(c["sessions"]),
+                  _fmt(p.get("injury_depth_um")), _fmt(p.get("reepithelialization_days")),
+                  escape("; ".join(c["problems"]) or "ok"))
+    con.print(t)
+    for b in result["blocked"]:
+        con.print(f"blocked: {escape(b['modality'])}: {escape(b['reason'])} "
+                  f"({escape(b['source'])})")
+    for w in result["warnings"]:
+        con.print(f"[yellow]warning[/yellow]: {escape(w)}")
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(EXAMPLES + PATIENTS))
 def example(name: str) -> None:
-    """Print a built-in example scenario (TOML) to adapt."""
+    """Print a built-in example scenario or patient (TOML) to adapt."""
     click.echo(example_path(name).read_text(encoding="utf-8"), nl=False)
 
 

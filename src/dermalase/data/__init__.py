@@ -24,3 +24,10 @@ def constants() -> dict:
 
 def constant(name: str) -> float:
     return float(constants()[name]["value"])
+
+
+@cache
+def toml(name: str) -> dict:
+    """``data/<name>.toml`` parsed (cached)."""
+    text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)

@@ -1,0 +1,46 @@
+"""Speed of the planner (issue 6 targets: a full plan for one patient and one site in < 10 s on
+this machine, first run; < 1 s repeated). The first run uses an empty cache folder; the ratio is
+first run / repeated run in the same process (the repeat reads the in-memory cache; a new
+process reads the disk cache, also timed).
+Run: ``make bench``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from dermalase.cli.main import example_path
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DERMALASE_CACHE"] = tmp
+        from dermalase.planner import Patient, plan
+        from dermalase.simulate import simulate
+
+        simulate({"skin": {"site": "cheek"}, "laser": {"source": "er:yag",
+                 "pulse_duration": "250 us"}, "delivery": {"fluence": "5 J/cm^2"}})  # JIT
+        for name in ("patient_perioral", "patient_acne_v"):
+            p = Patient.from_toml(example_path(name))
+            t0 = time.perf_counter()
+            out = plan(p)
+            t1 = time.perf_counter()
+            plan(p)
+            t2 = time.perf_counter()
+            rec = out["recommended"]["modality"] if out["recommended"] else None
+            print(f"{name}: first run {t1 - t0:.2f} s (target 10 s), repeated "
+                  f"{(t2 - t1) * 1e3:.1f} ms (target 1 s) -> ratio {(t1 - t0) / (t2 - t1):.0f}x;"
+                  f" recommended {rec}")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", "patient_perioral",
+                        "--json"], capture_output=True, check=True)
+        print(f"new process, disk cache warm (includes interpreter start and imports): "
+              f"{time.perf_counter() - t0:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
