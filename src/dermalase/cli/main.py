@@ -257,6 +257,46 @@ def _print_plan(result: dict) -> None:
 
 
 @cli.command()
+@click.argument("mci", type=click.Path(dir_okay=False))
+@click.option("--out-dir", type=click.Path(file_okay=False), default=".",
+              help="Folder for the .mco outputs (default: here).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the RAT results as JSON.")
+def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
+    """Monte Carlo light transport for an MCML input file (.mci; built-in: mcml_test)."""
+    from .._version import __version__
+    from ..io.files import atomic_write
+    from ..io.mcml import format_mco, read_mci
+    from ..physics.montecarlo import run as mc_run
+
+    if not Path(out_dir).is_dir():
+        _fail(f"--out-dir: got {out_dir!r}; allowed: an existing folder")
+    try:
+        if mci == "mcml_test" and not Path(mci).exists():
+            with resources.as_file(resources.files("dermalase").joinpath(
+                    "examples", "mcml_test.mci")) as p:
+                runs = read_mci(p)
+        else:
+            runs = read_mci(mci)
+    except InputError as exc:
+        _fail(str(exc))
+    out = []
+    for r in runs:
+        res = mc_run(r.medium, r.n_photons, dr=r.dr, dz=r.dz, nr=r.nr, nz=r.nz, seed=seed)
+        path = Path(out_dir) / Path(r.out_name).name
+        with atomic_write(path) as tmp:
+            Path(tmp).write_text(format_mco(r, res, __version__), encoding="utf-8")
+        out.append({"output": str(path), "photons": r.n_photons, "Rsp": res.Rsp, "Rd": res.Rd,
+                    "A": res.A, "Tt": res.Tt, "se": res.se, "seconds": round(res.seconds, 3)})
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for o in out:
+            click.echo(f"{o['output']}: Rsp {o['Rsp']:.5f}  Rd {o['Rd']:.5f}  A {o['A']:.5f}  "
+                       f"Tt {o['Tt']:.5f}  ({o['photons']} photons, {o['seconds']} s)")
+
+
+@cli.command()
 @click.argument("name", type=click.Choice(EXAMPLES + PATIENTS))
 def example(name: str) -> None:
     """Print a built-in example scenario or patient (TOML) to adapt."""

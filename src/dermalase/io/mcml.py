@@ -1,0 +1,135 @@
+"""MCML interoperability: read ``.mci`` input files, write ``.mco``-style ASCII results.
+
+Format of Wang, Jacques & Zheng, MCML (Comput Methods Programs Biomed 1995;47:131-146): cm
+units, one or more runs, each with output name, photons, dz dr, nz nr na, the layers (n mua
+mus g d) between the indices of the media above and below. Our ``.mco`` carries the sections
+InParm, RAT, A_l, A_z, Rd_r, Tt_r and A_rz with MCML's names and units, so an MCML user can
+compare them; angular tallies (Rd_a, Tt_a, Rd_ra, Tt_ra) are not computed and are omitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..physics.montecarlo import Layer, MCResult, Medium
+
+
+@dataclass(frozen=True)
+class MCIRun:
+    out_name: str
+    n_photons: int
+    dz: float   # m
+    dr: float   # m
+    nz: int
+    nr: int
+    na: int
+    medium: Medium
+
+
+def _tokens(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.extend(line.split())
+    return out
+
+
+def read_mci(path) -> list[MCIRun]:
+    path = Path(path)
+    try:
+        tok = _tokens(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise InputError("mci file", str(path), "a readable MCML .mci file") from exc
+    it = iter(tok)
+
+    def nxt(what, conv=float):
+        try:
+            return conv(next(it))
+        except StopIteration:
+            raise InputError(f"mci {what}", "end of file", "MCML .mci layout") from None
+        except ValueError as exc:
+            raise InputError(f"mci {what}", str(exc), "a number") from None
+
+    nxt("file version")
+    runs = []
+    for k in range(nxt("number of runs", int)):
+        name = next(it, None)
+        if name is None:
+            raise InputError(f"mci run {k + 1} output name", "end of file", "a file name")
+        nxt("output format", str)  # A (ASCII) or B; we write ASCII
+        n_ph = nxt("number of photons", lambda s: int(float(s)))
+        dz, dr = nxt("dz") * 1e-2, nxt("dr") * 1e-2
+        nz, nr, na = nxt("nz", int), nxt("nr", int), nxt("na", int)
+        nl = nxt("number of layers", int)
+        n_above = nxt("n above")
+        layers = []
+        for i in range(nl):
+            n, mua, mus, g, d = (nxt(f"layer {i + 1} {q}") for q in ("n", "mua", "mus", "g",
+                                                                      "d"))
+            if not (n >= 1 and mua >= 0 and mus >= 0 and -1 < g < 1 and d > 0):
+                raise InputError(f"mci run {k + 1} layer {i + 1}", (n, mua, mus, g, d),
+                                 "n >= 1, mua >= 0, mus >= 0, -1 < g < 1, d > 0")
+            layers.append(Layer(n, mua * 100, mus * 100, g, d * 1e-2))
+        n_below = nxt("n below")
+        if n_ph < 1 or dz <= 0 or dr <= 0 or nz < 1 or nr < 1:
+            raise InputError(f"mci run {k + 1} grid", (n_ph, dz, dr, nz, nr),
+                             "photons >= 1, dz, dr > 0, nz, nr >= 1")
+        runs.append(MCIRun(name, n_ph, dz, dr, nz, nr, na, Medium(tuple(layers), n_above,
+                                                                  n_below)))
+    return runs
+
+
+def format_mco(run: MCIRun, res: MCResult, version: str) -> str:
+    """MCML-style ASCII output (cm units)."""
+    L = [f"A1\t# Version number of the file format (written by dermalase {version}).", "",
+         "####", "# Data categories include:", "# InParm, RAT, A_l, A_z, Rd_r, Tt_r, A_rz",
+         "# (angular tallies are not computed)", "####", "",
+         f"# Wall time: {res.seconds:.3f} s, seed {res.meta.get('seed')}", "",
+         "InParm\t\t\t# Input parameters. cm is used.",
+         f"{run.out_name}\tA\t\t# output file name, ASCII.",
+         f"{run.n_photons}\t\t\t# No. of photons",
+         f"{run.dz * 100:G}\t{run.dr * 100:G}\t\t# dz, dr [cm]",
+         f"{run.nz}\t{run.nr}\t{run.na}\t# No. of dz, dr, da.", "",
+         f"{len(run.medium.layers)}\t\t\t\t\t# Number of layers",
+         "#n\tmua\tmus\tg\td\t# One line for each layer",
+         f"{run.medium.n_above:G}\t\t\t\t\t# n for medium above"]
+    for la in run.medium.layers:
+        L.append(f"{la.n:G}\t{la.mua / 100:G}\t{la.mus / 100:G}\t{la.g:G}\t{la.d * 100:G}"
+                 "\t# layer")
+    L += [f"{run.medium.n_below:G}\t\t\t\t\t# n for medium below", "",
+          "RAT #Reflectance, absorption, transmission.",
+          f"{res.Rsp:<12.6G}\t#Specular reflectance [-]",
+          f"{res.Rd:<12.6G}\t#Diffuse reflectance [-]",
+          f"{res.A:<12.6G}\t#Absorbed fraction [-]",
+          f"{res.Tt:<12.6G}\t#Transmittance [-]", "",
+          "A_l #Absorption as a function of layer. [-]"]
+    L += [f"{a:12.4E}" for a in res.A_layer]
+    L += ["", "A_z #A[0], [1],..A[nz-1]. [1/cm]"]
+    L += [f"{a:12.4E}" for a in res.A_z / 100]
+    L += ["", "Rd_r #Rd[0], [1],..Rd[nr-1]. [1/cm2]"]
+    L += [f"{a:12.4E}" for a in res.Rd_r / 1e4]
+    L += ["", "Tt_r #Tt[0], [1],..Tt[nr-1]. [1/cm2]"]
+    L += [f"{a:12.4E}" for a in res.Tt_r / 1e4]
+    L += ["", "# A[r][z]. [1/cm3]", "# A[0][0], [0][1],..[0][nz-1]", "# ...",
+          "# A[nr-1][0], [nr-1][1],..[nr-1][nz-1]", "A_rz"]
+    flat = (res.A_rz / 1e6).ravel()
+    for i in range(0, flat.size, 5):
+        L.append(" ".join(f"{a:12.4E}" for a in flat[i:i + 5]))
+    return "\n".join(L) + "\n"
+
+
+def read_mco_rat(text: str) -> dict[str, float]:
+    """The RAT block (Rsp, Rd, A, Tt) of an MCML .mco file (ours or MCML's)."""
+    lines = text.splitlines()
+    i = next(k for k, ln in enumerate(lines) if ln.startswith("RAT"))
+    vals = [float(lines[i + j].split()[0]) for j in range(1, 5)]
+    return dict(zip(("Rsp", "Rd", "A", "Tt"), vals, strict=True))
+
+
+def as_arrays(res: MCResult) -> dict[str, np.ndarray]:
+    return {"A_rz": res.A_rz, "Rd_r": res.Rd_r, "Tt_r": res.Tt_r, "A_z": res.A_z}
