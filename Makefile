@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fullfield.py
 	$(BIN)/python benchmarks/bench_healing.py
 	$(BIN)/python benchmarks/bench_planner.py
+	$(BIN)/python benchmarks/bench_montecarlo.py
 
 ## validation: regenerate docs/validation.md
 validation: $(STAMP)

@@ -25,6 +25,9 @@ from .solver import Numerics, SolverOutput, run_full_field
 #: depth of the r-z domain for channels (m): deep enough for the >1 mm channels reported for
 #: fractional CO2 (Avram et al. 2009: ~0.9 mm at 30 mJ)
 CHANNEL_DOMAIN_DEPTH = 2.0e-3
+#: depth of the r-z domain for non-ablative zones (m): columns over 1 mm deep are reported at
+#: high energy (Laubach et al. 2007)
+NONABLATIVE_DOMAIN_DEPTH = 2.0e-3
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class ZoneGeometry:
     collar_depth: np.ndarray    # depths along the wall, m
     collar: np.ndarray          # coagulated wall thickness at those depths, m
     deepest_layer: str
+    max_width: float = 0.0      # widest diameter of the injured column at any depth, m
 
     @property
     def mean_collar(self) -> float:
@@ -45,8 +49,23 @@ class ZoneGeometry:
 
 
 def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
-                numerics: Numerics = Numerics(), progress=None) -> SolverOutput:
-    """Simulate one microbeam with its stacked pulses (r-z, Gaussian beam spreading)."""
+                numerics: Numerics = Numerics(), progress=None,
+                n_photons: int = 200_000) -> SolverOutput:
+    """Simulate one microbeam with its stacked pulses (r-z). Beer-Lambert with Gaussian beam
+    spreading where absorption dominates; Monte Carlo deposition where scattering matters
+    (physics/deposition.py criterion), e.g. non-ablative 1,550 nm."""
+    from . import deposition as D
+
+    lam = source.wavelength_nm
+    if D.needs_transport(skin, lam):
+        num = dataclasses.replace(numerics, geometry="rz",
+                                  domain_depth_rz=min(skin.depth, NONABLATIVE_DOMAIN_DEPTH))
+        spot = delivery.as_spot()
+
+        def dep(rfaces, z, dz):
+            return D.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
+                                 rfaces[:-1], z, dz, n_photons=n_photons, seed=delivery.seed + 1)
+        return run_full_field(skin, source, spot, num, progress=progress, deposition=dep)
     num = dataclasses.replace(numerics, geometry="rz",
                               domain_depth_rz=channel_domain_depth(skin, delivery))
     return run_full_field(skin, source, delivery.as_spot(), num, progress=progress)
@@ -107,5 +126,11 @@ def zone_geometry(out: SolverOutput, damage_set: str = NECROSIS_SET) -> ZoneGeom
     coag_below = (int(np.argmin(below)) if not below.all() else below.size) * dz
     injury = depth + coag_below
     idx = min(int(np.ceil(injury / dz)) - 1, nz - 1) if injury > 0 else 0
+    # widest injured (or ablated, below the stratum corneum) diameter at any depth
+    hit = injured | (np.arange(nz)[None, :] < top[:, None])
+    hit[:, :viable0] = False
+    cols = np.nonzero(hit.any(axis=1))[0]
+    max_w = 2.0 * r_out[cols.max()] if cols.size else 0.0
     return ZoneGeometry(depth, channel_d, mtz_d, injury, np.array(rows), np.array(collar),
-                        out.layer_names[int(out.layer_index[idx])] if injury > 0 else "none")
+                        out.layer_names[int(out.layer_index[idx])] if injury > 0 else "none",
+                        max_w)

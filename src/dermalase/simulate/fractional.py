@@ -121,6 +121,7 @@ def fractional_summary(base: dict, scenario, out: SolverOutput, geom: ZoneGeomet
         "channel_diameter_um": _um(geom.channel_diameter),
         "coagulation_collar_um": _um(geom.mean_collar),
         "mtz_diameter_um": _um(geom.mtz_diameter),
+        "zone_max_width_um": _um(geom.max_width),
         "surface_injury_fraction": round(float(pat.surface_injury_fraction), 5),
         "bulk_temperature_rise_C": round(float(pat.bulk.mean_rise), 3),
         "bridge_peak_rise_C": round(float(pat.bulk.max_rise), 3),

@@ -24,7 +24,7 @@ UNITS = {
     "bulk_temperature_rise_C": "K", "bridge_peak_rise_C": "K", "bridge_damage_integral": "1",
     "zone_density_per_cm2": "1/cm^2", "coverage": "1", "zone_spacing_um": "um",
     "bridge_width_um": "um", "energy_per_zone_J": "J", "reepithelialization_days_range": "d",
-    "wound_fraction": "1", "remodeling_index_mm3_per_cm2": "mm^3/cm^2",
+    "wound_fraction": "1", "remodeling_index_mm3_per_cm2": "mm^3/cm^2", "zone_max_width_um": "um",
 }
 
 

@@ -113,10 +113,10 @@ class Scenario:
                                                  low=0.0))
         else:
             raise InputError("laser.source", None, "one of " + ", ".join(SOURCES))
-        if not source.ablative:
+        if not source.ablative and deliv_d.get("mode", "full-field") != "fractional":
             raise InputError("laser.source", source.key,
-                             "an ablative source (co2, er:yag, er:ysgg); non-ablative sources need "
-                             "the Monte Carlo transport engine, not yet available")
+                             "an ablative source (co2, er:yag, er:ysgg) for full-field delivery; "
+                             "non-ablative sources (er:glass, tm:fiber) are fractional only")
         if "pulse_duration" not in laser_d:
             raise InputError("laser.pulse_duration", None, "a duration such as '250 us'")
         tau = to_si("laser.pulse_duration", laser_d["pulse_duration"], "s",
