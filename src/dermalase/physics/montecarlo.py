@@ -334,3 +334,218 @@ def run(medium: Medium, n_photons: int = 100_000, *, beam: str = "pencil",
                     A / N / (ring[:, None] * dz), Rd / N / ring, Tt / N / ring, Al / N, secs,
                     {"beam": beam, "radius_m": radius, "seed": seed, "n_chunks": n_chunks},
                     se)
+
+
+# ----------------------------------------------------------------- 3-D voxel mode
+@dataclass
+class VoxelResult:
+    """Voxel tallies per launched packet: ``A`` (nx, ny, nz) in 1/m^3, totals dimensionless
+    (``Rd`` leaves through the top face z = 0, ``Tt`` through the bottom face, ``lost_sides``
+    through the side faces)."""
+
+    n_photons: int
+    voxel: float
+    Rsp: float
+    Rd: float
+    Tt: float
+    A_total: float
+    A: np.ndarray
+    lost_sides: float = 0.0
+    seconds: float = 0.0
+    se: dict = field(default_factory=dict)
+
+    @property
+    def balance(self) -> float:
+        return self.Rsp + self.Rd + self.A_total + self.Tt + self.lost_sides
+
+
+@njit(cache=True)
+def _voxel_chunk(n_phot, seed, stream, x0, y0, beam, radius, labels, tn, tmua, tmus, tg,
+                 n_out, h, A, tot):
+    s = _seed_state(seed, stream)
+    nx, ny, nz = labels.shape
+    for _p in range(n_phot):
+        if beam == 0:
+            x = x0
+            y = y0
+        else:
+            if beam == 1:
+                rr = radius * math.sqrt(_rand(s))
+            else:
+                rr = radius * math.sqrt(-0.5 * math.log(_rand(s)))
+            ph = 2.0 * math.pi * _rand(s)
+            x = x0 + rr * math.cos(ph)
+            y = y0 + rr * math.sin(ph)
+        ix = int(x / h)
+        iy = int(y / h)
+        if ix < 0 or iy < 0 or ix >= nx or iy >= ny:
+            continue  # the beam misses the volume (counted as nothing: keep beams inside)
+        # enter at the top face of the first voxel column; air voxels above tissue are crossed
+        z = 0.0
+        iz = 0
+        ux = 0.0
+        uy = 0.0
+        uz = 1.0
+        w = 1.0
+        lab = labels[ix, iy, 0]
+        rf, _ = _fresnel(n_out, tn[lab], 1.0)
+        tot[3] += rf
+        w -= rf
+        sleft = 0.0
+        alive = True
+        while alive:
+            lab = labels[ix, iy, iz]
+            mut = tmua[lab] + tmus[lab]
+            if sleft == 0.0 and mut > 0.0:
+                sleft = -math.log(_rand(s))
+            # distance to the faces of this voxel
+            dx = ((ix + 1) * h - x) / ux if ux > 0.0 else ((ix * h - x) / ux if ux < 0.0
+                                                            else 1e300)
+            dy = ((iy + 1) * h - y) / uy if uy > 0.0 else ((iy * h - y) / uy if uy < 0.0
+                                                            else 1e300)
+            dzf = ((iz + 1) * h - z) / uz if uz > 0.0 else ((iz * h - z) / uz if uz < 0.0
+                                                             else 1e300)
+            db = min(dx, dy, dzf)
+            db = max(db, 0.0)
+            step = sleft / mut if mut > 0.0 else 1e300
+            if step <= db:  # interaction inside the voxel
+                x += ux * step
+                y += uy * step
+                z += uz * step
+                sleft = 0.0
+                dw = w * tmua[lab] / mut
+                w -= dw
+                A[ix, iy, iz] += dw
+                tot[2] += dw
+                ct = _hg_cos(tg[lab], _rand(s))
+                st = math.sqrt(max(0.0, 1.0 - ct * ct))
+                ph = 2.0 * math.pi * _rand(s)
+                cp = math.cos(ph)
+                sp = math.sin(ph)
+                if abs(uz) > COS_ZERO:
+                    ux = st * cp
+                    uy = st * sp
+                    uz = ct if uz > 0.0 else -ct
+                else:
+                    tmp = math.sqrt(1.0 - uz * uz)
+                    nux = st * (ux * uz * cp - uy * sp) / tmp + ux * ct
+                    nuy = st * (uy * uz * cp + ux * sp) / tmp + uy * ct
+                    nuz = -st * cp * tmp + uz * ct
+                    ux, uy, uz = nux, nuy, nuz
+                if w < WEIGHT_THRESHOLD:
+                    if _rand(s) <= ROULETTE_CHANCE:
+                        w /= ROULETTE_CHANCE
+                    else:
+                        alive = False
+                continue
+            # move to the face and find the neighbour
+            x += ux * db
+            y += uy * db
+            z += uz * db
+            if mut > 0.0:
+                sleft -= db * mut
+            jx, jy, jz = ix, iy, iz
+            axis = 0
+            if db == dx:
+                jx = ix + (1 if ux > 0.0 else -1)
+                axis = 0
+            elif db == dy:
+                jy = iy + (1 if uy > 0.0 else -1)
+                axis = 1
+            else:
+                jz = iz + (1 if uz > 0.0 else -1)
+                axis = 2
+            outside = jx < 0 or jy < 0 or jz < 0 or jx >= nx or jy >= ny or jz >= nz
+            n1 = tn[lab]
+            n2 = n_out if outside else tn[labels[jx, jy, jz]]
+            cos_i = abs(ux) if axis == 0 else (abs(uy) if axis == 1 else abs(uz))
+            rf, ct2 = _fresnel(n1, n2, cos_i)
+            if rf > 0.0 and _rand(s) <= rf:  # reflect off the face
+                if axis == 0:
+                    ux = -ux
+                elif axis == 1:
+                    uy = -uy
+                else:
+                    uz = -uz
+                continue
+            if outside:
+                if jz < 0:
+                    tot[0] += w
+                elif jz >= nz:
+                    tot[1] += w
+                else:
+                    tot[4] += w
+                alive = False
+                continue
+            if n1 != n2:  # refract: scale the tangential part, set the normal part
+                ratio = n1 / n2
+                if axis == 0:
+                    sgn = 1.0 if ux > 0.0 else -1.0
+                    uy *= ratio
+                    uz *= ratio
+                    ux = sgn * ct2
+                elif axis == 1:
+                    sgn = 1.0 if uy > 0.0 else -1.0
+                    ux *= ratio
+                    uz *= ratio
+                    uy = sgn * ct2
+                else:
+                    sgn = 1.0 if uz > 0.0 else -1.0
+                    ux *= ratio
+                    uy *= ratio
+                    uz = sgn * ct2
+            ix, iy, iz = jx, jy, jz
+
+
+@njit(cache=True, parallel=True)
+def _voxel_run(n_photons, n_chunks, seed, x0, y0, beam, radius, labels, tn, tmua, tmus, tg,
+               n_out, h):
+    nx, ny, nz = labels.shape
+    A = np.zeros((n_chunks, nx, ny, nz))
+    tot = np.zeros((n_chunks, 5))
+    base = n_photons // n_chunks
+    extra = n_photons - base * n_chunks
+    for c in prange(n_chunks):
+        n = base + (1 if c < extra else 0)
+        _voxel_chunk(n, seed, c, x0, y0, beam, radius, labels, tn, tmua, tmus, tg, n_out, h,
+                     A[c], tot[c])
+    return A.sum(axis=0), tot
+
+
+def run_voxels(labels: np.ndarray, table, voxel: float, n_photons: int = 100_000, *,
+               beam: str = "pencil", radius: float = 0.0, center=None, n_outside: float = 1.0,
+               seed: int = 1, n_chunks: int = 8) -> VoxelResult:
+    """Transport in a 3-D label volume (``labels`` (nx, ny, nz) of integers, z down from the
+    top face; ``table[label] = (n, mua, mus, g)`` in SI units; cubic voxels of side ``voxel``
+    m). A label with mua = mus = 0 is clear (air, e.g. an ablated channel): packets cross it in
+    straight lines and meet Fresnel boundaries wherever the index changes. The beam enters the
+    top face at ``center`` (default: the middle), normal incidence."""
+    import time
+
+    if beam not in BEAMS:
+        raise ValueError(f"beam: {beam!r}; allowed: {', '.join(BEAMS)}")
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    if labels.ndim != 3 or labels.min() < 0 or labels.max() >= len(table):
+        raise ValueError("labels: a 3-D integer array indexing the property table")
+    tab = np.array(table, dtype=float)
+    nx, ny, _ = labels.shape
+    cx, cy = center if center is not None else (nx * voxel / 2, ny * voxel / 2)
+    n_chunks = max(1, min(n_chunks, n_photons))
+    # the first voxel met may be clear: start the packet in the first voxel of its column
+    t0 = time.perf_counter()
+    A, chunks = _voxel_run(int(n_photons), int(n_chunks), int(seed), float(cx), float(cy),
+                           BEAMS[beam], float(radius), labels, tab[:, 0].copy(),
+                           tab[:, 1].copy(), tab[:, 2].copy(), tab[:, 3].copy(),
+                           float(n_outside), float(voxel))
+    secs = time.perf_counter() - t0
+    N = float(n_photons)
+    tot = chunks.sum(axis=0)
+    se = {}
+    if n_chunks > 1:
+        per = np.array([n_photons // n_chunks + (1 if c < n_photons % n_chunks else 0)
+                        for c in range(n_chunks)], dtype=float)
+        means = chunks / per[:, None]
+        for i, k in enumerate(("Rd", "Tt", "A")):
+            se[k] = float(np.std(means[:, i], ddof=1) / math.sqrt(n_chunks))
+    return VoxelResult(int(n_photons), voxel, tot[3] / N, tot[0] / N, tot[1] / N, tot[2] / N,
+                       A / N / voxel**3, tot[4] / N, secs, se)
