@@ -9,9 +9,9 @@ Run: ``make bench``.
 from __future__ import annotations
 
 import platform
-import time
 
 import numpy as np
+from common import best_of  # noqa: E402  (benchmarks/ is run as scripts)
 
 from dermalase import simulate
 from dermalase.physics.thermal import conduct_kernel, implicit_step_1d
@@ -28,13 +28,6 @@ CASES = {
 }
 
 
-def best_of(fn, n=5):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main() -> None:

@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import math
 import platform
-import time
 
 import numpy as np
+from common import best_of  # noqa: E402  (benchmarks/ is run as scripts)
 from scipy.spatial import cKDTree
 
 from dermalase import healing as H
 from dermalase.laser.fractional import Fractional
 from dermalase.physics import pattern as P
-
-
-def best_of(fn, n=3):
-    times, out = [], None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main() -> None:

@@ -24,7 +24,15 @@ from dermalase.physics.montecarlo import run
 def main() -> None:
     with resources.as_file(resources.files("dermalase").joinpath("examples",
                                                                  "mcml_test.mci")) as p:
-        case = read_mci(p)[1]
+        runs = read_mci(p)
+    slab = runs[0]
+    run(slab.medium, 1000)
+    r = run(slab.medium, slab.n_photons, dr=slab.dr, dz=slab.dz, nr=slab.nr, nz=slab.nz)
+    print(f"MCML paper test slab (mua 1, mus 9 /cm, g 0.75, d 0.2 cm, n 1), {slab.n_photons} "
+          f"photons: {r.seconds:.2f} s on {numba.config.NUMBA_NUM_THREADS} threads -> "
+          f"{slab.n_photons / r.seconds / numba.config.NUMBA_NUM_THREADS:,.0f} photons/s/core "
+          f"(Rd {r.Rd:.5f}, Tt {r.Tt:.5f})")
+    case = runs[1]
     m = case.medium
     print("medium (n, mua [1/cm], mus [1/cm], g, d [cm]):",
           [(la.n, la.mua / 100, la.mus / 100, la.g, la.d * 100) for la in m.layers],

@@ -69,7 +69,6 @@ def monte_carlo_rows() -> list[str]:
     """Monte Carlo transport against independent methods (the same cases as
     tests/physics/test_montecarlo.py)."""
     import iadpython as iad
-    import numpy as np
 
     from dermalase.physics import montecarlo as M
 
@@ -95,15 +94,11 @@ def monte_carlo_rows() -> list[str]:
     mua, mus = 50.0, 5000.0
     r = M.run(M.Medium((M.Layer(1.0, mua, mus, 0.0, 1.0),)), 1_000_000, dr=4e-5, nr=80,
               dz=1e-3, nz=4, seed=7)
+    from dermalase.physics.diffusion import farrell_rd
+
     mutp = mua + mus
-    D = 1 / (3 * mutp)
-    mueff = math.sqrt(mua / D)
-    z0, zb, ap = 1 / mutp, 2 * D, mus / mutp
     rr = r.r
-    r1 = np.sqrt(z0**2 + rr**2)
-    r2 = np.sqrt((z0 + 2 * zb) ** 2 + rr**2)
-    dip = ap / (4 * math.pi) * (z0 * (mueff + 1 / r1) * np.exp(-mueff * r1) / r1**2
-                                + (z0 + 2 * zb) * (mueff + 1 / r2) * np.exp(-mueff * r2) / r2**2)
+    dip = farrell_rd(rr, mua, mus)
     for lo, hi in ((1, 3), (4, 8), (10, 15)):
         sel = (rr > lo / mutp) & (rr < hi / mutp)
         ratio = r.Rd_r[sel] / dip[sel]

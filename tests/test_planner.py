@@ -103,6 +103,10 @@ def test_deep_perioral_type_ii_two_weeks_gets_full_field():
     assert lo <= rec["predicted"]["injury_depth_um"] <= hi
     assert rec["predicted"]["reepithelialization_days"] <= 14
     assert any("antiviral" in s for s in rec["steps"])
+    course = rec["course"]
+    assert course["sessions"] == rec["sessions"]
+    assert course["total_reepithelialization_days"] == pytest.approx(
+        rec["sessions"] * rec["predicted"]["reepithelialization_days"], abs=0.01)
     json.dumps(out["recommended"], allow_nan=False)
 
 

@@ -159,6 +159,46 @@ def _hg_cos(g, xi):
     return max(-1.0, min(1.0, c))
 
 
+@njit(cache=True, inline="always")
+def _scatter(ux, uy, uz, g, s):
+    """New direction after a Henyey-Greenstein scattering (MCML's spin)."""
+    ct = _hg_cos(g, _rand(s))
+    st = math.sqrt(max(0.0, 1.0 - ct * ct))
+    ph = 2.0 * math.pi * _rand(s)
+    cp = math.cos(ph)
+    sp = math.sin(ph)
+    if abs(uz) > COS_ZERO:
+        return st * cp, st * sp, (ct if uz > 0.0 else -ct)
+    tmp = math.sqrt(1.0 - uz * uz)
+    return (st * (ux * uz * cp - uy * sp) / tmp + ux * ct,
+            st * (uy * uz * cp + ux * sp) / tmp + uy * ct,
+            -st * cp * tmp + uz * ct)
+
+
+@njit(cache=True, inline="always")
+def _launch_xy(beam, radius, s):
+    """Entry point of a packet: pencil (0), top-hat of ``radius`` (1), Gaussian with 1/e^2
+    ``radius`` (2)."""
+    if beam == 0:
+        return 0.0, 0.0
+    if beam == 1:
+        rr = radius * math.sqrt(_rand(s))
+    else:
+        rr = radius * math.sqrt(-0.5 * math.log(_rand(s)))
+    ph = 2.0 * math.pi * _rand(s)
+    return rr * math.cos(ph), rr * math.sin(ph)
+
+
+@njit(cache=True, inline="always")
+def _roulette(w, s):
+    """Russian roulette below the weight threshold: (new weight, alive)."""
+    if w >= WEIGHT_THRESHOLD:
+        return w, True
+    if _rand(s) <= ROULETTE_CHANCE:
+        return w / ROULETTE_CHANCE, True
+    return w, False
+
+
 @njit(cache=True)
 def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_g, lay_z0,
                lay_z1, n_above, n_below, dr, dz, A, Rd, Tt, Al, tot):
@@ -168,20 +208,7 @@ def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_
     nz = A.shape[1]
     rsp_r, _ = _fresnel(n_above, lay_n[0], 1.0)
     for _p in range(n_phot):
-        # launch
-        if beam == 0:
-            x = 0.0
-            y = 0.0
-        elif beam == 1:  # top-hat of radius
-            rr = radius * math.sqrt(_rand(s))
-            ph = 2.0 * math.pi * _rand(s)
-            x = rr * math.cos(ph)
-            y = rr * math.sin(ph)
-        else:  # Gaussian with 1/e^2 radius
-            rr = radius * math.sqrt(-0.5 * math.log(_rand(s)))
-            ph = 2.0 * math.pi * _rand(s)
-            x = rr * math.cos(ph)
-            y = rr * math.sin(ph)
+        x, y = _launch_xy(beam, radius, s)
         z = 0.0
         ux = 0.0
         uy = 0.0
@@ -252,28 +279,8 @@ def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_
                 A[ir, iz] += dw
             Al[layer] += dw
             tot[2] += dw
-            # scatter (Henyey-Greenstein)
-            ct = _hg_cos(lay_g[layer], _rand(s))
-            st = math.sqrt(max(0.0, 1.0 - ct * ct))
-            ph = 2.0 * math.pi * _rand(s)
-            cp = math.cos(ph)
-            sp = math.sin(ph)
-            if abs(uz) > COS_ZERO:
-                ux = st * cp
-                uy = st * sp
-                uz = ct if uz > 0.0 else -ct
-            else:
-                tmp = math.sqrt(1.0 - uz * uz)
-                nux = st * (ux * uz * cp - uy * sp) / tmp + ux * ct
-                nuy = st * (uy * uz * cp + ux * sp) / tmp + uy * ct
-                nuz = -st * cp * tmp + uz * ct
-                ux, uy, uz = nux, nuy, nuz
-            # roulette
-            if w < WEIGHT_THRESHOLD:
-                if _rand(s) <= ROULETTE_CHANCE:
-                    w /= ROULETTE_CHANCE
-                else:
-                    alive = False
+            ux, uy, uz = _scatter(ux, uy, uz, lay_g[layer], s)
+            w, alive = _roulette(w, s)
 
 
 @njit(cache=True, parallel=True)
@@ -365,17 +372,9 @@ def _voxel_chunk(n_phot, seed, stream, x0, y0, beam, radius, labels, tn, tmua, t
     s = _seed_state(seed, stream)
     nx, ny, nz = labels.shape
     for _p in range(n_phot):
-        if beam == 0:
-            x = x0
-            y = y0
-        else:
-            if beam == 1:
-                rr = radius * math.sqrt(_rand(s))
-            else:
-                rr = radius * math.sqrt(-0.5 * math.log(_rand(s)))
-            ph = 2.0 * math.pi * _rand(s)
-            x = x0 + rr * math.cos(ph)
-            y = y0 + rr * math.sin(ph)
+        dx0, dy0 = _launch_xy(beam, radius, s)
+        x = x0 + dx0
+        y = y0 + dy0
         ix = int(x / h)
         iy = int(y / h)
         if ix < 0 or iy < 0 or ix >= nx or iy >= ny:
@@ -417,26 +416,8 @@ def _voxel_chunk(n_phot, seed, stream, x0, y0, beam, radius, labels, tn, tmua, t
                 w -= dw
                 A[ix, iy, iz] += dw
                 tot[2] += dw
-                ct = _hg_cos(tg[lab], _rand(s))
-                st = math.sqrt(max(0.0, 1.0 - ct * ct))
-                ph = 2.0 * math.pi * _rand(s)
-                cp = math.cos(ph)
-                sp = math.sin(ph)
-                if abs(uz) > COS_ZERO:
-                    ux = st * cp
-                    uy = st * sp
-                    uz = ct if uz > 0.0 else -ct
-                else:
-                    tmp = math.sqrt(1.0 - uz * uz)
-                    nux = st * (ux * uz * cp - uy * sp) / tmp + ux * ct
-                    nuy = st * (uy * uz * cp + ux * sp) / tmp + uy * ct
-                    nuz = -st * cp * tmp + uz * ct
-                    ux, uy, uz = nux, nuy, nuz
-                if w < WEIGHT_THRESHOLD:
-                    if _rand(s) <= ROULETTE_CHANCE:
-                        w /= ROULETTE_CHANCE
-                    else:
-                        alive = False
+                ux, uy, uz = _scatter(ux, uy, uz, tg[lab], s)
+                w, alive = _roulette(w, s)
                 continue
             # move to the face and find the neighbour
             x += ux * db

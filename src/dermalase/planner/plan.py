@@ -41,9 +41,29 @@ class Candidate:
     def feasible(self) -> bool:
         return not self.problems
 
+    def course(self) -> dict | None:
+        """Whole-course predictions from the per-session ones: sessions treated alike; the
+        injured surface of independent sessions combines as 1 - (1 - f)^n (zones placed
+        anew each time)."""
+        p = self.predicted
+        if not p:
+            return None
+        n = self.sessions
+        days = p.get("reepithelialization_days")
+        rem = p.get("remodeling_index_mm3_per_cm2")
+        sif = p.get("surface_injury_fraction")
+        return {"sessions": n,
+                "total_reepithelialization_days": round(n * days, 2) if days is not None
+                else None,
+                "total_remodeling_index_mm3_per_cm2": round(n * rem, 4) if rem is not None
+                else None,
+                "surface_treated_fraction": round(1 - (1 - sif) ** n, 4) if sif is not None
+                else None}
+
     def to_dict(self) -> dict:
         return {"modality": self.modality, "settings": self.settings, "sessions": self.sessions,
-                "predicted": self.predicted, "simulated": self.simulated,
+                "predicted": self.predicted, "course": self.course(),
+                "simulated": self.simulated,
                 "reasons": self.reasons, "problems": self.problems,
                 "warnings": self.warnings, "steps": self.steps, "sources": self.sources}
 
