@@ -39,6 +39,13 @@ def er_slope():
     return float(slope), float(r2)
 
 
+def co2_slope():
+    """Steady-state CO2 ablation depth per fluence (1 ms, 10-30 J/cm^2, forearm)."""
+    F = np.array([10.0, 15.0, 20.0, 30.0])
+    d = np.array([run("co2", f"{f} J/cm^2", "1 ms")["ablation_depth_um"] for f in F])
+    return float(np.polyfit(F, d, 1)[0])
+
+
 def er_damage_spread():
     c = [run("er:yag", f"{f} J/cm^2", "250 us")["coagulation_depth_um"] for f in (5, 10, 20)]
     return max(c) - min(c)
@@ -167,6 +174,15 @@ CASES: list[Case] = [
          lambda: ultrapulse(0.25, "500 us", 1)["ablation_depth_um"],
          known_gap="the model's CO2 threshold is ~4 J/cm^2 with the stratum corneum in place "
          "(250 mJ over 3 mm gives 3.5 J/cm^2)"),
+    Case("co2-heat-of-ablation", "CO2 10-30 J/cm^2, 1 ms, 1 pass, forearm",
+         "ablation depth per fluence", "um per J/cm^2", 3.6, 3.3, 4.0,
+         "Walsh JT et al., Lasers Surg Med 1988;8:108-118: heat of ablation ~2.5-3 kJ/cm^3 "
+         "(confirm), i.e. 3.3-4.0 um per J/cm^2 above threshold.",
+         co2_slope,
+         known_gap="the model removes 5.6 um per J/cm^2 (~1.8 kJ/cm^3, the enthalpy of heating "
+         "and boiling the tissue water): the extra energy CO2 ablation spends (plume absorption, "
+         "ejecta heated above 100 C) is not modelled. The same gap makes fractional CO2 "
+         "channels too deep"),
     Case("co2-single-pass-damage", "CO2 7 J/cm^2, 1 ms, 1 pass", "coagulation depth", "um",
          85.0, 20.0, 150.0,
          "Walsh et al., Lasers Surg Med 1988;8:108-118; Fitzpatrick et al., Arch Dermatol 1996;"
