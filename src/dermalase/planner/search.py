@@ -101,6 +101,29 @@ def _bisect(depth, lo_x: float, hi_x: float, target: float) -> float | None:
     return b
 
 
+def _search(counts, energy_range, scen, probe, settings, unit: str, lo: float,
+            hi: float) -> Found:
+    """For each pass/stack count (fewest first), the smallest energy in ``energy_range`` whose
+    ``probe`` depth reaches ``lo``; the first count that reaches it runs the whole pipeline."""
+    x0, x1 = energy_range
+    short = None
+    for n in counts:
+        def depth(x, n=n):
+            return probe(scen(x, n))["injury_depth_um"]
+        x = _bisect(depth, x0, x1, lo)
+        if x is None:
+            short = (n, depth(x1))
+            continue
+        sc = scen(x, n)
+        s = cached("summary", sc, _summary)
+        ok = s["injury_depth_um"] <= hi
+        return Found(sc, s, ok, settings(x, n),
+                     "" if ok else f"overshoots the target ({s['injury_depth_um']:.0f} um)")
+    n, d = short
+    return Found(None, None, False, {}, f"cannot reach {lo:.0f} um within the device range "
+                 f"({d:.0f} um at {x1} {unit} x {n})")
+
+
 def full_field(st: dict, site: str, phototype: int, lo: float, hi: float) -> Found:
     def scen(f, p):
         return {"name": "candidate", "skin": {"site": site, "phototype": phototype},
@@ -108,54 +131,28 @@ def full_field(st: dict, site: str, phototype: int, lo: float, hi: float) -> Fou
                 "delivery": {"mode": "full-field", "spot_diameter": "4 mm",
                              "fluence": f"{round(f, 3)} J/cm^2", "passes": p}}
 
-    f0, f1 = st["fluence_J_cm2"]
-    best_short = None
-    for p in st["passes"]:
-        def depth(f, p=p):
-            return cached("summary", scen(f, p), _summary)["injury_depth_um"]
-        f = _bisect(depth, f0, f1, lo)
-        if f is None:
-            best_short = (p, depth(f1))
-            continue
-        sc = scen(f, p)
-        s = cached("summary", sc, _summary)
-        ok = s["injury_depth_um"] <= hi
-        return Found(sc, s, ok, {"fluence": f"{round(f, 2)} J/cm^2", "passes": p,
-                                 "pulse_duration": st["pulse_duration"],
-                                 "spot_diameter": "4 mm"},
-                     "" if ok else f"overshoots the target ({s['injury_depth_um']:.0f} um)")
-    p, d = best_short
-    return Found(None, None, False, {}, f"cannot reach {lo:.0f} um within the device range "
-                 f"({d:.0f} um at {f1} J/cm^2 x {p} passes)")
+    def settings(f, p):
+        return {"fluence": f"{round(f, 2)} J/cm^2", "passes": p,
+                "pulse_duration": st["pulse_duration"], "spot_diameter": "4 mm"}
+
+    return _search(st["passes"], st["fluence_J_cm2"], scen,
+                   lambda sc: cached("summary", sc, _summary), settings, "J/cm^2", lo, hi)
 
 
 def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
                coverage: float) -> Found:
-    def scen(e, n, cov=coverage):
+    def scen(e, n):
         return {"name": "candidate", "skin": {"site": site, "phototype": phototype},
                 "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
                 "delivery": {"mode": "fractional", "microbeam_diameter": st["microbeam_diameter"],
                              "pulse_energy": f"{round(e, 3)} mJ", "stack": n,
-                             "coverage": round(cov, 4)},
+                             "coverage": round(coverage, 4)},
                 "numerics": FRACTIONAL_NUMERICS}
 
-    e0, e1 = st["pulse_energy_mJ"]
-    short = None
-    for n in st["stack"]:
-        def depth(e, n=n):
-            return cached("channel", scen(e, n), _channel)["injury_depth_um"]
-        e = _bisect(depth, e0, e1, lo)
-        if e is None:
-            short = (n, depth(e1))
-            continue
-        sc = scen(e, n)
-        s = cached("summary", sc, _summary)
-        ok = s["injury_depth_um"] <= hi
-        return Found(sc, s, ok, {"microbeam_diameter": st["microbeam_diameter"],
-                                 "pulse_energy": f"{round(e, 2)} mJ", "stack": n,
-                                 "coverage": round(coverage, 4),
-                                 "pulse_duration": st["pulse_duration"]},
-                     "" if ok else f"overshoots the target ({s['injury_depth_um']:.0f} um)")
-    n, d = short
-    return Found(None, None, False, {}, f"cannot reach {lo:.0f} um within the device range "
-                 f"({d:.0f} um at {e1} mJ x {n})")
+    def settings(e, n):
+        return {"microbeam_diameter": st["microbeam_diameter"],
+                "pulse_energy": f"{round(e, 2)} mJ", "stack": n,
+                "coverage": round(coverage, 4), "pulse_duration": st["pulse_duration"]}
+
+    return _search(st["stack"], st["pulse_energy_mJ"], scen,
+                   lambda sc: cached("channel", sc, _channel), settings, "mJ", lo, hi)
