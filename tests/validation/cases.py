@@ -260,15 +260,15 @@ CASES: list[Case] = [
          "simulated widths exceed histology by ~12 % from excision shrinkage (Marqa & Mordon "
          "2014).",
          lambda: nafl_zone(10.0)[1],
-         known_gap="the zone comes out ~115 um wide with a 60 um beam whose size is assumed; "
-         "the surface boils at this fluence, which real devices avoid with cooling (not "
-         "modelled)"),
+         known_gap="the zone comes out ~130 um wide with a 60 um beam whose size is assumed; "
+         "the tissue near the surface reaches boiling at this fluence, which real devices "
+         "avoid with cooling (not modelled)"),
     Case("nafl-1550-depth-40mJ", "1,550 nm, 40 mJ, 60 um beam (assumed), forearm",
          "MTZ depth", "um", 1000.0, 1000.0, math.inf,
          "Laubach H et al., Lasers Surg Med 2007;39:389-395: depth can exceed 1 mm at high "
          "pulse energy (4.5-40 mJ tested).",
          lambda: nafl_zone(40.0)[0],
          known_gap="the model reaches ~740 um at 40 mJ and widens the zone instead: with a 60 um "
-         "beam (assumed) the surface boils and spreads heat sideways; device beam optics "
-         "(focus below the surface) and surface cooling are not modelled"),
+         "beam (assumed) the tissue under the surface boils and spreads heat sideways; device "
+         "beam optics (focus below the surface) and surface cooling are not modelled"),
 ]

@@ -65,7 +65,8 @@ def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
         def dep(rfaces, z, dz):
             return D.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
                                  rfaces[:-1], z, dz, n_photons=n_photons, seed=delivery.seed + 1)
-        return run_full_field(skin, source, spot, num, progress=progress, deposition=dep)
+        return run_full_field(skin, source, spot, num, progress=progress, deposition=dep,
+                              eject=source.ablative)
     num = dataclasses.replace(numerics, geometry="rz",
                               domain_depth_rz=channel_domain_depth(skin, delivery))
     return run_full_field(skin, source, delivery.as_spot(), num, progress=progress)

@@ -133,13 +133,15 @@ TRANSPORT_RADIUS = 2.0e-3
 def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
                    numerics: Numerics = Numerics(),
                    progress: Callable[[float], None] | None = None,
-                   deposition: Callable | None = None) -> SolverOutput:
+                   deposition: Callable | None = None, eject: bool = True) -> SolverOutput:
     """Simulate a full-field treatment (all passes and the final cooling).
 
     ``deposition(rfaces, z, dz)``, if given, replaces Beer-Lambert: it returns an object with
     ``field`` ((nr, nz), 1/m^3: fraction of the delivered energy absorbed per unit volume of each
     cell), ``reflected`` and ``lost`` fractions (physics/deposition.py, Monte Carlo). The
-    optics are then static for the whole run (non-ablative lasers: no crater)."""
+    optics are then static for the whole run (non-ablative lasers: no crater). With
+    ``eject=False`` tissue boils but is never removed (non-ablative sources: the stratum
+    corneum stays intact, Manstein et al. 2004)."""
     lam = source.wavelength_nm
     mua_w, _, _, n_refr = props.water_absorption(lam)
     reflect = props.fresnel_reflectance(n_refr)
@@ -275,7 +277,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         K.conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally)
         if nr > 1:
             K.conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
-        if not superheat:
+        if not superheat and eject:
             K.vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz,
                                  area, tally)
         K.temperature(H, phiw, Cs, Cw, Tb, superheat, T_new)
@@ -323,7 +325,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
                 tally[1] += reflect * step_in
                 step_fluence = (1.0 - reflect) * f_now * dt / tau
             advance(dt, step_fluence, n < n_conf)
-            if n == n_conf - 1:  # confinement ends: boil and eject the superheated layer
+            if n == n_conf - 1 and eject:  # confinement ends: boil, eject the superheated layer
                 K.vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit,
                                      T_dry, dz, area, tally)
                 K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)

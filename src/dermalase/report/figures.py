@@ -25,6 +25,11 @@ def _save(fig, path):
 def _title(result) -> str:
     sc, s = result.scenario, result.summary
     d = sc.delivery
+    if sc.fractional and not sc.source.ablative:
+        return (f"{sc.source.name} non-ablative fractional {d.pulse_energy * 1e3:g} mJ x "
+                f"{d.stack}, {d.microbeam_diameter * 1e6:g} µm beam, {sc.skin.site}: zone "
+                f"{s['injury_depth_um']:.0f} µm deep, {s.get('zone_max_width_um', 0):.0f} µm "
+                "wide (Monte Carlo deposition)")
     if sc.fractional:
         return (f"{sc.source.name} fractional {d.pulse_energy * 1e3:g} mJ x {d.stack}, "
                 f"{d.microbeam_diameter * 1e6:g} µm beam, {sc.skin.site}: channel "
@@ -142,7 +147,11 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
                     linewidths=0.7, linestyles="--")
     ax.clabel(cs, fmt="%d °C", fontsize=7)
     ax.set_ylim(depth_lim, 0)
-    ax.set_xlim(x[0], x[-1])
+    half = x[-1]
+    if result.scenario.fractional:  # the zone, not the whole (wide) domain
+        half = min(half, max(3.0 * s.get("zone_max_width_um") or 0.0,
+                             2.0 * (s.get("mtz_diameter_um") or 0.0), 200.0))
+    ax.set_xlim(-half, half)
     ax.set_xlabel("lateral position (µm)" if ds.sizes["r"] > 1 else
                   "lateral position (µm; 1-D model, spot edge drawn schematically)")
     ax.set_ylabel("depth (µm)")
