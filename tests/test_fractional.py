@@ -112,3 +112,11 @@ def test_compare_full_field_and_fractional_examples():
     assert r.returncode == 0, r.stderr
     for k in ("mtz_diameter_um", "surface_injury_fraction", "bulk_temperature_rise_C"):
         assert k in r.stdout
+
+
+def test_injury_at_the_domain_bottom_is_flagged():
+    """Thin periorbital skin (1.15 mm in the model) and deep stacked Er:YAG channels: the
+    injury reaches the bottom of the simulated skin, so depths are lower bounds."""
+    s = simulate(scen(energy="20 mJ", stack=3, coverage=0.05) | {
+        "skin": {"site": "periorbital", "phototype": 2}}).summary
+    assert any("bottom of the simulated domain" in w for w in s["warnings"])

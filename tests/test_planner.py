@@ -119,6 +119,16 @@ def test_rolling_scars_type_v_two_days_gets_no_ablative_plan():
     assert rec["simulated"] is False  # literature values until Monte Carlo lands
 
 
+def test_report_embeds_cross_sections_and_healing_curves(tmp_path):
+    from dermalase.planner.report import render
+
+    out = plan(patient())
+    scen = out.pop("_scenarios")
+    html = render(out, scen)
+    n_sim = sum(1 for c in scen if c.get("scenario"))
+    assert html.count("data:image/png;base64,") == n_sim + 1  # one per candidate + healing
+
+
 def test_missing_history_is_reported_not_assumed_safe():
     p = Patient.from_dict({"patient": {"phototype": 2},
                            "concerns": [{"kind": "wrinkles", "severity": 1, "site": "cheek"}],
@@ -178,7 +188,8 @@ def test_cli_plan_json_report_and_bad_file(tmp_path):
     out = json.loads(r.stdout)
     for k in ("recommended", "candidates", "blocked", "warnings", "missing"):
         assert k in out
-    assert "<table>" in rep.read_text(encoding="utf-8")
+    html = rep.read_text(encoding="utf-8")
+    assert "<table>" in html and "Sources" in html and "Blocked" in html
     bad = tmp_path / "p.toml"
     bad.write_text("[patient]\nphototype = 9\n")
     r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", str(bad)],
