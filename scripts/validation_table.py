@@ -135,11 +135,13 @@ def main() -> None:
                    f"({fmt(c.low)}–{fmt(c.high)}) | {c.source} | {fmt(v, 4)} | {err} | "
                    f"{status} |")
     out += ["", "## Fractional CO2 microchannels against energy (issue 3: known gap)", "",
-            "One CO2 microbeam (Hantash et al. 2007: '120 um'), 1 ms assumed, Gaussian, "
-            "M^2 = 1, cheek. Read as a 1/e^2 diameter, the channels come out too deep, so every "
-            "fractional CO2 result of `dermalase simulate` carries a warning. The sources do not "
-            "say how the 120 um spot is defined: the second block reads it as a full width at "
-            "half maximum (1/e^2 diameter 204 um), a sensitivity check, not a validation.",
+            "One CO2 microbeam, 1/e^2 diameter 120 um (Hantash et al. 2007, abstract: 'focused "
+            "to a 1/e^2 spot size of 120 um'), 1 ms assumed, Gaussian, M^2 = 1, cheek. The "
+            "channels come out too deep, so every fractional CO2 result of `dermalase simulate` "
+            "carries a warning. The second block is a sensitivity check only: a 204 um beam (a "
+            "120 um FWHM) would match Avram's depths, but Hantash states 1/e^2, so the gap is "
+            "physics, not the beam definition (Avram's device spot is not stated in our "
+            "sources).",
             "", "| beam (1/e^2) | energy [mJ] | published depth [um] | source | simulated "
             "depth [um] | simulated channel / zone diameter [um] | error |",
             "| --- | --- | --- | --- | --- | --- | --- |"]

@@ -88,10 +88,9 @@ def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin) -> Patter
 def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternResult) -> list:
     w = []
     if abs(scenario.source.wavelength_nm - CO2_WAVELENGTH_NM) < 1.0:
-        w.append("fractional CO2 channel depths are not validated: with the microbeam "
-                 "diameter read as 1/e^2 the model drills about 2x deeper than histology "
-                 "(Avram et al. 2009: ~630 um at 20 mJ for a '120 um' spot; read as a FWHM it "
-                 "agrees within ~15 %); see docs/validation.md")
+        w.append("fractional CO2 channel depths are not validated: the model drills about 2x "
+                 "deeper than histology (Avram et al. 2009: ~630 um at 20 mJ; Hantash et al. "
+                 "2007: 120 um 1/e^2 beam); see docs/validation.md")
     z_bottom = out.z[-1] + 0.5 * out.dz
     if geom.injury_depth >= z_bottom - 2 * out.dz:
         w.append(f"the injury reached the bottom of the simulated domain ({z_bottom * 1e6:.0f} "
