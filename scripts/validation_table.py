@@ -136,7 +136,8 @@ def main() -> None:
                    f"{status} |")
     out += ["", "## Fractional CO2 microchannels against energy (issue 3: known gap)", "",
             "One CO2 microbeam, 1/e^2 diameter 120 um (Hantash et al. 2007, abstract: 'focused "
-            "to a 1/e^2 spot size of 120 um'), 1 ms assumed, Gaussian, M^2 = 1, cheek. The "
+            "to a 1/e^2 spot size of 120 um' by a 30 W laser, so pulses last E / 30 W), "
+            "Gaussian, M^2 = 1, cheek. The "
             "channels come out too deep, so every fractional CO2 result of `dermalase simulate` "
             "carries a warning. The second block is a sensitivity check only: a 204 um beam (a "
             "120 um FWHM) would match Avram's depths, but Hantash states 1/e^2, so the gap is "
@@ -151,7 +152,8 @@ def main() -> None:
                                 "deepens the zone more than 3x, widens it 2x"),
                                (20, 630, "Avram et al. LSM 2009;41:185-188"),
                                (30, 859, "Avram et al. 2009")):
-            _, _out, g = channel(src="co2", energy=f"{e_mJ} mJ", diameter=beam, tau="1 ms")
+            _, _out, g = channel(src="co2", energy=f"{e_mJ} mJ", diameter=beam,
+                                 tau=f"{e_mJ / 30.0:.5f} ms")  # 30 W laser (Hantash 2007)
             err = "n/a" if pub is None else \
                 f"{100 * (g.channel_depth * 1e6 - pub) / pub:+.0f} %"
             floor = _out.z[-1] + 0.5 * _out.dz

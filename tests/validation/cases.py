@@ -63,14 +63,15 @@ def full_field(src, fluence, tau, site, passes=1):
 
 @functools.cache
 def co2_channel(energy_mJ: float) -> tuple[float, float]:
-    """Fractional CO2 microchannel (120 um beam as in Hantash et al. 2007; 1 ms assumed; neck as
-    in Avram et al. 2009): (channel depth, MTZ diameter), um."""
+    """Fractional CO2 microchannel as in Hantash et al. 2007 (30 W laser focused to a 1/e^2 spot
+    of 120 um, so the pulse lasts energy / 30 W; neck as in Avram et al. 2009): (channel depth,
+    MTZ diameter), um."""
     from dermalase import Scenario
     from dermalase.physics.microchannel import run_channel, zone_geometry
 
     sc = Scenario.from_dict({
         "skin": {"site": "neck", "phototype": 2},
-        "laser": {"source": "co2", "pulse_duration": "1 ms"},
+        "laser": {"source": "co2", "pulse_duration": f"{energy_mJ / 30.0:.5f} ms"},
         "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
                      "pulse_energy": f"{energy_mJ} mJ", "coverage": 0.2}})
     g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics))
@@ -227,7 +228,7 @@ CASES: list[Case] = [
          "resurfacing re-epithelializes in days to 1-2 weeks (range only).",
          lambda: heal_days(full_field("co2", "7 J/cm^2", "1 ms", "cheek", 2))),
     # --- fractional (issue 3) ---
-    Case("fractional-co2-depth-20mJ", "fractional CO2 120 um, 20 mJ, 1 ms, neck",
+    Case("fractional-co2-depth-20mJ", "fractional CO2 120 um (1/e^2), 20 mJ at 30 W, neck",
          "channel depth", "um", 630.0, 500.0, 900.0,
          "Avram MM et al., Lasers Surg Med 2009;41:185-188: 20 mJ ~630 um. Range: histology "
          "scatter plus ~21 % excision shrinkage (Marqa & Mordon, J Cosmet Laser Ther "
@@ -236,13 +237,13 @@ CASES: list[Case] = [
          known_gap="the model drills ~2.4x deeper: the energy that narrow channels lose to the "
          "plume and to their walls is not modelled (a uniform 120 um beam with the measured "
          "CO2 heat of ablation, 2.5-3 kJ/cm^3, would give ~600-700 um)"),
-    Case("fractional-co2-depth-ratio", "fractional CO2 120 um, 5 vs 30 mJ, 1 ms",
+    Case("fractional-co2-depth-ratio", "fractional CO2 120 um (1/e^2), 5 vs 30 mJ at 30 W",
          "depth(30 mJ) / depth(5 mJ)", "1", 3.0, 3.0, math.inf,
          "Hantash BM et al., Lasers Surg Med 2007;39:96-107: from 5 to 30 mJ the depth grew "
          "more than 3-fold.",
          lambda: co2_channel(30.0)[0] / co2_channel(5.0)[0],
          note="the 30 mJ channel reaches the 2 mm domain bottom: the ratio is a lower bound"),
-    Case("fractional-co2-width-ratio", "fractional CO2 120 um, 5 vs 30 mJ, 1 ms",
+    Case("fractional-co2-width-ratio", "fractional CO2 120 um (1/e^2), 5 vs 30 mJ at 30 W",
          "MTZ width(30 mJ) / width(5 mJ)", "1", 2.0, 1.6, 2.4,
          "Hantash et al. 2007: width about 2-fold from 5 to 30 mJ. Tolerance 20 %.",
          lambda: co2_channel(30.0)[1] / co2_channel(5.0)[1],
