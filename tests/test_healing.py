@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dermalase import healing as H
 from dermalase import simulate
@@ -118,3 +120,29 @@ def test_healing_figure(tmp_path):
                   "delivery": {"fluence": "12.5 J/cm^2"}})
     healing_figure([r], tmp_path / "h.png")
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@settings(max_examples=25, deadline=None)
+@given(d1=st.floats(30e-6, 600e-6), d2=st.floats(30e-6, 600e-6),
+       lag=st.floats(0.1, 2.0), c=st.floats(0.05, 0.5))
+def test_wider_zone_never_heals_faster(d1, d2, lag, c):
+    """Property (issue 4 invariant): for any front speed and lag, a wider isolated zone never
+    closes sooner."""
+    p = H.HealingParams(c=c * 1e-3 / H.DAY, lag=lag * H.DAY, closure=0.99)
+    small, big = sorted((d1, d2))
+    pos = np.array([[1e-3, 1e-3]])
+    a = H.heal_pattern(pos, 2e-3, small, "cheek", False, pixel=5e-6, params=p).days
+    b = H.heal_pattern(pos, 2e-3, big, "cheek", False, pixel=5e-6, params=p).days
+    assert a <= b + 5e-6 / p.c / H.DAY  # one pixel of front travel
+
+
+@settings(max_examples=25, deadline=None)
+@given(site_a=st.sampled_from(["cheek", "perioral", "neck", "chest", "dorsal-hand",
+                               "forearm"]),
+       site_b=st.sampled_from(["cheek", "perioral", "neck", "chest", "dorsal-hand",
+                               "forearm"]))
+def test_lower_density_never_heals_faster_property(site_a, site_b):
+    ha = H.heal_full_field(site_a, True, True)
+    hb = H.heal_full_field(site_b, True, True)
+    if H.adnexal_density(site_a) < H.adnexal_density(site_b):
+        assert ha.days >= hb.days

@@ -123,9 +123,8 @@ def test_report_embeds_cross_sections_and_healing_curves(tmp_path):
     from dermalase.planner.report import render
 
     out = plan(patient())
-    scen = out.pop("_scenarios")
-    html = render(out, scen)
-    n_sim = sum(1 for c in scen if c.get("scenario"))
+    html = render(out)
+    n_sim = sum(1 for c in out["candidates"] if c.get("scenario"))
     assert html.count("data:image/png;base64,") == n_sim + 1  # one per candidate + healing
 
 
@@ -188,6 +187,9 @@ def test_cli_plan_json_report_and_bad_file(tmp_path):
     out = json.loads(r.stdout)
     for k in ("recommended", "candidates", "blocked", "warnings", "missing"):
         assert k in out
+    # every simulated candidate carries the scenario that reproduces it
+    for c in out["candidates"]:
+        assert (c["scenario"] is not None) == c["simulated"]
     html = rep.read_text(encoding="utf-8")
     assert "<table>" in html and "Sources" in html and "Blocked" in html
     bad = tmp_path / "p.toml"

@@ -201,12 +201,11 @@ def plan(patient: str, as_json: bool, report: str | None) -> None:
     except InputError as exc:
         _fail(str(exc))
     result = make_plan(pat)
-    scenarios = result.pop("_scenarios")
     if report:
         from ..io.files import atomic_write
         from ..planner.report import render
 
-        text = render(result, scenarios)
+        text = render(result)
         with atomic_write(report) as tmp:
             Path(tmp).write_text(text, encoding="utf-8")
     if as_json:

@@ -63,7 +63,7 @@ class Candidate:
     def to_dict(self) -> dict:
         return {"modality": self.modality, "settings": self.settings, "sessions": self.sessions,
                 "predicted": self.predicted, "course": self.course(),
-                "simulated": self.simulated,
+                "simulated": self.simulated, "scenario": self.scenario,
                 "reasons": self.reasons, "problems": self.problems,
                 "warnings": self.warnings, "steps": self.steps, "sources": self.sources}
 
@@ -188,7 +188,6 @@ def plan(patient: Patient) -> dict:
                 "candidates": [c.to_dict() for c in p["candidates"]],
                 "blocked": p["blocked"]}
     out = dump(first)
-    out["_scenarios"] = [dict(c.to_dict(), scenario=c.scenario) for c in first["candidates"]]
     out.update({"warnings": warnings, "missing": missing,
                 "plans": [dump(p) for p in plans], "patient": patient.to_dict(),
                 "version": __version__,

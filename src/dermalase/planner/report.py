@@ -44,7 +44,7 @@ def _figures(candidates) -> list[tuple[str, str]]:
     return out
 
 
-def render(plan: dict, candidates_with_scenarios: list[dict]) -> str:
+def render(plan: dict) -> str:
     e = html.escape
     rec = plan["recommended"]
     rows = []
@@ -58,7 +58,7 @@ def render(plan: dict, candidates_with_scenarios: list[dict]) -> str:
                     f"<td>{e('; '.join(c['problems']) or 'meets all constraints')}</td></tr>")
     head = "".join(f"<th>{e(t)}</th>" for _, t in COLUMNS)
     figs = "".join(f"<figure><img src='data:image/png;base64,{b}'/><figcaption>{e(t)}"
-                   f"</figcaption></figure>" for t, b in _figures(candidates_with_scenarios))
+                   f"</figcaption></figure>" for t, b in _figures(plan["candidates"]))
     sources = sorted({s for c in plan["candidates"] for s in c["sources"]}
                      | {b["source"] for b in plan["blocked"]})
     pat = plan["patient"]
