@@ -116,7 +116,7 @@ def test_rolling_scars_type_v_two_days_gets_no_ablative_plan():
     rec = out["recommended"]
     assert rec is not None and rec["modality"].startswith("non-ablative")
     assert {b["modality"] for b in out["blocked"]} >= {"fractional-co2", "fractional-er:yag"}
-    assert rec["simulated"] is False  # literature values until Monte Carlo lands
+    assert rec["simulated"] is False  # published values: the device beam size is unsourced
 
 
 def test_report_embeds_cross_sections_and_healing_curves(tmp_path):

@@ -108,10 +108,6 @@ class Healing:
             return self.distance, self.pixel
         return _poisson_map(self.poisson_density, self.params.closure, self.seed)
 
-    def arrival(self, params: HealingParams | None = None) -> np.ndarray:
-        p = params or self.params
-        return p.lag + self.sample()[0] / p.c
-
     def open_fraction(self, times: np.ndarray) -> np.ndarray:
         """Open (not yet covered) fraction of the treated surface at ``times`` (s)."""
         times = np.asarray(times, dtype=float)

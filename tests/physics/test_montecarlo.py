@@ -55,6 +55,9 @@ def test_energy_balance_and_reproducible_seeds():
     assert a.Rd != c.Rd
     # the grid tally integrates to the absorbed fraction where the grid covers the medium
     assert a.A_layer.sum() == pytest.approx(a.A, rel=1e-12)
+    # fluence = absorbed energy density / mua, layer by layer
+    mua_z = np.where(a.z < 5e-4, 50.0, 200.0)
+    assert np.allclose(a.fluence_rz(mua_z) * mua_z[None, :], a.A_rz)
 
 
 def test_diffuse_reflectance_far_from_source_matches_diffusion_theory():

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import InputError
 from ..physics.montecarlo import Layer, MCResult, Medium
 
@@ -130,6 +128,3 @@ def read_mco_rat(text: str) -> dict[str, float]:
     vals = [float(lines[i + j].split()[0]) for j in range(1, 5)]
     return dict(zip(("Rsp", "Rd", "A", "Tt"), vals, strict=True))
 
-
-def as_arrays(res: MCResult) -> dict[str, np.ndarray]:
-    return {"A_rz": res.A_rz, "Rd_r": res.Rd_r, "Tt_r": res.Tt_r, "A_z": res.A_z}

@@ -73,7 +73,7 @@ def _target(rule: dict, modality: str):
     return rule.get(key)
 
 
-def _literature_candidate(modality, st, rule, concern, patient, verdict) -> Candidate:
+def _literature_candidate(modality: str, st: dict, rule: dict) -> Candidate:
     dens = st["density_per_cm2"]
     pred = {"ablation_depth_um": 0.0, "coagulation_depth_um": float(st["mtz_depth_um"]),
             "injury_depth_um": float(st["mtz_depth_um"]), "mtz_diameter_um":
@@ -82,8 +82,9 @@ def _literature_candidate(modality, st, rule, concern, patient, verdict) -> Cand
     return Candidate(modality, {"pulse_energy": f"{st['pulse_energy_mJ']} mJ",
                                 "density": f"{dens[0]}-{dens[1]} /cm^2"},
                      rule["sessions"][modality], pred, simulated=False,
-                     warnings=["not simulated: Monte Carlo transport for 1,550 nm is not built "
-                               "yet (issue 5); predictions are the published values"],
+                     warnings=["not simulated: the Monte Carlo zone needs the device's microbeam "
+                               "size, which no source gives; predictions are the published "
+                               "values"],
                      sources=[st["ref"]])
 
 
@@ -91,7 +92,7 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
               verdict: R.Verdict) -> Candidate:
     st = R.rules()["settings"][modality]
     if st.get("literature_only"):
-        c = _literature_candidate(modality, st, rule, concern, patient, verdict)
+        c = _literature_candidate(modality, st, rule)
     else:
         lo, hi = _target(rule, modality)
         if verdict.depth_max_um is not None:
