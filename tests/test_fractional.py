@@ -71,9 +71,13 @@ def test_bulk_rise_grows_with_repetition_rate():
     assert slow < fast <= at_once * (1 + 1e-9)
 
 
-def test_co2_result_carries_the_validation_warning():
+def test_results_carry_their_validation_warnings():
     s = simulate(scen(src="co2", energy="2 mJ", diameter="120 um", tau="1 ms")).summary
-    assert any("not validated" in w for w in s["warnings"])
+    assert any("fractional CO2" in w and "collar" in w for w in s["warnings"])
+    assert s["energy_per_zone_J"]["absorbed_by_plume"] > 0.0
+    s = er().summary
+    assert any("erbium" in w and "not validated" in w for w in s["warnings"])
+    assert s["energy_per_zone_J"]["absorbed_by_plume"] == 0.0
 
 
 def test_dataset_has_pattern_and_units():

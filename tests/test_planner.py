@@ -197,3 +197,15 @@ def test_cli_plan_json_report_and_bad_file(tmp_path):
     r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", str(bad)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "patient.phototype" in r.stderr
+
+
+def test_cache_key_follows_the_model(monkeypatch):
+    """A physics change (code or data) must not serve results cached by the previous model,
+    even under the same version string."""
+    from dermalase.planner import search
+
+    sc = {"laser": {"source": "co2"}}
+    a = search._key("summary", sc)
+    assert a == search._key("summary", sc)
+    monkeypatch.setattr(search, "model_fingerprint", lambda: "another model")
+    assert search._key("summary", sc) != a

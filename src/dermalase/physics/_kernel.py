@@ -90,6 +90,48 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
         tally[6] += e * area[i]
 
 
+@njit(cache=True)
+def lambert_w(s):
+    """Principal branch of the Lambert W function for s >= 0 (Newton on w e^w = s)."""
+    if s <= 0.0:
+        return 0.0
+    w = math.log1p(s) if s < 3.0 else math.log(s) - math.log(math.log(s))
+    for _ in range(50):
+        ew = math.exp(w)
+        f = w * ew - s
+        dw = f / (ew * (w + 1.0))
+        w -= dw
+        if abs(dw) <= 1e-13 * (1.0 + abs(w)):
+            break
+    return w
+
+
+@njit(cache=True)
+def shield(fluence_step, top, dz, dt, plume_z, area, tally):
+    """Attenuate the beam of each column by the ablation plume in its crater (in place).
+
+    Ejecta rise up column i at speed u, so its crater of depth d holds, per unit area, the
+    tissue ablated over the last d/u: optical depth tau = f mua v d / u, with v the recession
+    speed, which the shielded beam sets: v = I exp(-tau) / h_abl. The fixed point is
+    tau = W(s), s = plume_z[j] * I * d with plume_z = f mua / (h_abl u) of the floor cell j, so
+    the transmitted fraction is W(s)/s (physics/ablation.py, plume_transmission). tally[7] +=
+    energy absorbed by the plume (J), which leaves with it.
+    """
+    nr = fluence_step.shape[0]
+    nz = plume_z.shape[0]
+    for i in range(nr):
+        e = fluence_step[i]
+        if e <= 0.0 or top[i] == 0:
+            continue
+        j = min(top[i], nz - 1)
+        s = plume_z[j] * (e / dt) * top[i] * dz
+        if s < 1e-12:
+            continue
+        trans = lambert_w(s) / s
+        tally[7] += e * (1.0 - trans) * area[i]
+        fluence_step[i] = e * trans
+
+
 @njit(cache=True, parallel=True)
 def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally):
     """Implicit (backward Euler) conduction + Pennes perfusion along z, per column.

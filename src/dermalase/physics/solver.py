@@ -21,14 +21,15 @@ from ..laser.sources import LaserSource
 from ..tissue import properties as props
 from ..tissue.model import SkinModel
 from . import _kernel as K
-from .ablation import ablation_enthalpy
+from .ablation import ablation_enthalpy, ejecta_speed
 from .damage import COAGULATION_SET, NECROSIS_SET, arrhenius_sets
 
 TALLY_NAMES = ("absorbed", "reflected", "vaporized", "ablated", "boundary", "perfusion",
-               "transmitted")
+               "transmitted", "plume")
 # absorbed: energy deposited in tissue; reflected: specular loss at the surface; vaporized:
 # carried off by vapor; ablated: carried off by ejected cells; boundary / perfusion: conducted
-# out of the domain bottom / removed by blood; transmitted: beam left at the domain bottom.
+# out of the domain bottom / removed by blood; transmitted: beam left at the domain bottom;
+# plume: absorbed by the ejecta in a crater on the way down (they leave with it).
 # ``retained`` (heat still in the tissue at the end) is summed from the final enthalpy field.
 
 
@@ -56,6 +57,7 @@ class Numerics:
     dz_max: float = 2e-6              # m
     dz_min_rz: float = 1e-6           # m, floor on dz in r-z (deep channels; see test_fractional)
     n_snapshots: int = 48
+    plume_shielding: bool = True      # ejecta in a crater absorb the beam (CO2: data/ejecta.csv)
 
 
 @dataclass
@@ -218,7 +220,7 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     tmax = np.full((nr, nz), Ta)
     T_old = np.empty((nr, nz))
     T_new = np.empty((nr, nz))
-    tally = np.zeros(7)
+    tally = np.zeros(8)
     K.temperature(H, phiw, Cs, Cw, Tb, False, T_old)
     for s_, n_ in enumerate(names):
         rate[s_] = sets[n_].rate(T_old)
@@ -227,6 +229,15 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
     tau = delivery.pulse_duration
     irr = delivery.peak_fluence / tau
     h_abl = ablation_enthalpy(Cs_l[1] + phiw_l[1] * Cw, phiw_l[1], Ta, Tb, rhoL, f_res)
+    # shielding by the plume in the crater, where the ejecta speed is measured (CO2)
+    u_ej = ejecta_speed(lam, delivery.peak_fluence) if numerics.plume_shielding else None
+    shielding = u_ej is not None and eject and mc is None
+    if shielding:  # f mua / (h_abl u) of each layer (the ejecta come from the crater floor)
+        h_l = np.array([ablation_enthalpy(Cs_l[k] + phiw_l[k] * Cw, phiw_l[k], Ta, Tb, rhoL, f_res)
+                        for k in range(len(skin.layers))])
+        plume_l = data.constant("plume_absorbing_fraction") * (phiw_l * mua_w + mel_l) \
+            / (h_l * u_ej)
+        plume_z = np.ascontiguousarray(plume_l[layer_index])
     # the front may move at most ``front_cells_per_step`` cells per step: a boiling surface cell
     # conducts heat for the whole step, so coarser steps under-ablate (first order in dt)
     dt_front = numerics.front_cells_per_step * dz * h_abl / irr
@@ -324,6 +335,9 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
             else:
                 tally[1] += reflect * step_in
                 step_fluence = (1.0 - reflect) * f_now * dt / tau
+            if shielding:
+                step_fluence = np.array(step_fluence, dtype=float)
+                K.shield(step_fluence, top, dz, dt, plume_z, area, tally)
             advance(dt, step_fluence, n < n_conf)
             if n == n_conf - 1 and eject:  # confinement ends: boil, eject the superheated layer
                 K.vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit,
@@ -351,5 +365,6 @@ def run_full_field(skin: SkinModel, source: LaserSource, delivery: FullField,
         water=phiw, times=np.array(snap_t), snapshots=np.array(snaps), tallies=tallies,
         passes=records, geometry=geometry, dz=dz, steps=steps,
         extra={"area": area,
-               "delivered": delivered_total},
+               "delivered": delivered_total,
+               "ejecta_speed": u_ej if shielding else None},
     )

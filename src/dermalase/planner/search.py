@@ -10,6 +10,7 @@ package version, so a repeated plan runs no simulation.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,9 +31,22 @@ def cache_dir() -> Path:
     return Path(os.environ.get("DERMALASE_CACHE", Path.home() / ".cache" / "dermalase"))
 
 
+@functools.cache
+def model_fingerprint() -> str:
+    """Hash of the package's code and data: a physics change invalidates the disk cache even
+    when the version string stays the same (an editable install between releases)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".csv", ".toml") and "__pycache__" not in f.parts:
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _key(kind: str, scenario: dict) -> str:
-    blob = json.dumps({"kind": kind, "scenario": scenario, "version": __version__},
-                      sort_keys=True)
+    blob = json.dumps({"kind": kind, "scenario": scenario, "version": __version__,
+                       "model": model_fingerprint()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 

@@ -88,9 +88,15 @@ def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin) -> Patter
 def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternResult) -> list:
     w = []
     if abs(scenario.source.wavelength_nm - CO2_WAVELENGTH_NM) < 1.0:
-        w.append("fractional CO2 channel depths are not validated: the model drills about 2x "
-                 "deeper than histology (Avram et al. 2009: ~630 um at 20 mJ; Hantash et al. "
-                 "2007: 120 um 1/e^2 beam); see docs/validation.md")
+        w.append("fractional CO2: channel depths match histology at 20-30 mJ (Avram et al. "
+                 "2009) with the plume taken at its most absorbing; the zone widens with energy "
+                 "less than histology (1.2x vs 2x from 5 to 30 mJ, Hantash et al. 2007): the "
+                 "coagulated collar is probably too thin; see docs/validation.md")
+    elif scenario.source.wavelength_nm > 2000.0 and out.extra.get("ejecta_speed") is None:
+        w.append("fractional erbium channel depths are not validated: no histology with device "
+                 "settings was found, and the plume, which halves CO2 channels at 20 mJ, is not "
+                 "modelled without a measured ejecta speed: depths may be too deep; see "
+                 "docs/validation.md")
     z_bottom = out.z[-1] + 0.5 * out.dz
     if geom.injury_depth >= z_bottom - 2 * out.dz:
         w.append(f"the injury reached the bottom of the simulated domain ({z_bottom * 1e6:.0f} "
@@ -146,6 +152,7 @@ def _zone_energy(out: SolverOutput) -> dict:
     t = out.tallies
     return {"delivered": out.extra["delivered"], "reflected": t["reflected"],
             "removed_by_ablation": t["vaporized"] + t["ablated"],
+            "absorbed_by_plume": t["plume"],
             "retained_in_tissue": t["retained"],
             "conducted_and_perfused_out": t["boundary"] + t["perfusion"],
             "transmitted": t["transmitted"]}

@@ -69,6 +69,7 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
         "delivered": delivered / area,
         "reflected": tally["reflected"] / area,
         "removed_by_ablation": (tally["vaporized"] + tally["ablated"]) / area,
+        "absorbed_by_plume": tally["plume"] / area,
         "retained_in_tissue": tally["retained"] / area,
         "conducted_and_perfused_out": (tally["boundary"] + tally["perfusion"]) / area,
         "transmitted": tally["transmitted"] / area,
