@@ -28,6 +28,8 @@ from tests.validation.cases import CASES  # noqa: E402
 def fmt(x, digits=3):
     if isinstance(x, float) and math.isinf(x):
         return "∞"
+    if isinstance(x, float) and 1e3 <= abs(x) < 1e5 and x == round(x):
+        return f"{x:.0f}"
     return f"{x:.{digits}g}"
 
 

@@ -124,3 +124,12 @@ def test_injury_at_the_domain_bottom_is_flagged():
     s = simulate(scen(energy="20 mJ", stack=3, coverage=0.05) | {
         "skin": {"site": "periorbital", "phototype": 2}}).summary
     assert any("bottom of the simulated domain" in w for w in s["warnings"])
+
+
+@pytest.mark.slow
+def test_co2_reaches_beyond_1_mm_at_high_energy():
+    """Clinical CO2 devices report channels deeper than 1 mm at their highest settings; with
+    the plume in the channel, 2 x 30 mJ stacked on Hantash's beam (120 um, 30 W) gets there."""
+    s = simulate(scen(src="co2", energy="30 mJ", stack=2, diameter="120 um",
+                      tau=f"{30 / 30.0:.5f} ms")).summary
+    assert s["ablation_depth_um"] > 1000.0

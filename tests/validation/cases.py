@@ -236,7 +236,7 @@ CASES: list[Case] = [
          lambda: co2_channel(20.0)[0],
          note="plume shielding with the measured ejecta speed (Nicola et al. 2002) and the "
          "absorbing fraction at its upper bound (1.0), a bound chosen knowing this case; at the "
-         "lower bound (0.1) the channel is ~2.3x deeper (sensitivity table below)"),
+         "lower bound (0.1) it is ~1.8x deeper (sensitivity table below)"),
     Case("fractional-co2-depth-30mJ", "fractional CO2 120 um (1/e^2), 30 mJ at 30 W, neck",
          "channel depth", "um", 859.0, 690.0, 1230.0,
          "Avram et al. 2009: 30 mJ ~859 um. Range: the same relative range as at 20 mJ "
