@@ -71,3 +71,16 @@ def test_wide_beam_limit_equals_full_field():
                    "laser": {"source": "er:yag", "pulse_duration": "250 us"},
                    "delivery": {"fluence": "10 J/cm^2"}}).summary["ablation_depth_um"]
     assert g.channel_depth * 1e6 == pytest.approx(ff, abs=1.0 + 0.02 * ff)
+
+
+@pytest.mark.parametrize("src", ["er:yag", "co2"])
+def test_zone_heat_is_the_heat_left_in_tissue(src):
+    """The line-source heat Q used for bulk heating is what the tissue kept: heat still held at
+    the end plus what it conducted or perfused away, by the per-pulse balance. The plume's
+    share (CO2) and the ablated material are not in it."""
+    from dermalase.simulate.fractional import zone_heat
+
+    sc, out, g = channel(src=src, stack=2, tau="300 us")
+    kept = sum(r.energy["retained_change"] + r.energy["boundary"] + r.energy["perfusion"]
+               for r in out.passes)
+    assert zone_heat(out, g, sc.skin).Q == pytest.approx(kept, rel=1e-6)

@@ -44,15 +44,16 @@ class PatternResult:
 def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> P.ZoneHeat:
     """The heat one zone leaves in the tissue, as a line source for superposition.
 
-    Q: energy absorbed by the tissue and not carried away by ablation, summed over the stacked
-    pulses (J). L: the injury depth. sigma0: the zone's MTZ radius / 2, which gives the Gaussian
-    the same second moment as heat spread uniformly over the MTZ disc. C, kappa: dermis (the
-    bridges lie in it).
+    Q: energy absorbed by the tissue and not carried away by ablation (nor absorbed by the
+    plume on its way in), summed over the stacked pulses (J). L: the injury depth. sigma0: the
+    zone's MTZ radius / 2, which gives the Gaussian the same second moment as heat spread
+    uniformly over the MTZ disc. C, kappa: dermis (the bridges lie in it).
     """
     q = 0.0
     for rec in out.passes:
         e = rec.energy
-        q += e["delivered"] - e["reflected"] - e["vaporized"] - e["ablated"] - e["transmitted"]
+        q += (e["delivered"] - e["reflected"] - e["vaporized"] - e["ablated"] - e["transmitted"]
+              - e["plume"])  # the plume's share leaves with the ejecta
     dermis = next((la for la in skin.layers if "dermis" in la.name), skin.layers[-1])
     C = dermis.heat_capacity
     kappa = dermis.conductivity / C
