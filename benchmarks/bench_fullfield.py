@@ -83,6 +83,20 @@ def fractional_groundwork() -> None:
     g = zone_geometry(out)
     print(f"\nmicrochannel Er:YAG 250 um, 2 mJ x 3 stacked: {t:.2f} s (target 2 s), depth "
           f"{g.channel_depth * 1e6:.0f} um, grid {len(out.r)} x {len(out.z)}, {out.steps} steps")
+    # CO2 on Hantash's beam (120 um 1/e^2, 30 W: 10 mJ lasts 0.33 ms), 3 stacked pulses, with
+    # and without plume shielding (ratio in the same process)
+    co2 = Scenario.from_dict({
+        "skin": {"site": "neck", "phototype": 2},
+        "laser": {"source": "co2", "pulse_duration": "0.33333 ms"},
+        "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
+                     "pulse_energy": "10 mJ", "stack": 3, "coverage": 0.1}})
+    plain = dataclasses_replace(co2.numerics, plume_shielding=False)
+    tc, oc = best_of(lambda: run_channel(co2.skin, co2.source, co2.delivery, co2.numerics), n=1)
+    t0, o0 = best_of(lambda: run_channel(co2.skin, co2.source, co2.delivery, plain), n=1)
+    print(f"microchannel CO2 120 um, 10 mJ x 3 stacked: {tc:.2f} s with plume shielding "
+          f"(depth {zone_geometry(oc).channel_depth * 1e6:.0f} um, {oc.steps} steps), {t0:.2f} s "
+          f"without (depth {zone_geometry(o0).channel_depth * 1e6:.0f} um) -> ratio "
+          f"{tc / t0:.2f}")
     d = dataclasses_replace(sc.delivery, density=2000e4, repetition_rate=500.0)
     pos = P.positions(d)
     tf = P.firing_times(d, pos)

@@ -84,3 +84,17 @@ def test_zone_heat_is_the_heat_left_in_tissue(src):
     kept = sum(r.energy["retained_change"] + r.energy["boundary"] + r.energy["perfusion"]
                for r in out.passes)
     assert zone_heat(out, g, sc.skin).Q == pytest.approx(kept, rel=1e-6)
+
+
+def test_co2_channel_is_converged_at_default_cells():
+    """CO2 channels run on cells of up to 5 um (a third of the optical depth; dz_max_rz). Halving
+    dz, dr and dt moves the channel depth by less than one coarse cell and 2 %, and the zone
+    diameter by less than 5 % (one coarse radial cell, 3 um, on each side)."""
+    import dataclasses
+
+    sc, out, g = channel(src="co2", energy="10 mJ", diameter="120 um", tau="0.33333 ms")
+    assert out.dz == pytest.approx(5e-6)
+    fine = dataclasses.replace(sc.numerics, resolution=2.0)
+    gf = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, fine))
+    assert abs(g.channel_depth - gf.channel_depth) <= max(out.dz, 0.02 * gf.channel_depth)
+    assert g.mtz_diameter == pytest.approx(gf.mtz_diameter, rel=0.05)
