@@ -22,7 +22,7 @@ import dermalase  # noqa: E402
 import dermalase.data  # noqa: E402
 from tests.physics import test_damage as dmg  # noqa: E402
 from tests.physics import test_thermal as th  # noqa: E402
-from tests.validation.cases import CASES  # noqa: E402
+from tests.validation.cases import CASES, co2_zone  # noqa: E402
 
 
 def fmt(x, digits=3):
@@ -133,21 +133,6 @@ def plume(fraction: float | None = None, speed: float | None = None, off: bool =
 
     with patch.object(dermalase.data, "constant", c), patch.object(solver, "ejecta_speed", u):
         yield
-
-
-def co2_zone(e_mJ: float):
-    """Fractional CO2 zone at Hantash's device (120 um 1/e^2, 30 W, so tau = E / 30 W), neck
-    as in Avram et al. 2009 (uncached, unlike tests/validation/cases.py, so overrides apply)."""
-    from dermalase import Scenario
-    from dermalase.physics.microchannel import run_channel, zone_geometry
-
-    sc = Scenario.from_dict({
-        "skin": {"site": "neck", "phototype": 2},
-        "laser": {"source": "co2", "pulse_duration": f"{e_mJ / 30.0:.5f} ms"},
-        "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
-                     "pulse_energy": f"{e_mJ} mJ", "coverage": 0.2}})
-    out = run_channel(sc.skin, sc.source, sc.delivery, sc.numerics)
-    return out, zone_geometry(out)
 
 
 def fractional_co2_rows() -> list[str]:

@@ -61,11 +61,10 @@ def full_field(src, fluence, tau, site, passes=1):
             "delivery": {"fluence": fluence, "passes": passes}}
 
 
-@functools.cache
-def co2_channel(energy_mJ: float) -> tuple[float, float]:
+def co2_zone(energy_mJ: float):
     """Fractional CO2 microchannel as in Hantash et al. 2007 (30 W laser focused to a 1/e^2 spot
-    of 120 um, so the pulse lasts energy / 30 W; neck as in Avram et al. 2009): (channel depth,
-    MTZ diameter), um."""
+    of 120 um, so the pulse lasts energy / 30 W; neck as in Avram et al. 2009): the solver output
+    and the zone geometry (uncached: scripts/validation_table.py reruns it under overrides)."""
     from dermalase import Scenario
     from dermalase.physics.microchannel import run_channel, zone_geometry
 
@@ -74,7 +73,14 @@ def co2_channel(energy_mJ: float) -> tuple[float, float]:
         "laser": {"source": "co2", "pulse_duration": f"{energy_mJ / 30.0:.5f} ms"},
         "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
                      "pulse_energy": f"{energy_mJ} mJ", "coverage": 0.2}})
-    g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics))
+    out = run_channel(sc.skin, sc.source, sc.delivery, sc.numerics)
+    return out, zone_geometry(out)
+
+
+@functools.cache
+def co2_channel(energy_mJ: float) -> tuple[float, float]:
+    """(channel depth, MTZ diameter), um, of :func:`co2_zone`."""
+    g = co2_zone(energy_mJ)[1]
     return g.channel_depth * 1e6, g.mtz_diameter * 1e6
 
 
