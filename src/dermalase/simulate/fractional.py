@@ -52,8 +52,9 @@ def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> P.ZoneHeat:
     q = 0.0
     for rec in out.passes:
         e = rec.energy
-        q += (e["delivered"] - e["reflected"] - e["vaporized"] - e["ablated"] - e["transmitted"]
-              - e["plume"])  # the plume's share leaves with the ejecta
+        # deposited in tissue (after reflection, the plume and transmission), less what left
+        # with the ablated material
+        q += e["absorbed"] - e["vaporized"] - e["ablated"]
     dermis = next((la for la in skin.layers if "dermis" in la.name), skin.layers[-1])
     C = dermis.heat_capacity
     kappa = dermis.conductivity / C
