@@ -220,37 +220,86 @@ def _settings(st: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
 
 
+def _days(r) -> str:
+    if not r:
+        return "not reported"
+    return f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}"
+
+
 def _print_plan(result: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     con = Console()
-    rec = result["recommended"]
-    con.print(f"[bold]plan for {escape(result['patient']['name'])}[/bold]: "
-              f"{escape(str(result['concern']))}")
-    if rec:
-        con.print(f"[bold green]recommended[/bold green]: {escape(rec['modality'])}: "
-                  f"{escape(_settings(rec['settings']))}; {rec['sessions']} session(s)")
-        for r in rec["reasons"]:
-            con.print(f"  - {escape(r)}")
-        for s in rec["steps"]:
-            con.print(f"  step: {escape(s)}")
-    else:
-        con.print("[bold red]no candidate meets every constraint[/bold red]")
-    t = Table(title="candidates")
-    for col in ("modality", "settings", "sessions", "injury [um]", "re-epithelialization [d]",
-                "constraints"):
-        t.add_column(col)
-    for c in result["candidates"]:
-        p = c["predicted"] or {}
-        t.add_row(escape(c["modality"]), escape(_settings(c["settings"])), str(c["sessions"]),
-                  _fmt(p.get("injury_depth_um")), _fmt(p.get("reepithelialization_days")),
-                  escape("; ".join(c["problems"]) or "ok"))
-    con.print(t)
-    for b in result["blocked"]:
-        con.print(f"blocked: {escape(b['modality'])}: {escape(b['reason'])} "
-                  f"({escape(b['source'])})")
+    con.print(f"[bold]plan for {escape(result['patient']['name'])}[/bold] "
+              f"({len(result['plans'])} concern(s))")
+    if result.get("needed_answers"):
+        con.print("[bold red]answers needed[/bold red] before any option that depends on them "
+                  "can be recommended:")
+        for a in result["needed_answers"]:
+            con.print(f"  - {escape(a['key'])}: {escape(a['question'])}")
+    for i, p in enumerate(result["plans"]):
+        c = p["concern"]
+        extra = f", {c['scar_type']} scars" if c.get("scar_type") else ""
+        con.rule(f"concern {i + 1}: {escape(c['kind'])} (severity {c['severity']}{extra}), "
+                 f"{escape(c['site'])}")
+        rec = p["recommended"]
+        if rec:
+            iv = rec["interval_weeks"]
+            con.print(f"[bold green]★ recommended[/bold green]: {escape(rec['label'])}: "
+                      f"{escape(_settings(rec['settings']))}; {rec['sessions']} session(s)"
+                      + (f", {iv[0]:g}-{iv[1]:g} weeks apart" if iv else ""))
+            re = rec["reepithelialization"] or {}
+            model = re.get("model_days")
+            con.print(f"  social downtime {_days(rec['downtime_days'])} d (published); erythema "
+                      f"{_days(rec['erythema_days'])} d (published); re-epithelialization "
+                      + (f"{model:.1f} d (model)" if model is not None else "not simulated")
+                      + (f" [{escape(re['note'])}]" if re.get("note") else ""))
+            con.print(f"  expected: {escape(rec['improvement'])}")
+            for r in rec["reasons"]:
+                con.print(f"  - {escape(r)}")
+            for s in rec["steps"]:
+                con.print(f"  step {escape(s)}")
+            for r in rec["risks"]:
+                con.print(f"  risk: {escape(r)}")
+            for a in rec["adjuncts"]:
+                con.print(f"  adjunct: {escape(a)}")
+        else:
+            d = p["deferral"]
+            con.print("[bold red]no recommendation yet[/bold red]")
+            for w in d["why"]:
+                con.print(f"  why: {escape(w)}")
+            for w in d["what_to_do"]:
+                con.print(f"  to do: {escape(w)}")
+            for w in d["non_laser"]:
+                con.print(f"  other route: {escape(w)}")
+        if p["candidates"]:
+            t = Table(title="candidates")
+            t.add_column("modality", no_wrap=True)
+            for col in ("settings", "sessions", "injury [µm]", "social downtime [d]",
+                        "constraints"):
+                t.add_column(col)
+            for cand in p["candidates"]:
+                pr = cand["predicted"] or {}
+                star = "★ " if rec and cand["modality"] == rec["modality"] else ""
+                cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
+                        if cand["conditional_on"] else "")
+                inj = pr.get("injury_depth_um")
+                t.add_row(escape(star + cand["label"] + cond),
+                          escape(_settings(cand["settings"])), str(cand["sessions"]),
+                          "-" if inj is None else f"{5 * round(inj / 5):.0f}",
+                          _days(cand["downtime_days"]),
+                          escape("; ".join(cand["problems"]) or "ok"))
+            con.print(t)
+        for b in p["blocked"]:
+            con.print(f"blocked: {escape(b['label'])}: {escape(b['reason'])} "
+                      f"({escape(b['source'])})")
+        con.print(f"[italic]for the patient:[/italic] {escape(p['summary'])}")
+    if len(result["plans"]) > 1:
+        con.rule("combined plan")
+        for s in result["combined"]["steps"]:
+            con.print(f"  - {escape(s)}")
     for w in result["warnings"]:
         con.print(f"[yellow]warning[/yellow]: {escape(w)}")
 

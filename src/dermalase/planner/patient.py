@@ -6,7 +6,9 @@ key is reported as missing information, never assumed safe.
 
 from __future__ import annotations
 
+import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,14 @@ HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "re
                 "photosensitizing_drugs", "vitiligo", "prior_radiation")
 HISTORY_KEYS = ("isotretinoin_months_ago", "isotretinoin_never", *HISTORY_BOOL)
 SCAR_TYPES = ("rolling", "boxcar", "icepick", "hypertrophic")
+#: Upper bound of ``isotretinoin_months_ago`` (50 years): a range check, not a clinical number.
+ISOTRETINOIN_MONTHS_MAX = 600
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (terminal escape sequences, NUL, ...), which user
+    text must never carry into a terminal, a report or JSON output."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch == " ")
 
 
 def concern_kinds() -> dict[str, tuple[int, int]]:
@@ -106,7 +116,8 @@ class Patient:
             if k not in ("max_downtime_days", "max_sessions"):
                 raise InputError(f"preferences.{k}", pref[k], "max_downtime_days, max_sessions")
         dt = pref.get("max_downtime_days")
-        if isinstance(dt, bool) or not isinstance(dt, int | float) or not 0 <= dt <= 60:
+        if isinstance(dt, bool) or not isinstance(dt, int | float) or not math.isfinite(dt) \
+                or not 0 <= dt <= 60:
             raise InputError("preferences.max_downtime_days", dt, "a number of days 0-60")
         ns = pref.get("max_sessions")
         if isinstance(ns, bool) or not isinstance(ns, int) or not 1 <= ns <= 10:
@@ -118,21 +129,36 @@ class Patient:
             if k not in HISTORY_KEYS:
                 raise InputError(f"history.{k}", v, "one of " + ", ".join(HISTORY_KEYS))
             if k == "isotretinoin_months_ago":
-                if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                    raise InputError(f"history.{k}", v, "months (>= 0); omit if never taken "
-                                     "and set isotretinoin_never = true")
+                # every clinical number is finite and in range before any rule sees it: a NaN
+                # would pass "< 0" and fail "< 6", silently lifting the isotretinoin block
+                if isinstance(v, bool) or not isinstance(v, int | float) or \
+                        not math.isfinite(v) or not 0 <= v <= ISOTRETINOIN_MONTHS_MAX:
+                    raise InputError(f"history.{k}", v,
+                                     f"a finite number of months 0-{ISOTRETINOIN_MONTHS_MAX}; "
+                                     "omit it and set isotretinoin_never = true if never taken")
             elif not isinstance(v, bool):
                 raise InputError(f"history.{k}", v, "true or false")
+        if hist.get("isotretinoin_never") is True and "isotretinoin_months_ago" in hist:
+            raise InputError("history.isotretinoin_never", True,
+                             "not together with isotretinoin_months_ago = "
+                             f"{hist['isotretinoin_months_ago']!r} (the history contradicts "
+                             "itself: give one of the two)")
         return cls(ph, tuple(concerns), float(dt), int(ns), dict(hist),
-                   str(d.get("name", "patient")))
+                   printable(str(d.get("name", "patient"))))
 
     def missing_history(self) -> list[str]:
         """History keys the file does not answer (reported, never assumed safe)."""
         miss = [k for k in HISTORY_BOOL if k not in self.history]
         if "isotretinoin_months_ago" not in self.history and \
-                not self.history.get("isotretinoin_never", False):
-            miss.insert(0, "isotretinoin_months_ago (or isotretinoin_never = true)")
+                self.history.get("isotretinoin_never") is not True:
+            miss.insert(0, "isotretinoin_months_ago")
         return miss
+
+    def answered(self, key: str) -> bool:
+        """Whether the history answers ``key`` (isotretinoin: months given, or never taken)."""
+        if key == "isotretinoin_months_ago":
+            return key in self.history or self.history.get("isotretinoin_never") is True
+        return key in self.history
 
     def to_dict(self) -> dict:
         return {"name": self.name, "patient": {"phototype": self.phototype},

@@ -1,9 +1,18 @@
-"""Plan: rules -> indicated, allowed modalities -> settings search -> predictions -> ranking.
+"""Plan: rules -> indicated, allowed modalities -> settings search -> predictions -> ranking ->
+a complete plan per concern, and how the concerns are treated together.
 
-Ranking, among candidates that are allowed, reach the target depth, fit the accepted number of
-sessions and whose predicted re-epithelialization fits the accepted downtime: first-line order
-of the concern rule (its source lists modalities in that order), then fewer sessions, then
-shorter predicted downtime. Candidates that fail a constraint are still shown, with why.
+Ranking, among candidates that are not blocked: candidates that fail a constraint (target depth,
+accepted sessions, accepted downtime) come last; then the first-line order of the concern rule
+(its source lists modalities in that order); then fewer sessions; then the shorter upper end of
+the published social downtime. The accepted downtime is compared with the upper end of the
+*published social downtime* of the modality at that depth (clinical-evidence.md 7.1), not with
+the model's re-epithelialization time, which is shown beside it with its own range.
+
+Safety: the top-ranked candidate becomes the recommendation (★) only if it meets every
+constraint *and* no unanswered history item could rule it out. Otherwise the plan says which
+answers or which changes are needed. Because a candidate's rank never depends on the history
+answers (history rules only block, warn or add steps), removing an answer can only withhold the
+recommendation, never move it to another option (tested as a property).
 """
 
 from __future__ import annotations
@@ -21,6 +30,20 @@ PREDICTED_KEYS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um"
                   "reepithelialization_days", "reepithelialization_days_range",
                   "remodeling_index_mm3_per_cm2", "bulk_temperature_rise_C", "warnings")
 
+#: Questions a clinician asks for each history key the file does not answer.
+QUESTIONS = {
+    "isotretinoin_months_ago": "Has the patient taken isotretinoin, and how many months ago was "
+                               "the last dose? (or isotretinoin_never = true)",
+    "herpes_simplex": "Any history of herpes simplex (cold sores)?",
+    "keloids": "Any keloid or hypertrophic scarring?",
+    "active_infection": "Any active infection in the area, including an active cold sore?",
+    "pregnant": "Is the patient pregnant or breastfeeding?",
+    "recent_tan": "Any tanning or strong sun exposure in the last 2 weeks?",
+    "photosensitizing_drugs": "Any photosensitizing drugs or photosensitivity disorder?",
+    "vitiligo": "Any vitiligo (personal or family)?",
+    "prior_radiation": "Any radiation, grafts, deep peels or resurfacing in the area?",
+}
+
 
 @dataclass
 class Candidate:
@@ -36,35 +59,50 @@ class Candidate:
     scenario: dict | None = None
     simulated: bool = True
     rank_key: tuple = ()
+    conditional_on: list = field(default_factory=list)
+    interval_weeks: list | None = None
+    recovery: dict = field(default_factory=dict)
+    improvement: str = ""
+    risks: list = field(default_factory=list)
+    adjuncts: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
         return not self.problems
 
+    @property
+    def label(self) -> str:
+        return R.LABELS[self.modality]
+
     def course(self) -> dict | None:
-        """Whole-course predictions from the per-session ones: sessions treated alike; the
-        injured surface of independent sessions combines as 1 - (1 - f)^n (zones placed
-        anew each time)."""
-        p = self.predicted
-        if not p:
-            return None
+        """Whole-course figures: sessions treated alike; the published social downtime adds up
+        over the sessions; the injured surface of independent sessions combines as
+        1 - (1 - f)^n (zones placed anew each time)."""
         n = self.sessions
-        days = p.get("reepithelialization_days")
-        rem = p.get("remodeling_index_mm3_per_cm2")
+        dt = self.recovery.get("downtime_days")
+        p = self.predicted or {}
         sif = p.get("surface_injury_fraction")
         return {"sessions": n,
-                "total_reepithelialization_days": round(n * days, 2) if days is not None
-                else None,
-                "total_remodeling_index_mm3_per_cm2": round(n * rem, 4) if rem is not None
-                else None,
-                "surface_treated_fraction": round(1 - (1 - sif) ** n, 4) if sif is not None
-                else None}
+                "total_downtime_days": [n * dt[0], n * dt[1]] if dt else None,
+                "surface_treated_fraction": round(1 - (1 - sif) ** n, 4)
+                if sif is not None else None}
 
     def to_dict(self) -> dict:
-        return {"modality": self.modality, "settings": self.settings, "sessions": self.sessions,
+        rec = self.recovery
+        return {"modality": self.modality, "label": self.label, "settings": self.settings,
+                "sessions": self.sessions, "interval_weeks": self.interval_weeks,
                 "predicted": self.predicted, "course": self.course(),
+                "downtime_days": rec.get("downtime_days"),
+                "downtime_source": rec.get("source"),
+                "erythema_days": rec.get("erythema_days"),
+                "erythema_note": rec.get("erythema_note"),
+                "erythema_source": rec.get("source"),
+                "reepithelialization": rec.get("reepithelialization"),
+                "conditional_on": self.conditional_on, "improvement": self.improvement,
+                "risks": self.risks, "adjuncts": self.adjuncts,
                 "simulated": self.simulated, "scenario": self.scenario,
-                "reasons": self.reasons, "problems": self.problems,
+                "reasons": self.reasons, "problems": self.problems, "notes": self.notes,
                 "warnings": self.warnings, "steps": self.steps, "sources": self.sources}
 
 
@@ -74,18 +112,111 @@ def _target(rule: dict, modality: str):
 
 
 def _literature_candidate(modality: str, st: dict, rule: dict) -> Candidate:
-    dens = st["density_per_cm2"]
-    pred = {"ablation_depth_um": 0.0, "coagulation_depth_um": float(st["mtz_depth_um"]),
-            "injury_depth_um": float(st["mtz_depth_um"]), "mtz_diameter_um":
-            float(st["mtz_diameter_um"]), "reepithelialization_days":
-            float(st["reepithelialization_days"]), "source": st["ref"]}
-    return Candidate(modality, {"pulse_energy": f"{st['pulse_energy_mJ']} mJ",
-                                "density": f"{dens[0]}-{dens[1]} /cm^2"},
-                     rule["sessions"][modality], pred, simulated=False,
-                     warnings=["not simulated: the Monte Carlo zone needs the device's microbeam "
-                               "size, which no source gives; predictions are the published "
-                               "values"],
-                     sources=[st["ref"]])
+    depth = st.get("mtz_depth_um")
+    pred = {"ablation_depth_um": 0.0,
+            "coagulation_depth_um": float(depth) if depth is not None else None,
+            "injury_depth_um": float(depth) if depth is not None else None,
+            "mtz_diameter_um": float(st["mtz_diameter_um"]) if "mtz_diameter_um" in st
+            else None,
+            "reepithelialization_days": float(st["reepithelialization_days"])
+            if "reepithelialization_days" in st else None,
+            "source": st["ref"]}
+    settings = {k: st[k] for k in ("pulse_energy", "density", "coverage", "injured_surface")
+                if k in st}
+    c = Candidate(modality, settings, rule["sessions"][modality], pred, simulated=False,
+                  sources=[st["ref"]])
+    c.notes.append("not simulated: the device's microbeam size has no source, so the zone is "
+                   "given by its published values" + ("" if depth is not None else
+                                                      " (zone depth not reported)"))
+    return c
+
+
+def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
+                         v: R.Verdict) -> Candidate:
+    st = R.rules()["settings"][modality]
+    lo, hi = _target(rule, modality)
+    if v.depth_max_um is not None:
+        hi = min(hi, v.depth_max_um)
+    if modality.startswith("full-field"):
+        found = S.full_field(st, concern.site, patient.phototype, lo, hi, v.passes_max)
+        cap = None
+    else:
+        cap = v.injured_surface_max
+        aim = S.injured_surface_aim(st, concern.site, v.injured_surface_factor, cap)
+        found = S.fractional(st, concern.site, patient.phototype, lo, hi, aim, cap)
+    pred = {k: found.summary.get(k) for k in PREDICTED_KEYS} if found.summary else None
+    c = Candidate(modality, found.settings, rule["sessions"][modality], pred,
+                  scenario=found.scenario, sources=[st["ref"]], notes=list(found.notes))
+    if not found.reached:
+        c.problems.append(f"does not meet the target {lo:.0f}-{hi:.0f} µm: {found.note}")
+    else:
+        c.reasons.append(f"aims at the middle of the target injury depth {lo:.0f}-{hi:.0f} µm "
+                         f"({rule['target_layer']}): simulated "
+                         f"{_round_depth(pred['injury_depth_um'])} µm")
+    if cap is not None and pred:
+        c.reasons.append(f"injured surface {100 * pred['surface_injury_fraction']:.0f} % "
+                         f"(cap {100 * cap:.0f} %)")
+    src = R.site_factor_source(concern.site)
+    if src:
+        c.reasons.append(f"energy and density scaled for the {concern.site} ({src})")
+    if pred:
+        c.warnings += pred.get("warnings") or []
+    return c
+
+
+def _round_depth(um) -> str:
+    """Depths to the precision the model has (a few per cent: docs/validation.md): 5 µm."""
+    return "-" if um is None else f"{5 * round(um / 5):.0f}"
+
+
+def _recovery(c: Candidate) -> dict:
+    p = c.predicted or {}
+    row = R.recovery(c.modality, p.get("injury_depth_um"))
+    out: dict = {}
+    if row:
+        out = {"downtime_days": row.get("downtime_days"),
+               "erythema_days": row.get("erythema_days"),
+               "erythema_note": row.get("erythema_note"),
+               "source": f"{row['source']} [{row['evidence']}]"}
+    re = {"model_days": p.get("reepithelialization_days") if c.simulated else None,
+          "model_range_days": p.get("reepithelialization_days_range") if c.simulated else None,
+          "published_days": row.get("reepithelialization_days") if row else None,
+          "note": R.rules()["model_healing_gap"].get(c.modality, "")}
+    if row and row.get("reepithelialization_note"):
+        re["published_note"] = row["reepithelialization_note"]
+    out["reepithelialization"] = re
+    return out
+
+
+def _interval(modality: str, v: R.Verdict) -> list | None:
+    base = v.interval_weeks or tuple(R.rules()["interval_weeks"][modality])
+    if base == (0, 0) or list(base) == [0, 0]:
+        return None
+    a, b = v.interval_add_weeks
+    return [base[0] + a, base[1] + b]
+
+
+def _care(c: Candidate, concern: Concern, patient: Patient, v: R.Verdict) -> None:
+    """Steps before, during and after a session, each with its source."""
+    care = R.rules()["care"]
+    steps = [f"before: {r} ({s})" for r, s in v.steps]
+    if c.modality in R.GROUPS["ablative-fractional"]:
+        steps.append("before: {} ({})".format(*care["stop_retinoids"]))
+    an, src = care["anaesthesia"][c.modality]
+    steps.append(f"during: {an}" + (f" ({src})" if src != "none" else ""))
+    wc = care["ablative_wound_care" if R.is_ablative(c.modality) else "nonablative_wound_care"]
+    steps.append("after: {} ({})".format(*wc))
+    steps.append("after: {} ({})".format(*care["photoprotection"]))
+    c.steps = steps
+
+
+def _risks(c: Candidate, patient: Patient) -> list:
+    out = [f"{r} ({s})" for r, s in R.rules()["risks"].get(c.modality, [])]
+    if patient.phototype >= 3:
+        out.append(f"phototype {'I II III IV V VI'.split()[patient.phototype - 1]}: the risk of "
+                   "post-inflammatory hyperpigmentation rises with the phototype "
+                   "(Mercandetti, Medscape [REV]; Kaushik & Alexis 2017 [REV])")
+    return out
 
 
 def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
@@ -94,55 +225,75 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
     if st.get("literature_only"):
         c = _literature_candidate(modality, st, rule)
     else:
-        lo, hi = _target(rule, modality)
-        if verdict.depth_max_um is not None:
-            hi = min(hi, verdict.depth_max_um)
-        if modality.startswith("full-field"):
-            found = S.full_field(st, concern.site, patient.phototype, lo, hi)
-        else:
-            cov = st["coverage"][0]
-            if verdict.coverage_max is not None:
-                cov = min(cov, verdict.coverage_max)
-            found = S.fractional(st, concern.site, patient.phototype, lo, hi, cov)
-        pred = ({k: found.summary.get(k) for k in PREDICTED_KEYS}
-                if found.summary else None)
-        c = Candidate(modality, found.settings, rule["sessions"][modality], pred,
-                      scenario=found.scenario, sources=[st["ref"]])
-        if not found.reached:
-            c.problems.append(f"does not meet the target {lo:.0f}-{hi:.0f} um: {found.note}")
-        else:
-            c.reasons.append(f"reaches the target injury depth {lo:.0f}-{hi:.0f} um "
-                             f"({rule['target_layer']}): simulated "
-                             f"{pred['injury_depth_um']:.0f} um")
-        if pred:
-            c.warnings += pred.get("warnings") or []
+        c = _simulated_candidate(modality, rule, concern, patient, verdict)
     c.reasons.insert(0, f"indicated for {concern.kind} severity {concern.severity} "
                         f"({rule['scale']}): {rule['source']} [{rule['evidence']}]")
     c.sources.insert(0, rule["source"])
-    for reason, src in verdict.warnings:
-        c.warnings.append(f"{reason} ({src})")
-    for reason, src in verdict.steps:
-        c.steps.append(f"{reason} ({src})")
+    c.warnings += [f"{reason} ({src})" for reason, src in verdict.warnings]
     for reason, src in verdict.limits:
         c.reasons.append(f"settings limited: {reason} ({src})")
         c.sources.append(src)
+    c.conditional_on = list(verdict.conditional)
+    c.interval_weeks = _interval(modality, verdict)
+    c.recovery = _recovery(c)
+    c.improvement = rule.get("improvement", {}).get(
+        modality, "no improvement figure in the sources reached")
+    c.risks = _risks(c, patient)
+    if concern.scar_type:
+        c.adjuncts = [f"{a} ({s})" for a, s in R.rules()["adjuncts"][concern.scar_type]]
+    _care(c, concern, patient, verdict)
     # constraints of the patient
     if c.sessions > patient.max_sessions:
         c.problems.append(f"needs {c.sessions} sessions; the patient accepts "
                           f"{patient.max_sessions}")
-    days = (c.predicted or {}).get("reepithelialization_days")
-    if days is None:
-        c.problems.append("no predicted healing time")
-    elif days > patient.max_downtime_days:
-        c.problems.append(f"predicted re-epithelialization {days:.1f} d exceeds the accepted "
-                          f"{patient.max_downtime_days:g} d")
+    dt = c.recovery.get("downtime_days")
+    if dt is None:
+        c.problems.append("no published social downtime for this modality: the accepted "
+                          "downtime cannot be checked")
+    elif dt[1] > patient.max_downtime_days:
+        c.problems.append(f"published social downtime {dt[0]:g}-{dt[1]:g} d exceeds the "
+                          f"accepted {patient.max_downtime_days:g} d")
     else:
-        c.reasons.append(f"predicted re-epithelialization {days:.1f} d (model range "
-                         f"{(c.predicted.get('reepithelialization_days_range') or [days, days])}"
-                         f") within the accepted {patient.max_downtime_days:g} d")
+        c.reasons.append(f"published social downtime {dt[0]:g}-{dt[1]:g} d within the "
+                         f"accepted {patient.max_downtime_days:g} d")
     order = rule["modalities"].index(modality)
-    c.rank_key = (not c.feasible, order, c.sessions, days if days is not None else 1e9)
+    c.rank_key = (not c.feasible, order, c.sessions, dt[1] if dt else 1e9)
     return c
+
+
+def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, blocked: list,
+              top: Candidate | None) -> dict:
+    """Why nothing is recommended and what to do: answers needed, what blocks, what would
+    have to change, and the non-laser routes the evidence names."""
+    why, todo = [], []
+    if top is not None and top.feasible and top.conditional_on:
+        why.append(f"the top-ranked option, {top.label}, depends on history answers not given")
+        todo += [QUESTIONS[k] for k in top.conditional_on]
+    if not rule["modalities"]:
+        why.append(f"no resurfacing laser is indicated for {concern.kind} severity "
+                   f"{concern.severity} ({rule['source']})")
+    if blocked and not cands:
+        why.append("every indicated option is blocked")
+    for b in blocked:
+        if b["defer"] and b["defer"] not in todo:
+            todo.append(b["defer"])
+    if cands and not any(c.feasible for c in cands):
+        why.append("no allowed option meets the patient's constraints")
+        for c in cands:
+            why.append(f"{c.label}: " + "; ".join(c.problems))
+        fits = [c for c in cands if all(p.startswith(("published social downtime", "needs "))
+                                       for p in c.problems)]
+        for c in fits:
+            dt = c.recovery["downtime_days"]
+            todo.append(f"{c.label} would fit with {dt[1]:g} days of accepted downtime and "
+                        f"{c.sessions} session(s)")
+    iso = patient.history.get("isotretinoin_months_ago")
+    if isinstance(iso, int | float) and iso < 6 and any(
+            b["rule"] == "isotretinoin-full-field" for b in blocked):
+        todo.append(f"full-field resurfacing: about {6 - iso:g} more months after the last "
+                    "isotretinoin dose (Waldman 2017)")
+    non_laser = [f"{a} ({s})" for a, s in rule.get("non_laser", [])]
+    return {"why": why, "what_to_do": todo, "non_laser": non_laser}
 
 
 def plan_concern(patient: Patient, concern: Concern) -> dict:
@@ -152,46 +303,133 @@ def plan_concern(patient: Patient, concern: Concern) -> dict:
     for m in rule["modalities"]:
         v = verdicts[m]
         if v.blocked:
-            for reason, src, ev, rid in v.blocked:
-                blocked.append({"modality": m, "reason": reason, "source": src,
-                                "evidence": ev, "rule": rid})
+            for reason, src, ev, rid, defer in v.blocked:
+                blocked.append({"modality": m, "label": R.LABELS[m], "reason": reason,
+                                "source": src, "evidence": ev, "rule": rid, "defer": defer})
             continue
         cands.append(candidate(m, rule, concern, patient, v))
     cands.sort(key=lambda c: c.rank_key)
-    rec = cands[0] if cands and cands[0].feasible else None
+    top = cands[0] if cands else None
+    rec = top if top is not None and top.feasible and not top.conditional_on else None
     if rec is not None:
         rec.reasons.append("ranked first: allowed, on target, within the accepted sessions and "
-                           "downtime, and first-line in the rule's source")
-    return {"concern": concern.__dict__, "target": {
-                "full_field_um": rule.get("target_full_field_um"),
-                "fractional_um": rule.get("target_fractional_um"),
-                "layer": rule["target_layer"], "source": rule["source"]},
-            "recommended": rec, "candidates": cands, "blocked": blocked}
+                           "downtime, first-line in the rule's source, and every history "
+                           "answer that could rule it out is given")
+    adjuncts = [f"{a} ({s})" for a, s in R.rules()["adjuncts"][concern.scar_type]] \
+        if concern.scar_type else []
+    return {"concern": concern, "rule": rule,
+            "target": {"full_field_um": rule.get("target_full_field_um"),
+                       "fractional_um": rule.get("target_fractional_um"),
+                       "layer": rule["target_layer"], "source": rule["source"]},
+            "recommended": rec, "top": top, "candidates": cands, "blocked": blocked,
+            "adjuncts": adjuncts,
+            "deferral": None if rec else _deferral(patient, rule, concern, cands, blocked, top)}
+
+
+def _concern_text(c: Concern) -> str:
+    extra = f", {c.scar_type} scars" if c.scar_type else ""
+    return f"{c.kind} (severity {c.severity}{extra}), {c.site} area"
+
+
+def _days(r) -> str:
+    return "not reported" if not r else (f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}")
+
+
+def patient_summary(p: dict) -> str:
+    """Plain-language summary of one concern's plan, for the clinician to hand to the patient."""
+    what = _concern_text(p["concern"])
+    rec = p["recommended"]
+    if rec is None:
+        d = p["deferral"]
+        text = f"For {what}, no treatment can be recommended yet. "
+        if d["what_to_do"]:
+            text += "What is needed first: " + "; ".join(d["what_to_do"]) + ". "
+        if d["non_laser"]:
+            text += "Other routes: " + "; ".join(d["non_laser"]) + ". "
+        return text + "Your clinician will discuss the options with you."
+    iv = rec.interval_weeks
+    sess = f"{rec.sessions} session" + ("s" if rec.sessions > 1 else "")
+    if iv:
+        sess += f", {iv[0]:g}-{iv[1]:g} weeks apart"
+    dt = rec.recovery.get("downtime_days")
+    ery = rec.recovery.get("erythema_days")
+    text = (f"For {what}, the suggested treatment is {rec.label}, {sess}. "
+            f"Expect about {_days(dt)} days before you feel comfortable being seen"
+            + (f", and redness for about {_days(ery)} days" if ery else "")
+            + f". Expected result: {rec.improvement}. "
+            "Before and after: follow the care steps (sun protection, wound care"
+            + (", antiviral tablets" if any("antiviral" in s for s in rec.steps) else "")
+            + "). Main risks are listed with their frequency. Your clinician must confirm "
+            "this plan.")
+    return text
+
+
+def _combined(plans: list) -> dict:
+    """How several concerns are treated: together, in one visit, or in sequence."""
+    seq = R.rules()["sequencing"]
+    chosen = [(p["concern"], p["recommended"]) for p in plans if p["recommended"]]
+    lines = []
+    by_site: dict[str, list] = {}
+    for con, c in chosen:
+        by_site.setdefault(con.site, []).append((con, c))
+    for site, items in by_site.items():
+        mods = {c.modality for _, c in items}
+        if len(items) > 1 and len(mods) == 1:
+            lines.append(f"{site}: " + " and ".join(con.kind for con, _ in items) +
+                         f" are treated together with {items[0][1].label}")
+        elif len(items) > 1:
+            first = [x for x in items if not R.is_ablative(x[1].modality)] or items
+            rest = [x for x in items if x not in first]
+            for con, c in first:
+                lines.append(f"{site}: {con.kind} with {c.label} first")
+            for con, c in rest:
+                wait = seq["after_non_ablative_weeks"]
+                lines.append(f"{site}: then {con.kind} with {c.label}, at least {wait[0]}-"
+                             f"{wait[1]} weeks after the non-ablative session, or in the same "
+                             f"session as a blended treatment ({seq['same_session_source']})")
+    if len(by_site) > 1:
+        lines.append("different areas can be treated in the same visit, each with its own "
+                     f"settings ({seq['same_session_source']})")
+    dts = [c.recovery["downtime_days"] for _, c in chosen if c.recovery.get("downtime_days")]
+    return {"steps": lines, "downtime_days": [max(d[0] for d in dts), max(d[1] for d in dts)]
+            if dts else None, "source": seq["source"],
+            "not_recommended": [_concern_text(p["concern"]) for p in plans
+                                if not p["recommended"]]}
 
 
 def plan(patient: Patient) -> dict:
     """The plan of every concern; the top level carries the first concern's (contract)."""
     plans = [plan_concern(patient, c) for c in patient.concerns]
-    first = plans[0]
-    warnings = []
-    for c in first["candidates"]:
-        warnings += [w for w in c.warnings if w not in warnings]
     missing = patient.missing_history()
+    needed = sorted({k for p in plans for c in p["candidates"] for k in c.conditional_on})
+    warnings = []
     if missing:
-        warnings.insert(0, "history incomplete: " + ", ".join(missing) + " not answered; "
-                        "the contraindications they decide were NOT checked")
-    if first["recommended"] is None:
-        warnings.insert(0, "no candidate meets every constraint; see the candidates' problems")
+        warnings.append("history incomplete: " + ", ".join(missing) + " not answered; every "
+                        "option such an answer could rule out is conditional and is not "
+                        "recommended until it is given")
+    for p in plans:
+        if p["recommended"] is None:
+            warnings.append(f"{_concern_text(p['concern'])}: no recommendation; "
+                            + "; ".join(p["deferral"]["why"]))
+        for c in p["candidates"]:
+            warnings += [w for w in c.warnings if w not in warnings]
 
     def dump(p):
-        return {"concern": dict(p["concern"]), "target": p["target"],
+        top = p["top"]
+        return {"concern": {k: v for k, v in p["concern"].__dict__.items() if v is not None},
+                "target": p["target"],
                 "recommended": p["recommended"].to_dict() if p["recommended"] else None,
+                "top_ranked": top.modality if top else None,
                 "candidates": [c.to_dict() for c in p["candidates"]],
-                "blocked": p["blocked"]}
-    out = dump(first)
+                "blocked": p["blocked"], "adjuncts": p["adjuncts"], "deferral": p["deferral"],
+                "summary": patient_summary(p)}
+    dumped = [dump(p) for p in plans]
+    out = dict(dumped[0])
     out.update({"warnings": warnings, "missing": missing,
-                "plans": [dump(p) for p in plans], "patient": patient.to_dict(),
+                "needed_answers": [{"key": k, "question": QUESTIONS[k]} for k in needed],
+                "plans": dumped, "combined": _combined(plans), "patient": patient.to_dict(),
                 "version": __version__,
-                "units": {"depths": "um", "reepithelialization_days": "d",
+                "units": {"depths": "um", "days": "d", "interval_weeks": "week",
+                          "surface_injury_fraction": "1",
                           "remodeling_index_mm3_per_cm2": "mm^3/cm^2"}})
     return out

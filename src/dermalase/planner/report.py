@@ -1,20 +1,22 @@
-"""HTML report of a plan: the comparison table, cross-sections and healing curves (figures
-embedded), reasons, warnings, blocked modalities and every source used."""
+"""HTML report of a plan: every concern with its complete plan (settings, sessions and interval,
+the three distinct recovery figures, care steps, risks, adjuncts, a plain-language summary),
+the candidates side by side, what is blocked and why, how the concerns combine, figures and
+every source used. All user text is escaped; nothing is printed as a Python structure."""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+import json
 
 from .._version import __version__
 
-COLUMNS = [("injury_depth_um", "injury depth [µm]"), ("ablation_depth_um", "ablation [µm]"),
-           ("coagulation_depth_um", "coagulation [µm]"),
-           ("surface_injury_fraction", "injured surface [1]"),
-           ("reepithelialization_days", "re-epithelialization [d]"),
-           ("reepithelialization_days_range", "range [d]"),
-           ("remodeling_index_mm3_per_cm2", "remodeling [mm³/cm²]")]
+e = html.escape
+
+COLUMNS = [("injury_depth_um", "injury depth (µm)"), ("ablation_depth_um", "ablation (µm)"),
+           ("coagulation_depth_um", "coagulation (µm)"),
+           ("surface_injury_fraction", "injured surface")]
 
 
 def _png(fig) -> str:
@@ -26,65 +28,197 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _figures(candidates) -> list[tuple[str, str]]:
-    """(title, base64 PNG) for each simulated candidate: cross-section, then healing curves."""
+def _figures(candidates, results: dict) -> list[tuple[str, str]]:
+    """(title, base64 PNG) for each simulated candidate: cross-section, then healing curves.
+    ``results`` memoizes simulations by scenario across the concerns of one report."""
     from ..report import healing_figure, treatment_figure
     from ..simulate import Scenario, simulate
 
-    out, results = [], []
+    out, runs = [], []
     for c in candidates:
         if c.get("scenario") is None:
             continue
-        sc = Scenario.from_dict(dict(c["scenario"], name=c["modality"]))
-        r = simulate(sc)
-        results.append(r)
-        out.append((f"{c['modality']}: cross-section", _png(treatment_figure(r))))
-    if results:
-        out.append(("healing of the candidates", _png(healing_figure(results))))
+        key = json.dumps(c["scenario"], sort_keys=True)
+        if key not in results:
+            results[key] = simulate(Scenario.from_dict(dict(c["scenario"], name=c["label"])))
+        runs.append(results[key])
+        out.append((f"{c['label']}: cross-section", _png(treatment_figure(results[key]))))
+    if runs:
+        out.append(("healing of the candidates", _png(healing_figure(runs))))
     return out
 
 
-def render(plan: dict) -> str:
-    e = html.escape
-    rec = plan["recommended"]
+def _depth(v) -> str:
+    return "–" if v is None else f"{5 * round(v / 5):.0f}"
+
+
+def _cell(key: str, v) -> str:
+    if v is None:
+        return "–"
+    if key == "surface_injury_fraction":
+        return f"{100 * v:.0f} %"
+    return _depth(v)
+
+
+def _days(r) -> str:
+    if not r:
+        return "not reported"
+    return f"{r[0]:g} d" if r[0] == r[1] else f"{r[0]:g}–{r[1]:g} d"
+
+
+def _settings(st: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
+
+
+def _ul(items, cls: str = "") -> str:
+    if not items:
+        return ""
+    c = f' class="{cls}"' if cls else ""
+    return f"<ul{c}>" + "".join(f"<li>{e(str(i))}</li>" for i in items) + "</ul>"
+
+
+def _recovery(c: dict) -> str:
+    re = c.get("reepithelialization") or {}
+    model = re.get("model_days")
+    rng = re.get("model_range_days")
+    model_txt = "not simulated" if model is None else (
+        f"{model:.1f} d (model range {rng[0]:.1f}–{rng[1]:.1f} d)" if rng else f"{model:.1f} d")
+    note = f" <span class='note'>{e(re['note'])}</span>" if re.get("note") else ""
+    pub = re.get("published_days")
+    return (
+        "<table class='recovery'><tr><th>recovery</th><th>days</th><th>source</th></tr>"
+        f"<tr class='reepithelialization'><td>re-epithelialization (model)</td>"
+        f"<td>{e(model_txt)}{note}</td><td>dermalase healing model</td></tr>"
+        f"<tr class='reepithelialization-published'><td>re-epithelialization (published)</td>"
+        f"<td>{e(_days(pub))}</td><td>{e(c.get('downtime_source') or '–')}</td></tr>"
+        f"<tr class='downtime'><td>social downtime (published)</td>"
+        f"<td>{e(_days(c.get('downtime_days')))}</td>"
+        f"<td>{e(c.get('downtime_source') or '–')}</td></tr>"
+        f"<tr class='erythema'><td>redness (erythema, published)</td>"
+        f"<td>{e(_days(c.get('erythema_days')))}"
+        f"{' – ' + e(c['erythema_note']) if c.get('erythema_note') else ''}</td>"
+        f"<td>{e(c.get('erythema_source') or '–')}</td></tr></table>")
+
+
+def _complete(c: dict) -> str:
+    """The complete plan of one candidate (item 7 of issue 12)."""
+    iv = c.get("interval_weeks")
+    sessions = f"{c['sessions']} session(s)" + (f", {iv[0]:g}–{iv[1]:g} weeks apart" if iv
+                                                else "")
+    phases = {"before": [], "during": [], "after": []}
+    for s in c["steps"]:
+        ph, _, text = s.partition(": ")
+        phases.get(ph, phases["before"]).append(text)
+    steps = "".join(f"<h4>{ph}</h4>{_ul(items)}" for ph, items in phases.items() if items)
+    adj = (f"<h4>adjuncts</h4>{_ul(c['adjuncts'], 'adjuncts')}" if c.get("adjuncts") else "")
+    notes = _ul(c.get("notes"), "note")
+    return (f"<p class='settings'><b>Settings:</b> {e(_settings(c['settings']))}</p>{notes}"
+            f"<p class='sessions'><b>Sessions:</b> {e(sessions)}</p>"
+            f"<p class='improvement'><b>Expected improvement:</b> {e(c['improvement'])}</p>"
+            f"{_recovery(c)}<div class='steps'><h3>Care</h3>{steps}</div>"
+            f"<h3>Risks</h3>{_ul(c['risks'], 'risks')}{adj}")
+
+
+def _candidates_table(p: dict) -> str:
+    rec = p["recommended"]
     rows = []
-    for c in plan["candidates"]:
-        p = c["predicted"] or {}
-        mark = "★ " if rec and c["modality"] == rec["modality"] else ""
-        cells = "".join(f"<td>{e(str(p.get(k, '-')))}</td>" for k, _ in COLUMNS)
-        st = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c["settings"].items())
-        rows.append(f"<tr><td>{mark}{e(c['modality'])}{'' if c['simulated'] else ' (literature)'}"
-                    f"</td><td>{e(st)}</td><td>{c['sessions']}</td>{cells}"
+    for c in p["candidates"]:
+        pred = c["predicted"] or {}
+        star = "★ " if rec and c["modality"] == rec["modality"] else ""
+        cond = (f"<br><i>conditional on: {e(', '.join(c['conditional_on']))}</i>"
+                if c["conditional_on"] else "")
+        cells = "".join(f"<td>{_cell(k, pred.get(k))}</td>" for k, _ in COLUMNS)
+        lit = "" if c["simulated"] else " (published values)"
+        rows.append(f"<tr><td class='modality'>{star}{e(c['label'])}{lit}{cond}</td>"
+                    f"<td>{e(_settings(c['settings']))}</td><td>{c['sessions']}</td>{cells}"
+                    f"<td>{e(_days(c['downtime_days']))}</td>"
                     f"<td>{e('; '.join(c['problems']) or 'meets all constraints')}</td></tr>")
     head = "".join(f"<th>{e(t)}</th>" for _, t in COLUMNS)
-    figs = "".join(f"<figure><img src='data:image/png;base64,{b}'/><figcaption>{e(t)}"
-                   f"</figcaption></figure>" for t, b in _figures(plan["candidates"]))
-    sources = sorted({s for c in plan["candidates"] for s in c["sources"]}
-                     | {b["source"] for b in plan["blocked"]})
+    return (f"<table class='candidates'><tr><th>modality</th><th>settings</th><th>sessions</th>"
+            f"{head}<th>social downtime</th><th>constraints</th></tr>{''.join(rows)}</table>")
+
+
+def _concern(i: int, p: dict, figs: list) -> str:
+    con = p["concern"]
+    title = f"{con['kind']} (severity {con['severity']}" + (
+        f", {con['scar_type']} scars" if con.get("scar_type") else "") + f"), {con['site']}"
+    t = p["target"]
+    depth = t["full_field_um"] or t["fractional_um"]
+    target = f"{t['layer']}" + (f", injury {depth[0]}–{depth[1]} µm" if depth else "")
+    rec = p["recommended"]
+    if rec:
+        body = (f"<div class='recommendation'><h3>★ Recommended: {e(rec['label'])}</h3>"
+                f"{_ul(rec['reasons'])}{_complete(rec)}</div>")
+    else:
+        d = p["deferral"]
+        body = ("<div class='deferral'><h3>No recommendation yet</h3>"
+                f"<p><b>Why:</b></p>{_ul(d['why'])}"
+                + (f"<p><b>What to do:</b></p>{_ul(d['what_to_do'])}" if d["what_to_do"]
+                   else "")
+                + (f"<p><b>Other routes the evidence names:</b></p>{_ul(d['non_laser'])}"
+                   if d["non_laser"] else "") + "</div>")
+        top = next((c for c in p["candidates"] if c["modality"] == p["top_ranked"]), None)
+        if top and top["conditional_on"]:
+            body += (f"<div class='conditional'><h3>Top-ranked, conditional on the answers "
+                     f"above: {e(top['label'])}</h3>{_complete(top)}</div>")
+    parts = [f"<section class='concern' id='concern-{i}'><h2>Concern {i + 1}: {e(title)}</h2>",
+             f"<p>Target: {e(target)} ({e(t['source'])})</p>",
+             f"<p class='summary'><b>For the patient:</b> {e(p['summary'])}</p>", body]
+    if p["adjuncts"] and not rec:
+        parts.append(f"<h3>Adjuncts for this scar type</h3>{_ul(p['adjuncts'], 'adjuncts')}")
+    if p["candidates"]:
+        parts.append(f"<h3>Candidates side by side</h3>{_candidates_table(p)}")
+    if p["blocked"]:
+        parts.append("<h3>Blocked</h3>" + _ul(
+            [f"{b['label']}: {b['reason']} ({b['source']})" for b in p["blocked"]]))
+    if figs:
+        parts.append("<h3>Figures</h3>" + "".join(
+            f"<figure><img src='data:image/png;base64,{b}' alt='{e(t)}'/><figcaption>{e(t)}"
+            f"</figcaption></figure>" for t, b in figs))
+    return "".join(parts) + "</section>"
+
+
+def render(plan: dict, *, figures: bool = True) -> str:
     pat = plan["patient"]
-    return f"""<!doctype html><html><head><meta charset="utf-8">
+    results: dict = {}
+    concerns = "".join(_concern(i, p, _figures(p["candidates"], results) if figures else [])
+                       for i, p in enumerate(plan["plans"]))
+    needed = plan.get("needed_answers") or []
+    answers = (("<section class='needed'><h2>Answers needed before any option that depends "
+                "on them can be recommended</h2>")
+               + _ul([f"{a['key']}: {a['question']}" for a in needed]) + "</section>"
+               if needed else "")
+    comb = plan["combined"]
+    combined = ""
+    if len(plan["plans"]) > 1:
+        combined = ("<section class='combined'><h2>Combined plan</h2>"
+                    + (_ul(comb["steps"]) if comb["steps"] else
+                       "<p>No two recommended treatments to combine.</p>")
+                    + (f"<p>Longest social downtime of the visit: {_days(comb['downtime_days'])}"
+                       f"</p>" if comb["downtime_days"] else "")
+                    + (f"<p>Not yet recommended: {e('; '.join(comb['not_recommended']))}</p>"
+                       if comb["not_recommended"] else "")
+                    + f"<p>Intervals between treatments: {e(comb['source'])}</p></section>")
+    sources = sorted({s for p in plan["plans"] for c in p["candidates"] for s in c["sources"]}
+                     | {b["source"] for p in plan["plans"] for b in p["blocked"]})
+    warns = _ul(plan["warnings"], "warn")
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>dermalase plan: {e(pat['name'])}</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #bbb;padding:4px;font-size:13px}}img{{max-width:100%}}
-.warn{{color:#8b1e1e}}</style></head><body>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:auto;padding:0 1em}}
+table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #bbb;padding:4px;
+font-size:13px;vertical-align:top}}img{{max-width:100%}}.warn,.note{{color:#8b1e1e}}
+.recommendation{{border-left:4px solid #1e6b2e;padding-left:1em}}
+.deferral,.conditional{{border-left:4px solid #8b1e1e;padding-left:1em}}
+td.modality{{white-space:nowrap}}section{{margin-bottom:2em}}</style></head><body>
 <h1>Treatment plan: {e(pat['name'])}</h1>
-<p>dermalase {e(__version__)}. Phototype {pat['patient']['phototype']}; concern:
-{e(str(plan['concern']))}; accepts {pat['preferences']['max_downtime_days']:g} days of downtime
-and {pat['preferences']['max_sessions']} session(s). Target: {e(str(plan['target']))}.</p>
-<h2>Recommendation</h2>
-{'<p><b>' + e(rec['modality']) + '</b> ' + e(str(rec['settings'])) + ', ' + str(rec['sessions'])
- + ' session(s)</p><ul>' + ''.join('<li>' + e(r) + '</li>' for r in rec['reasons'])
- + '</ul><p>Required steps:</p><ul>' + ''.join('<li>' + e(s) + '</li>' for s in rec['steps'])
- + '</ul>' if rec else '<p class="warn">No candidate meets every constraint.</p>'}
-<h2>Candidates side by side</h2>
-<table><tr><th>modality</th><th>settings</th><th>sessions</th>{head}<th>constraints</th></tr>
-{''.join(rows)}</table>
-<h2>Blocked</h2><ul>{''.join(f"<li>{e(b['modality'])}: {e(b['reason'])} ({e(b['source'])})</li>"
-                               for b in plan['blocked']) or '<li>none</li>'}</ul>
-<h2>Warnings</h2><ul class="warn">{''.join(f'<li>{e(w)}</li>' for w in plan['warnings'])
-                                   or '<li>none</li>'}</ul>
-<h2>Figures</h2>{figs or '<p>no simulated candidate</p>'}
+<p>dermalase {e(__version__)}. Phototype {pat['patient']['phototype']}; accepts
+{pat['preferences']['max_downtime_days']:g} days of social downtime and
+{pat['preferences']['max_sessions']} session(s). {len(plan['plans'])} concern(s).</p>
+{answers}{concerns}{combined}
+{'<h2>Warnings</h2>' + warns if warns else ''}
 <h2>Sources</h2><ol>{''.join(f'<li>{e(s)}</li>' for s in sources)}</ol>
-<p>Predictions come from the dermalase simulator (docs/validation.md lists its known gaps);
-rules from data/planner_rules.toml. A clinician must confirm every recommendation.</p>
+<p>Depths are rounded to 5 µm (the model's precision; docs/validation.md lists its known gaps).
+Recovery figures marked published come from the cited studies; the re-epithelialization marked
+model comes from the dermalase healing model. Rules: data/planner_rules.toml. A clinician must
+confirm every recommendation.</p>
 </body></html>"""
