@@ -66,6 +66,8 @@ class Candidate:
     risks: list = field(default_factory=list)
     adjuncts: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    #: depth that selects the published recovery row when the model depth is known to be off
+    recovery_depth_um: float | None = None
 
     @property
     def feasible(self) -> bool:
@@ -147,6 +149,8 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
     pred = {k: found.summary.get(k) for k in PREDICTED_KEYS} if found.summary else None
     c = Candidate(modality, found.settings, rule["sessions"][modality], pred,
                   scenario=found.scenario, sources=[st["ref"]], notes=list(found.notes))
+    if found.model_gap:  # published setting kept: its published depth is the target's middle
+        c.recovery_depth_um = 0.5 * (lo + hi)
     if not found.reached:
         c.problems.append(f"does not meet the target {lo:.0f}-{hi:.0f} µm: {found.note}")
     else:
@@ -171,7 +175,8 @@ def _round_depth(um) -> str:
 
 def _recovery(c: Candidate) -> dict:
     p = c.predicted or {}
-    row = R.recovery(c.modality, p.get("injury_depth_um"))
+    row = R.recovery(c.modality, c.recovery_depth_um if c.recovery_depth_um is not None
+                     else p.get("injury_depth_um"))
     out: dict = {}
     if row:
         out = {"downtime_days": row.get("downtime_days"),
@@ -300,7 +305,8 @@ def plan_concern(patient: Patient, concern: Concern) -> dict:
     rule = R.concern_rule(concern)
     verdicts = R.verdicts(patient, concern)
     blocked, cands = [], []
-    for m in rule["modalities"]:
+    excluded = sorted(R.expand(rule["exclude"]["modalities"])) if "exclude" in rule else []
+    for m in list(rule["modalities"]) + [x for x in excluded if x not in rule["modalities"]]:
         v = verdicts[m]
         if v.blocked:
             for reason, src, ev, rid, defer in v.blocked:

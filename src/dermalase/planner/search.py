@@ -129,6 +129,7 @@ class Found:
     settings: dict = field(default_factory=dict)
     note: str = ""
     notes: list = field(default_factory=list)
+    model_gap: bool = False  # kept at a published setting the model is known to misjudge
 
 
 def _bisect(depth, lo_x: float, hi_x: float, target: float) -> float | None:
@@ -185,7 +186,7 @@ def _search(space: Space, depth, finish, lo: float, hi: float) -> Found:
             return found
         # overshoot: even the lowest clinical setting goes past the target in the model
         if space.model_gap and hit[0] == c0:
-            found.reached = True
+            found.reached = found.model_gap = True
             found.notes.append(f"kept at the lowest published setting ({crange}); the model "
                                f"predicts {found.summary['injury_depth_um']:.0f} µm, above the "
                                f"target {lo:.0f}-{hi:.0f} µm: {space.model_gap}")
