@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean
+.PHONY: demo test test-slow lint bench validation clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,18 @@ demo: $(STAMP)
 	$(BIN)/dermalase simulate default --figure out/default.png --out out/default.nc \
 		--healing-figure out/default-healing.png
 
+## browser: Chromium from Debian's packages for the report's browser test (installed when
+## missing and running as root; otherwise that test is skipped and says why)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian) for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	      >/dev/null; \
+	  else echo "note: chromium is not installed: the browser test will be skipped"; fi; }
+
 ## test: lint + the default test suite (well under 15 min on 2 cores)
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest -m "not slow"
 
