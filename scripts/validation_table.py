@@ -227,6 +227,9 @@ def main() -> None:
     out += monte_carlo_rows()
     (ROOT / "docs" / "validation.md").write_text("\n".join(out), encoding="utf-8")
     print("wrote docs/validation.md")
+    from scripts.planner_table import write as write_planner
+
+    write_planner()
 
 
 if __name__ == "__main__":
