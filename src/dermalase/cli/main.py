@@ -220,16 +220,16 @@ def _settings(st: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
 
 
-def _days(r) -> str:
-    if not r:
-        return "not reported"
-    return f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}"
-
-
 def _print_plan(result: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from ..planner.plan import format_days as _days
+
+    def lines(prefix: str, items) -> None:
+        for item in items:
+            con.print(f"  {prefix}{escape(item)}")
 
     con = Console()
     con.print(f"[bold]plan for {escape(result['patient']['name'])}[/bold] "
@@ -257,23 +257,16 @@ def _print_plan(result: dict) -> None:
                       + (f"{model:.1f} d (model)" if model is not None else "not simulated")
                       + (f" [{escape(re['note'])}]" if re.get("note") else ""))
             con.print(f"  expected: {escape(rec['improvement'])}")
-            for r in rec["reasons"]:
-                con.print(f"  - {escape(r)}")
-            for s in rec["steps"]:
-                con.print(f"  step {escape(s)}")
-            for r in rec["risks"]:
-                con.print(f"  risk: {escape(r)}")
-            for a in rec["adjuncts"]:
-                con.print(f"  adjunct: {escape(a)}")
+            lines("- ", rec["reasons"])
+            lines("step ", rec["steps"])
+            lines("risk: ", rec["risks"])
+            lines("adjunct: ", rec["adjuncts"])
         else:
             d = p["deferral"]
             con.print("[bold red]no recommendation yet[/bold red]")
-            for w in d["why"]:
-                con.print(f"  why: {escape(w)}")
-            for w in d["what_to_do"]:
-                con.print(f"  to do: {escape(w)}")
-            for w in d["non_laser"]:
-                con.print(f"  other route: {escape(w)}")
+            lines("why: ", d["why"])
+            lines("to do: ", d["what_to_do"])
+            lines("other route: ", d["non_laser"])
         if p["candidates"]:
             t = Table(title="candidates")
             t.add_column("modality", no_wrap=True)

@@ -337,8 +337,11 @@ def _concern_text(c: Concern) -> str:
     return f"{c.kind} (severity {c.severity}{extra}), {c.site} area"
 
 
-def _days(r) -> str:
-    return "not reported" if not r else (f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}")
+def format_days(r, unit: str = "") -> str:
+    """A [low, high] range of days as text ("not reported" when there is none)."""
+    if not r:
+        return "not reported"
+    return (f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}") + unit
 
 
 def patient_summary(p: dict) -> str:
@@ -360,8 +363,8 @@ def patient_summary(p: dict) -> str:
     dt = rec.recovery.get("downtime_days")
     ery = rec.recovery.get("erythema_days")
     text = (f"For {what}, the suggested treatment is {rec.label}, {sess}. "
-            f"Expect about {_days(dt)} days before you feel comfortable being seen"
-            + (f", and redness for about {_days(ery)} days" if ery else "")
+            f"Expect about {format_days(dt)} days before you feel comfortable being seen"
+            + (f", and redness for about {format_days(ery)} days" if ery else "")
             + f". Expected result: {rec.improvement}. "
             "Before and after: follow the care steps (sun protection, wound care"
             + (", antiviral tablets" if any("antiviral" in s for s in rec.steps) else "")

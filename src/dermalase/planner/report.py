@@ -11,6 +11,7 @@ import io
 import json
 
 from .._version import __version__
+from .plan import format_days
 
 e = html.escape
 
@@ -61,9 +62,7 @@ def _cell(key: str, v) -> str:
 
 
 def _days(r) -> str:
-    if not r:
-        return "not reported"
-    return f"{r[0]:g} d" if r[0] == r[1] else f"{r[0]:g}–{r[1]:g} d"
+    return format_days(r, " d")
 
 
 def _settings(st: dict) -> str:

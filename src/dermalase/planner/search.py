@@ -171,6 +171,18 @@ def _first(space: Space, x0: float, x1: float, depth, aim: float):
     return None, deepest
 
 
+def _outside(space: Space, x0: float, x1: float, depth, finish, aim: float, note: str):
+    """The search of [x0, x1], a range outside the clinical one: (Found with ``note``, None)
+    when a setting there reaches ``aim``, else (None, deepest (n, depth) tried)."""
+    hit, deepest = _first(space, x0, x1, depth, aim)
+    if hit is None:
+        return None, deepest
+    found = finish(*hit)
+    if found.reached:
+        found.notes.append(note)
+    return found, None
+
+
 def _search(space: Space, depth, finish, lo: float, hi: float) -> Found:
     """Aim at the middle of [lo, hi] inside the clinical range; leave it only when the target
     cannot be met there, and say so. ``depth(x, n)`` is the probe; ``finish(x, n)`` runs the
@@ -192,23 +204,18 @@ def _search(space: Space, depth, finish, lo: float, hi: float) -> Found:
                                f"target {lo:.0f}-{hi:.0f} µm: {space.model_gap}")
             return found
         if d0 < c0:
-            hit2, _ = _first(space, d0, c0, depth, aim)
-            if hit2 is not None:
-                found2 = finish(*hit2)
-                if found2.reached:
-                    found2.notes.append(f"below the published clinical range ({crange}): the "
-                                        "model overshoots the target inside it")
-                    return found2
+            below = _outside(space, d0, c0, depth, finish, aim,
+                             f"below the published clinical range ({crange}): the model "
+                             "overshoots the target inside it")
+            if below[0] is not None and below[0].reached:
+                return below[0]
         return found
     if c1 < d1:
-        hit2, deepest2 = _first(space, c1, d1, depth, aim)
-        if hit2 is not None:
-            found2 = finish(*hit2)
-            if found2.reached:
-                found2.notes.append(f"above the published clinical range ({crange}): the "
-                                    f"model needs this to reach {aim:.0f} µm")
-            return found2
-        deepest = deepest2
+        above, deepest = _outside(space, c1, d1, depth, finish, aim,
+                                  f"above the published clinical range ({crange}): the model "
+                                  f"needs this to reach {aim:.0f} µm")
+        if above is not None:
+            return above
     n, d = deepest
     if d >= lo:  # the middle is out of reach, the target is not: the deepest setting
         found = finish(space.device[1] if c1 < d1 else c1, n)
