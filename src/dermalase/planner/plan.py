@@ -194,8 +194,8 @@ def _recovery(c: Candidate) -> dict:
 
 
 def _interval(modality: str, v: R.Verdict) -> list | None:
-    base = v.interval_weeks or tuple(R.rules()["interval_weeks"][modality])
-    if base == (0, 0) or list(base) == [0, 0]:
+    base = v.interval_weeks or R.rules()["interval_weeks"][modality]
+    if not any(base):  # one session: no interval
         return None
     a, b = v.interval_add_weeks
     return [base[0] + a, base[1] + b]

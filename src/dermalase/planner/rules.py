@@ -167,20 +167,19 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
     return out
 
 
+def _site_factor_row(site: str) -> dict | None:
+    return next((row for row in rules()["site_factor"] if site in row["sites"]), None)
+
+
 def site_factor(site: str) -> tuple[float, float]:
     """Energy and density factor of a site relative to the face (1, 1 on the face)."""
-    for row in rules()["site_factor"]:
-        if site in row["sites"]:
-            lo, hi = row["factor"]
-            return float(lo), float(hi)
-    return 1.0, 1.0
+    row = _site_factor_row(site)
+    return (float(row["factor"][0]), float(row["factor"][1])) if row else (1.0, 1.0)
 
 
 def site_factor_source(site: str) -> str | None:
-    for row in rules()["site_factor"]:
-        if site in row["sites"]:
-            return row["source"]
-    return None
+    row = _site_factor_row(site)
+    return row["source"] if row else None
 
 
 def concern_rule(concern: Concern) -> dict:
