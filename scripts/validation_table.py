@@ -160,8 +160,8 @@ def fractional_co2_rows() -> list[str]:
         err = "n/a" if pub is None else f"{100 * (g.channel_depth * 1e6 - pub) / pub:+.0f} %"
         floor = o.z[-1] + 0.5 * o.dz
         mark = "≥ " if g.channel_depth >= floor - 1e-9 else ""  # reached the domain bottom
-        share = o.tallies["plume"] / o.extra["delivered"]
-        out.append(f"| {e_mJ} | {fluence:.0f} | {o.extra['ejecta_speed']:.1f} | {pub or '-'} | "
+        share = o.tallies["plume"] / o.delivered
+        out.append(f"| {e_mJ} | {fluence:.0f} | {o.ejecta_speed:.1f} | {pub or '-'} | "
                    f"{src} | {mark}{g.channel_depth * 1e6:.0f} | {g.channel_diameter * 1e6:.0f}"
                    f" / {g.mtz_diameter * 1e6:.0f} | {share:.0%} | {err} |")
     out += ["", "Sensitivity of the channel depth [um] to the plume (Avram et al. 2009: 630 and "

@@ -94,14 +94,14 @@ def test_shielded_crater_matches_closed_form(F):
     reticular dermis."""
     from dermalase import Scenario
     from dermalase.physics.ablation import ejecta_speed, shielded_steady_depth
-    from dermalase.physics.solver import Numerics, run_full_field
+    from dermalase.physics.solver import Numerics, run_spot
 
     sc = Scenario.from_dict({"skin": {"site": "cheek", "phototype": 2},
                              "laser": {"source": "co2", "pulse_duration": "1 ms"},
                              "delivery": {"fluence": f"{F} J/cm^2", "spot_diameter": "6 mm"}})
 
     def crater(shield):
-        out = run_full_field(sc.skin, sc.source, sc.delivery,
+        out = run_spot(sc.skin, sc.source, sc.delivery,
                              Numerics(geometry="1d", plume_shielding=shield, cooling_time=1e-3))
         return out, out.top[0] * out.dz
 
@@ -118,22 +118,22 @@ def test_shielded_crater_matches_closed_form(F):
     R = props.fresnel_reflectance(props.water_absorption(10600)[3])
     intensity = (1 - R) * F * 1e4 / 1e-3
     u = ejecta_speed(10600, F * 1e4)
-    assert out.extra["ejecta_speed"] == pytest.approx(u)
+    assert out.ejecta_speed == pytest.approx(u)
     exact = shielded_steady_depth(d0 / (intensity / h), intensity, rd.absorption(10600), h, u,
                                   data.constant("plume_absorbing_fraction"))
     assert d == pytest.approx(exact, rel=0.03)
     # the plume takes a share of the pulse, which the balance reports
-    assert 0.2 < out.tallies["plume"] / out.extra["delivered"] < 0.7
+    assert 0.2 < out.tallies["plume"] / out.delivered < 0.7
 
 
 def test_no_shielding_without_a_measured_ejecta_speed():
     """Er:YAG has no measured ejecta speed in data/ejecta.csv: its crater is unchanged."""
     from dermalase import Scenario
-    from dermalase.physics.solver import Numerics, run_full_field
+    from dermalase.physics.solver import Numerics, run_spot
 
     sc = Scenario.from_dict({"skin": {"site": "cheek", "phototype": 2},
                              "laser": {"source": "er:yag", "pulse_duration": "250 us"},
                              "delivery": {"fluence": "20 J/cm^2"}})
-    a = run_full_field(sc.skin, sc.source, sc.delivery, Numerics(plume_shielding=True))
-    b = run_full_field(sc.skin, sc.source, sc.delivery, Numerics(plume_shielding=False))
+    a = run_spot(sc.skin, sc.source, sc.delivery, Numerics(plume_shielding=True))
+    b = run_spot(sc.skin, sc.source, sc.delivery, Numerics(plume_shielding=False))
     assert a.top[0] == b.top[0] and a.tallies["plume"] == 0.0

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from dermalase.physics import _kernel as K
 from dermalase.physics.optics import absorbed_energy_density
+from dermalase.physics.tallies import Tally, new_tally
 
 
 @given(st.lists(st.floats(10.0, 2e6), min_size=1, max_size=50), st.floats(1e-7, 1e-5),
@@ -37,10 +38,10 @@ def test_kernel_deposit_matches_reference_and_conserves():
     phiw = np.full((1, nz), 0.7)
     phiw[0, :20] = 0.3  # drier stratum corneum
     H = np.zeros((1, nz))
-    tally = np.zeros(7)
+    tally = new_tally()
     K.deposit(H, phiw, np.zeros((1, nz)), np.zeros(1, dtype=np.int64), np.array([1.0e4]),
               1.25e6, dz, np.ones(1), tally)
     ref = absorbed_energy_density(1.0e4, phiw[0] * 1.25e6, dz)
     # the kernel stops once 1e-14 of the beam is left (counted as transmitted)
     np.testing.assert_allclose(H[0], ref, rtol=1e-9, atol=1e-12 * ref.max())
-    assert np.isclose(tally[0] + tally[6], 1.0e4, rtol=1e-12)
+    assert np.isclose(tally[Tally.ABSORBED] + tally[Tally.TRANSMITTED], 1.0e4, rtol=1e-12)

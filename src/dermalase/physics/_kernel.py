@@ -16,6 +16,17 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .tallies import Tally
+
+# tally slots as plain ints (numba folds module-level ints into the compiled code)
+ABSORBED = int(Tally.ABSORBED)
+VAPORIZED = int(Tally.VAPORIZED)
+ABLATED = int(Tally.ABLATED)
+BOUNDARY = int(Tally.BOUNDARY)
+PERFUSION = int(Tally.PERFUSION)
+TRANSMITTED = int(Tally.TRANSMITTED)
+PLUME = int(Tally.PLUME)
+
 
 @njit(cache=True)
 def thomas(lower, diag, upper, rhs, out, n):
@@ -71,7 +82,7 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
     """Beer-Lambert deposition of ``fluence_step[i]`` (J/m^2) into column i from its surface.
 
     Each cell gets the exact integral of the exponential over its thickness, so the energy
-    deposited is conserved whatever dz. tally[0] += absorbed, tally[6] += transmitted (J).
+    deposited is conserved whatever dz. Tallies: absorbed and transmitted (J).
     """
     nr, nz = H.shape
     for i in range(nr):
@@ -86,8 +97,8 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
             e -= absorbed
             if e < 1e-14 * e0:
                 break
-        tally[0] += (e0 - e) * area[i]
-        tally[6] += e * area[i]
+        tally[ABSORBED] += (e0 - e) * area[i]
+        tally[TRANSMITTED] += e * area[i]
 
 
 @njit(cache=True)
@@ -114,8 +125,8 @@ def shield(fluence_step, top, dz, dt, plume_z, area, tally):
     tissue ablated over the last d/u: optical depth tau = f mua v d / u, with v the recession
     speed, which the shielded beam sets: v = I exp(-tau) / h_abl. The fixed point is
     tau = W(s), s = plume_z[j] * I * d with plume_z = f mua / (h_abl u) of the floor cell j, so
-    the transmitted fraction is W(s)/s (physics/ablation.py, plume_transmission). tally[7] +=
-    energy absorbed by the plume (J), which leaves with it.
+    the transmitted fraction is W(s)/s (physics/ablation.py, plume_transmission). The plume
+    tally gains the energy absorbed by the plume (J), which leaves with it.
     """
     nr = fluence_step.shape[0]
     nz = plume_z.shape[0]
@@ -128,7 +139,7 @@ def shield(fluence_step, top, dz, dt, plume_z, area, tally):
         if s < 1e-12:
             continue
         trans = lambert_w(s) / s
-        tally[7] += e * (1.0 - trans) * area[i]
+        tally[PLUME] += e * (1.0 - trans) * area[i]
         fluence_step[i] = e * trans
 
 
@@ -194,8 +205,8 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
         jb = nz - 1
         Tb_cell = a[jb] * H[i, jb] + b[jb]
         bottom_out[i] = 2.0 * k[jb] / dz * (Tb_cell - Ta) * dt * area[i]
-    tally[5] += perf_out.sum()
-    tally[4] += bottom_out.sum()
+    tally[PERFUSION] += perf_out.sum()
+    tally[BOUNDARY] += bottom_out.sum()
 
 
 @njit(cache=True, parallel=True)
@@ -264,7 +275,8 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
     made in this pass reaches ``v_crit`` per cell (a volume fraction: explosive removal needs
     that much vapor); water-poor tissue (stratum corneum, a desiccated floor) cannot make it
     alone and goes with the wetter tissue under it, or is removed once dry at ``T_dry``.
-    tally[2] += vapor energy, tally[3] += ejected energy relative to the initial state.
+    Tallies: vaporized (vapor energy) and ablated (ejected energy relative to the initial
+    state).
     Returns the number of cells ejected.
     """
     nr, nz = H.shape
@@ -284,7 +296,7 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
                 H[i, j] -= e
                 phiw[i, j] = w - d
                 vap[i, j] += d
-                tally[2] += e * dz * area[i]
+                tally[VAPORIZED] += e * dz * area[i]
         # walk down the boiling segment from the surface; eject it as soon as the vapor made in
         # it this pass reaches (1 - f_res) of its initial water (a thin, nearly dry crust goes
         # with the boiling tissue under it) or, for dry cells, once they reach T_dry.
@@ -318,9 +330,9 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
         if new_top > top[i] and new_top < nz and surplus > 0.0:
             e = surplus * (rhoL + Cw * Tb)
             H[i, new_top] += e
-            tally[2] -= e * dz * area[i]
+            tally[VAPORIZED] -= e * dz * area[i]
         for j in range(top[i], new_top):
-            tally[3] += (H[i, j] - H0[i, j]) * dz * area[i]
+            tally[ABLATED] += (H[i, j] - H0[i, j]) * dz * area[i]
         ejected += new_top - top[i]
         top[i] = new_top
     return ejected

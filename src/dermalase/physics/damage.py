@@ -42,7 +42,7 @@ def arrhenius_sets() -> dict[str, ArrheniusSet]:
             for r in data.table("arrhenius")}
 
 
-#: Set used for the coagulation boundary (histological "residual thermal damage" is collagen
-#: damage in the validation papers: Walsh et al. 1988, 1989) and for cell necrosis.
-COAGULATION_SET = "collagen"
+#: Collagen denaturation (the summary's ``collagen_denaturation_depth``) and cell necrosis (its
+#: ``coagulation_depth``, the boundary of the wound).
+COLLAGEN_SET = "collagen"
 NECROSIS_SET = "henriques-moritz"

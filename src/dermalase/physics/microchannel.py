@@ -20,7 +20,7 @@ from ..tissue import properties as props
 from ..tissue.model import SkinModel
 from .ablation import ablation_enthalpy
 from .damage import NECROSIS_SET
-from .solver import Numerics, SolverOutput, run_full_field
+from .solver import Numerics, SolverOutput, run_spot
 
 #: depth of the r-z domain for channels (m): deep enough for the >1 mm channels reported for
 #: fractional CO2 (Avram et al. 2009: ~0.9 mm at 30 mJ)
@@ -64,12 +64,12 @@ def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
 
         def dep(rfaces, z, dz):
             return D.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
-                                 rfaces[:-1], z, dz, n_photons=n_photons, seed=delivery.seed + 1)
-        return run_full_field(skin, source, spot, num, progress=progress, deposition=dep,
+                                 rfaces, z, dz, n_photons=n_photons, seed=delivery.seed + 1)
+        return run_spot(skin, source, spot, num, progress=progress, deposition=dep,
                               eject=source.ablative)
     num = dataclasses.replace(numerics, geometry="rz",
                               domain_depth_rz=channel_domain_depth(skin, delivery))
-    return run_full_field(skin, source, delivery.as_spot(), num, progress=progress)
+    return run_spot(skin, source, delivery.as_spot(), num, progress=progress)
 
 
 def channel_domain_depth(skin: SkinModel, delivery: Fractional) -> float:

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.linalg import solve_banded
 
 from . import _kernel as K
+from .tallies import new_tally
 
 
 def implicit_step_1d(T, C, k, dz, dt, *, top=("neumann", 0.0), bottom=("dirichlet", 37.0),
@@ -92,7 +93,7 @@ def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     perf = np.zeros((nr, nz))
     top = np.zeros(nr, dtype=np.int64)
     area = np.ones(nr)
-    tally = np.zeros(7)
+    tally = new_tally()
     if rfaces is not None:
         rf = np.concatenate([rfaces, [2 * rfaces[-1] - rfaces[-2]]])
     for _ in range(nsteps):

@@ -94,7 +94,7 @@ def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternRe
                  "2009) with the plume taken at its most absorbing; the zone widens with energy "
                  "less than histology (1.2x vs 2x from 5 to 30 mJ, Hantash et al. 2007): the "
                  "coagulated collar is probably too thin; see docs/validation.md")
-    elif scenario.source.wavelength_nm > 2000.0 and out.extra.get("ejecta_speed") is None:
+    elif scenario.source.wavelength_nm > 2000.0 and out.ejecta_speed is None:
         w.append("fractional erbium channel depths are not validated: no histology with device "
                  "settings was found, and the plume, which halves CO2 channels at 20 mJ, is not "
                  "modelled without a measured ejecta speed: depths may be too deep; see "
@@ -152,7 +152,7 @@ def fractional_summary(base: dict, scenario, out: SolverOutput, geom: ZoneGeomet
 
 def _zone_energy(out: SolverOutput) -> dict:
     t = out.tallies
-    return {"delivered": out.extra["delivered"], "reflected": t["reflected"],
+    return {"delivered": out.delivered, "reflected": t["reflected"],
             "removed_by_ablation": t["vaporized"] + t["ablated"],
             "absorbed_by_plume": t["plume"],
             "retained_in_tissue": t["retained"],

@@ -11,8 +11,8 @@ import numpy as np
 import xarray as xr
 
 from .._version import __version__
-from ..physics.damage import COAGULATION_SET, NECROSIS_SET, arrhenius_sets
-from ..physics.solver import SolverOutput, run_full_field
+from ..physics.damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets
+from ..physics.solver import SolverOutput, run_spot
 from .scenario import Scenario
 
 UNITS = {
@@ -54,7 +54,7 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
     top = int(out.top[0])
     abl = top * out.dz
     coag = _depth_below(out.omega[NECROSIS_SET][0] >= 1.0, top, out.dz)
-    coll = _depth_below(out.omega[COAGULATION_SET][0] >= 1.0, top, out.dz)
+    coll = _depth_below(out.omega[COLLAGEN_SET][0] >= 1.0, top, out.dz)
     injury = abl + coag
     idx = min(int(np.ceil(injury / out.dz)) - 1, len(out.z) - 1) if injury > 0 else 0
     alive = np.ones_like(out.tmax, dtype=bool)
@@ -64,7 +64,7 @@ def summarize(out: SolverOutput, scenario: Scenario) -> dict[str, Any]:
     # per unit area of the spot (1-D: per m^2 of the uniformly treated surface)
     spot = scenario.delivery.as_spot() if scenario.fractional else scenario.delivery
     area = 1.0 if out.geometry == "1d" else np.pi * (spot.spot_diameter / 2) ** 2
-    delivered = out.extra["delivered"]
+    delivered = out.delivered
     balance = {
         "delivered": delivered / area,
         "reflected": tally["reflected"] / area,
@@ -113,10 +113,10 @@ def to_dataset(out: SolverOutput, scenario: Scenario, summary: dict) -> xr.Datas
                                 {"units": "1", "long_name": "Arrhenius integral, "
                                  + arrhenius_sets()[NECROSIS_SET].endpoint,
                                  "source": arrhenius_sets()[NECROSIS_SET].source}),
-            "damage_collagen": (("r", "z"), out.omega[COAGULATION_SET],
+            "damage_collagen": (("r", "z"), out.omega[COLLAGEN_SET],
                                 {"units": "1", "long_name": "Arrhenius integral, "
-                                 + arrhenius_sets()[COAGULATION_SET].endpoint,
-                                 "source": arrhenius_sets()[COAGULATION_SET].source}),
+                                 + arrhenius_sets()[COLLAGEN_SET].endpoint,
+                                 "source": arrhenius_sets()[COLLAGEN_SET].source}),
             "water_fraction": (("r", "z"), out.water, {"units": "1",
                                                         "long_name": "water volume fraction"}),
             "surface_depth": (("r",), out.top * out.dz * 1e6,
@@ -151,7 +151,7 @@ def simulate(scenario: Scenario | dict, *,
 
         result = simulate_fractional(scenario, progress=progress)
     else:
-        out = run_full_field(scenario.skin, scenario.source, scenario.delivery,
+        out = run_spot(scenario.skin, scenario.source, scenario.delivery,
                              scenario.numerics, progress=progress)
         summary = summarize(out, scenario)
         result = Result(summary=summary, dataset=to_dataset(out, scenario, summary),

@@ -1,0 +1,100 @@
+"""The physical constants a simulation uses, as one immutable value passed down to the solver.
+
+:meth:`PhysicalConstants.from_data` reads them from ``data/constants.toml`` and
+``data/constituents.csv`` (each row there carries its source). A study that varies a constant
+passes a changed copy (:meth:`PhysicalConstants.replace`) through the public API, e.g.
+``simulate(scenario.replace(constants=scenario.constants.replace(ejection_delay=2e-6)))``;
+nothing is patched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from .. import data
+from ..errors import InputError
+
+#: constants read from data/constants.toml under the same name
+_FROM_TOML = ("body_temperature", "boiling_temperature", "water_latent_heat",
+              "blood_volumetric_heat_capacity", "gas_constant", "ejection_residual_water",
+              "dry_ablation_temperature", "ejection_delay", "plume_absorbing_fraction")
+
+#: allowed ranges for overrides (open at 0 where a constant divides)
+_RANGES = {
+    "ejection_residual_water": (0.0, 1.0),
+    "plume_absorbing_fraction": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class PhysicalConstants:
+    """Constants of the tissue model (SI; temperatures in degrees C).
+
+    ``ejecta_speed`` (m/s) replaces the measured ejecta-speed law (data/ejecta.csv) when set;
+    None uses the law.
+    """
+
+    body_temperature: float
+    boiling_temperature: float
+    water_latent_heat: float                 # J/kg
+    blood_volumetric_heat_capacity: float    # J/(m^3 K)
+    gas_constant: float                      # J/(mol K)
+    ejection_residual_water: float           # fraction of the water left when a cell goes
+    dry_ablation_temperature: float          # C
+    ejection_delay: float                    # s
+    plume_absorbing_fraction: float          # fraction of the ejecta that absorbs like tissue
+    water_density: float                     # kg/m^3
+    water_specific_heat: float               # J/(kg K)
+    water_conductivity: float                # W/(m K)
+    ejecta_speed: float | None = None        # m/s override of the measured law
+
+    @classmethod
+    def from_data(cls) -> PhysicalConstants:
+        return _from_data()
+
+    def replace(self, **changes: float | None) -> PhysicalConstants:
+        """A copy with some constants changed; each must be finite and in its range."""
+        names = {f.name for f in dataclasses.fields(self)}
+        for name, value in changes.items():
+            if name not in names:
+                raise InputError(f"constants.{name}", value,
+                                 "no such constant; known: " + ", ".join(sorted(names)))
+            if value is None and name == "ejecta_speed":
+                continue
+            lo, hi = _RANGES.get(name, (0.0, math.inf))
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not math.isfinite(value) or not lo <= value <= hi \
+                    or (value == 0.0 and name not in _RANGES):
+                allowed = f"a finite number in [{lo}, {hi}]" if name in _RANGES \
+                    else "a finite positive number"
+                raise InputError(f"constants.{name}", value, allowed)
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def water_heat_capacity(self) -> float:
+        """Volumetric heat capacity of water, J/(m^3 K)."""
+        return self.water_density * self.water_specific_heat
+
+    @property
+    def water_latent_heat_volumetric(self) -> float:
+        """Latent heat of vaporization per volume of water, J/m^3."""
+        return self.water_density * self.water_latent_heat
+
+    def changed(self) -> dict[str, float | None]:
+        """The constants that differ from the data files (for the resolved scenario)."""
+        base = _from_data()
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if getattr(self, f.name) != getattr(base, f.name)}
+
+
+@cache
+def _from_data() -> PhysicalConstants:
+    water = next(r for r in data.table("constituents") if r["constituent"] == "water")
+    return PhysicalConstants(
+        **{name: data.constant(name) for name in _FROM_TOML},
+        water_density=float(water["density_kg_m3"]),
+        water_specific_heat=float(water["specific_heat_J_kgK"]),
+        water_conductivity=float(water["conductivity_W_mK"]))
