@@ -16,7 +16,7 @@ from dermalase.testing import assert_summary_finite
 CONTRACT = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
             "peak_temperature_C", "channel_diameter_um", "coagulation_collar_um",
             "mtz_diameter_um", "surface_injury_fraction", "reepithelialization_days", "units",
-            "version", "scenario", "bulk_temperature_rise_C")
+            "version", "scenario", "bulk_temperature_rise_K")
 
 
 def scen(src="er:yag", energy="3 mJ", stack=1, diameter="250 um", tau="250 us", **deliv):
@@ -65,9 +65,9 @@ def test_merging_zones_are_flagged():
 
 
 def test_bulk_rise_grows_with_repetition_rate():
-    slow = er(coverage=0.1, repetition_rate="50 Hz").summary["bulk_temperature_rise_C"]
-    fast = er(coverage=0.1, repetition_rate="2000 Hz").summary["bulk_temperature_rise_C"]
-    at_once = er().summary["bulk_temperature_rise_C"]
+    slow = er(coverage=0.1, repetition_rate="50 Hz").summary["bulk_temperature_rise_K"]
+    fast = er(coverage=0.1, repetition_rate="2000 Hz").summary["bulk_temperature_rise_K"]
+    at_once = er().summary["bulk_temperature_rise_K"]
     assert slow < fast <= at_once * (1 + 1e-9)
 
 
@@ -114,7 +114,7 @@ def test_compare_full_field_and_fractional_examples():
     r = subprocess.run([sys.executable, "-m", "dermalase.cli", "compare", "default",
                         "fractional_er_yag"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    for k in ("mtz_diameter_um", "surface_injury_fraction", "bulk_temperature_rise_C"):
+    for k in ("mtz_diameter_um", "surface_injury_fraction", "bulk_temperature_rise_K"):
         assert k in r.stdout
 
 

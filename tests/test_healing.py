@@ -102,16 +102,18 @@ def test_summary_keys_range_and_remodeling():
 
 
 def test_injury_below_adnexa_is_flagged():
-    from dermalase.simulate.pipeline import add_healing
+    import dataclasses
+
+    from dermalase.simulate.pipeline import healing_of, healing_warnings
 
     r = simulate({"skin": {"site": "cheek"}, "laser": {"source": "er:yag",
                   "pulse_duration": "250 us"}, "delivery": {"fluence": "12.5 J/cm^2"}})
-    r.summary["injury_depth_um"] = 5000.0  # deeper than the dermis: no adnexa survive
-    r.summary["warnings"] = []
-    s = add_healing(r).summary
-    assert s["adnexa_survive"] is False
-    assert any("below the adnexa" in w for w in s["warnings"])
-    assert s["reepithelialization_days"] > 10
+    # deeper than the dermis (SI): no adnexa survive
+    deep = dataclasses.replace(r.outcome, injury_depth=5e-3)
+    _, hs = healing_of(deep, r.scenario)
+    assert hs.adnexa_survive is False
+    assert any("below the adnexa" in w for w in healing_warnings(deep, hs, r.scenario))
+    assert hs.days > 10
 
 
 def test_healing_figure(tmp_path):

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import ndimage
 
 from . import data
+from .physics.damage import NECROSIS_SET
 
 DAY = 86400.0
 
@@ -238,39 +239,28 @@ def adnexa_depth(skin) -> float:
     return z
 
 
-def remodeling_volume(result) -> float:
+def remodeling_volume(out, density: float | None) -> float:
     """Coagulated dermis (Henriques-Moritz Omega >= 1 below the crater floor, in the dermis
-    layers) per treated area, m^3/m^2 (= m). Full field: the thickness on the beam axis (the
-    treated area is tiled by spots); fractional: per zone volume x zone density."""
-    ds = result.dataset
-    names = ds["layer"].attrs["flag_meanings"].split()
-    dermal = np.array(["dermis" in names[k] for k in ds["layer"].values])
-    z = ds["z"].values * 1e-6
-    dz = float(ds.attrs["dz_m"])
-    floor = ds["surface_depth"].values * 1e-6
-    alive = z[None, :] >= floor[:, None] - 1e-12
-    coag = (ds["damage_necrosis"].values >= 1.0) & alive & dermal[None, :]
-    if not result.scenario.fractional:  # overlapping spots: the axis column is representative
-        return float(coag[0].sum()) * dz
-    r = ds["r"].values * 1e-6
-    faces = np.concatenate([[0.0], 0.5 * (r[1:] + r[:-1]), [r[-1] + 0.5 * (r[-1] - r[-2])]])
-    ring = np.pi * (faces[1:] ** 2 - faces[:-1] ** 2)
-    per_zone = float((coag.sum(axis=1) * ring).sum()) * dz
-    return per_zone * result.scenario.delivery.density
+    layers) per treated area, m^3/m^2 (= m), from a solver output (SI). Full field (``density``
+    None): the thickness on the beam axis (the treated area is tiled by spots); fractional: per
+    zone volume x zone density (1/m^2)."""
+    dermal = np.array(["dermis" in out.layer_names[k] for k in out.layer_index])
+    alive = np.arange(len(out.z))[None, :] >= out.top[:, None]
+    coag = (out.omega[NECROSIS_SET] >= 1.0) & alive & dermal[None, :]
+    if density is None:  # overlapping spots: the axis column is representative
+        return float(coag[0].sum()) * out.dz
+    per_zone = float((coag.sum(axis=1) * out.area).sum()) * out.dz
+    return per_zone * density
 
 
-def healing_for(result, seed: int = 0) -> Healing:
-    """The healing of a simulated treatment (full field: the treated 1 cm^2 square; fractional:
-    the pattern)."""
-    sc, s = result.scenario, result.summary
-    skin = sc.skin
+def healing_for(skin, injury_depth: float, *, pattern: tuple | None = None,
+                seed: int = 0) -> Healing:
+    """The healing of a treated surface (SI). Full field: the treated 1 cm^2 square; fractional:
+    ``pattern = (positions (N, 2) m, side m, zone diameter m)``."""
     sc_thickness = skin.layers[0].thickness if skin.layers[0].name == "stratum_corneum" else 0.0
-    injury = s["injury_depth_um"] * 1e-6
-    survive = injury < adnexa_depth(skin)
-    if sc.fractional:
-        ds = result.dataset
-        pos = np.column_stack([ds["zone_x"].values, ds["zone_y"].values]) * 1e-6
-        zone = s["mtz_diameter_um"] * 1e-6 if injury > sc_thickness else 0.0
-        return heal_pattern(pos, math.sqrt(sc.delivery.area), zone, skin.site, survive,
-                            seed=seed)
-    return heal_full_field(skin.site, injury > sc_thickness, survive, seed=seed)
+    survive = injury_depth < adnexa_depth(skin)
+    if pattern is not None:
+        positions, side, zone_diameter = pattern
+        zone = zone_diameter if injury_depth > sc_thickness else 0.0
+        return heal_pattern(positions, side, zone, skin.site, survive, seed=seed)
+    return heal_full_field(skin.site, injury_depth > sc_thickness, survive, seed=seed)

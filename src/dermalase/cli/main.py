@@ -66,7 +66,7 @@ def _summary_table(results):
 
 FRACTIONAL_KEYS = ["channel_diameter_um", "coagulation_collar_um", "mtz_diameter_um",
                    "coverage", "zone_density_per_cm2", "zone_spacing_um", "bridge_width_um",
-                   "zones_merge", "bulk_temperature_rise_C"]
+                   "zones_merge", "bulk_temperature_rise_K"]
 
 
 def _fmt(v) -> str:

@@ -1,9 +1,8 @@
 """One fractional microchannel: an axisymmetric r-z run of a microbeam and its stacked pulses,
 and the geometry of the zone it leaves (channel, coagulated collar, microthermal zone).
 
-Status (issue 3): the geometry and energy accounting are verified; the channel depths are not
-yet validated - for CO2 they come out ~2x deeper than histology (docs/validation.md), so the
-fractional mode of :func:`dermalase.simulate` stays closed until they are.
+The geometry and energy accounting are verified; channel depths are compared with histology in
+docs/validation.md (fractional CO2, with plume shielding).
 """
 
 from __future__ import annotations
@@ -13,12 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import data
 from ..laser.fractional import Fractional
 from ..laser.sources import LaserSource
-from ..tissue import properties as props
 from ..tissue.model import SkinModel
 from .ablation import ablation_enthalpy
+from .constants import PhysicalConstants
 from .damage import NECROSIS_SET
 from .solver import Numerics, SolverOutput, run_spot
 
@@ -49,14 +47,15 @@ class ZoneGeometry:
 
 
 def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
-                numerics: Numerics = Numerics(), progress=None,
-                n_photons: int = 200_000) -> SolverOutput:
+                numerics: Numerics = Numerics(), constants: PhysicalConstants | None = None,
+                progress=None, n_photons: int = 200_000) -> SolverOutput:
     """Simulate one microbeam with its stacked pulses (r-z). Beer-Lambert with Gaussian beam
     spreading where absorption dominates; Monte Carlo deposition where scattering matters
     (physics/deposition.py criterion), e.g. non-ablative 1,550 nm."""
     from . import deposition as D
 
     lam = source.wavelength_nm
+    k = constants if constants is not None else PhysicalConstants.from_data()
     if D.needs_transport(skin, lam):
         num = dataclasses.replace(numerics, geometry="rz",
                                   domain_depth_rz=min(skin.depth, NONABLATIVE_DOMAIN_DEPTH))
@@ -65,23 +64,23 @@ def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
         def dep(rfaces, z, dz):
             return D.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
                                  rfaces, z, dz, n_photons=n_photons, seed=delivery.seed + 1)
-        return run_spot(skin, source, spot, num, progress=progress, deposition=dep,
-                              eject=source.ablative)
+        return run_spot(skin, source, spot, num, k, progress=progress, deposition=dep,
+                        eject=source.ablative)
     num = dataclasses.replace(numerics, geometry="rz",
-                              domain_depth_rz=channel_domain_depth(skin, delivery))
-    return run_spot(skin, source, delivery.as_spot(), num, progress=progress)
+                              domain_depth_rz=channel_domain_depth(skin, delivery, k))
+    return run_spot(skin, source, delivery.as_spot(), num, k, progress=progress)
 
 
-def channel_domain_depth(skin: SkinModel, delivery: Fractional) -> float:
+def channel_domain_depth(skin: SkinModel, delivery: Fractional,
+                         constants: PhysicalConstants | None = None) -> float:
     """Depth (m) of the r-z domain: an upper bound on the channel depth (every pulse's peak
     fluence spent on ablation at the enthalpy of viable epidermis, no threshold, no losses) plus
     0.5 mm for the heat below it, capped at the skin depth and CHANNEL_DOMAIN_DEPTH."""
+    k = constants if constants is not None else PhysicalConstants.from_data()
     ep = skin.layers[1]
-    cw = props.constituents()["water"]
-    h = ablation_enthalpy(ep.heat_capacity, ep.volume_fractions["water"],
-                          data.constant("body_temperature"), data.constant("boiling_temperature"),
-                          cw.density * data.constant("water_latent_heat"),
-                          data.constant("ejection_residual_water"))
+    h = ablation_enthalpy(ep.heat_capacity, ep.volume_fractions["water"], k.body_temperature,
+                          k.boiling_temperature, k.water_latent_heat_volumetric,
+                          k.ejection_residual_water)
     bound = delivery.stack * delivery.as_spot().peak_fluence / h + 0.5e-3
     return min(skin.depth, CHANNEL_DOMAIN_DEPTH, bound)
 
@@ -91,8 +90,7 @@ def zone_geometry(out: SolverOutput, damage_set: str = NECROSIS_SET) -> ZoneGeom
     dz = out.dz
     top = out.top
     r = out.r
-    rf = np.concatenate([[0.0], 0.5 * (r[1:] + r[:-1]), [r[-1] + 0.5 * (r[-1] - r[-2])]])
-    r_out = rf[1:]  # outer face of each column
+    r_out = out.grid.r_faces[1:]  # outer face of each column
     om = out.omega[damage_set] >= 1.0
     nz = len(out.z)
     alive = np.arange(nz)[None, :] >= top[:, None]

@@ -220,7 +220,7 @@ class BulkHeating:
     """Bulk heating of the spared bridges.
 
     mean_rise : K, the highest bridge-averaged temperature rise over time (reported as
-        ``bulk_temperature_rise_C``); max_rise : K, the highest rise at any bridge point;
+        ``bulk_temperature_rise_K``); max_rise : K, the highest rise at any bridge point;
     times : s; mean_series : K, bridge-averaged rise at ``times``.
     """
 

@@ -28,7 +28,7 @@ PREDICTED_KEYS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um"
                   "deepest_layer", "peak_temperature_C", "channel_diameter_um",
                   "coagulation_collar_um", "mtz_diameter_um", "surface_injury_fraction",
                   "reepithelialization_days", "reepithelialization_days_range",
-                  "remodeling_index_mm3_per_cm2", "bulk_temperature_rise_C", "warnings")
+                  "remodeling_index_mm3_per_cm2", "bulk_temperature_rise_K", "warnings")
 
 #: Questions a clinician asks for each history key the file does not answer.
 QUESTIONS = {

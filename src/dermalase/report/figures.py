@@ -86,7 +86,7 @@ def pattern_figure(result, path=None, *, window_um: float | None = None, ax=None
     merge = "zones MERGE" if s.get("zones_merge") else f"bridges {s['bridge_width_um']:.0f} µm"
     ax.set_title(f"pattern: {s['zone_density_per_cm2']:.0f} zones/cm², injured surface "
                  f"{100 * s['surface_injury_fraction']:.1f} %, {merge}; bulk rise "
-                 f"{s['bulk_temperature_rise_C']:.1f} K", fontsize=9)
+                 f"{s['bulk_temperature_rise_K']:.1f} K", fontsize=9)
     ax.legend(handles=[Patch(facecolor="white", edgecolor="k", label="ablated channel"),
                        Patch(color="#3b1f5c", alpha=0.75, label="coagulated rim (Ω ≥ 1)"),
                        Patch(color=LAYER_COLOURS[1], label="spared skin")],

@@ -1,5 +1,5 @@
-"""Fractional pipeline: one microchannel (r-z) -> zone geometry -> pattern -> bulk heating of the
-spared bridges -> summary and dataset.
+"""Fractional run: one microchannel (r-z) -> zone geometry -> pattern -> bulk heating of the
+spared bridges -> SI :class:`Outcome` (a peer of the full-field run).
 
 The channel run gives the zone (depth, diameter, collar, MTZ) and the heat it leaves behind; the
 pattern turns those into the surface injury fraction, the spacing and the bridges; linear
@@ -10,16 +10,19 @@ bridges and, through the Arrhenius integral, whether they coagulate.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import xarray as xr
 
-from .. import data
 from ..physics import pattern as P
-from ..physics.damage import NECROSIS_SET, arrhenius_sets
+from ..physics.constants import PhysicalConstants
+from ..physics.damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets
 from ..physics.microchannel import ZoneGeometry, run_channel, zone_geometry
 from ..physics.solver import SolverOutput
+from .fullfield import depth_below, peak_temperature
+from .outcome import Outcome, energy_accounts
+from .summary import ZoneSummary
 
 #: Wavelength whose fractional channel depths are known to disagree with histology (docs/
 #: validation.md, "fractional CO2 depth"); results carry a warning until that is fixed.
@@ -63,10 +66,10 @@ def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> P.ZoneHeat:
     return P.ZoneHeat(Q=max(q, 0.0), L=L, sigma0=sigma0, C=C, kappa=kappa)
 
 
-def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray) -> float:
+def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray, body_temperature: float) -> float:
     """Highest necrosis integral over bridge points, from body temperature + rise (trapezoid)."""
     aset = arrhenius_sets()[NECROSIS_SET]
-    T = data.constant("body_temperature") + bulk_rise
+    T = body_temperature + bulk_rise
     rate = aset.rate(T)
     t = np.concatenate([[0.0], times])
     rate = np.concatenate([rate[:, :1], rate], axis=1)
@@ -74,7 +77,8 @@ def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray) -> float:
     return float(omega.max()) if omega.size else 0.0
 
 
-def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin) -> PatternResult:
+def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin,
+                constants: PhysicalConstants) -> PatternResult:
     pos = P.positions(delivery)
     t_fire = P.firing_times(delivery, pos)
     side = math.sqrt(delivery.area)
@@ -84,7 +88,7 @@ def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin) -> Patter
     heat = zone_heat(out, geom, skin)
     bulk, rise = P.bulk_heating(pos, t_fire, heat, side, return_rise=True)
     return PatternResult(pos, t_fire, side, sif, nn, merged, heat, bulk,
-                         bridge_damage(rise, bulk.times))
+                         bridge_damage(rise, bulk.times, constants.body_temperature))
 
 
 def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternResult) -> list:
@@ -112,78 +116,36 @@ def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternRe
     return w
 
 
-def _um(x: float) -> float:
-    return round(float(x) * 1e6, 3)
+def zone_summary(scenario, out: SolverOutput, geom: ZoneGeometry,
+                 pat: PatternResult) -> ZoneSummary:
+    finite = bool(np.isfinite(pat.nearest).any())
+    spacing = float(np.median(pat.nearest)) if finite else None
+    return ZoneSummary(
+        channel_diameter=geom.channel_diameter, coagulation_collar=geom.mean_collar,
+        mtz_diameter=geom.mtz_diameter, zone_max_width=geom.max_width,
+        bulk_temperature_rise=float(pat.bulk.mean_rise),
+        bridge_peak_rise=float(pat.bulk.max_rise), bridge_damage_integral=pat.bridge_omega,
+        zones=len(pat.positions), zone_density=float(scenario.delivery.density),
+        coverage=float(scenario.delivery.coverage), zone_spacing=spacing,
+        bridge_width=None if spacing is None else spacing - geom.mtz_diameter,
+        zones_merge=pat.merged_fraction > 0,
+        energy_per_zone=energy_accounts(out))  # J per zone (the r-z run is one channel)
 
 
-def fractional_summary(base: dict, scenario, out: SolverOutput, geom: ZoneGeometry,
-                       pat: PatternResult) -> dict:
-    """Overwrite the full-field keys of ``base`` with the fractional ones."""
-    d = scenario.delivery
-    s = dict(base)
-    s.update({
-        "ablation_depth_um": _um(geom.channel_depth),
-        "coagulation_depth_um": _um(geom.injury_depth - geom.channel_depth),
-        "injury_depth_um": _um(geom.injury_depth),
-        "deepest_layer": geom.deepest_layer if geom.injury_depth > 0 else None,
-        "channel_diameter_um": _um(geom.channel_diameter),
-        "coagulation_collar_um": _um(geom.mean_collar),
-        "mtz_diameter_um": _um(geom.mtz_diameter),
-        "zone_max_width_um": _um(geom.max_width),
-        "surface_injury_fraction": round(float(pat.surface_injury_fraction), 5),
-        "bulk_temperature_rise_C": round(float(pat.bulk.mean_rise), 3),
-        "bridge_peak_rise_C": round(float(pat.bulk.max_rise), 3),
-        "bridge_damage_integral": float(f"{pat.bridge_omega:.4g}"),
-        "zones": int(len(pat.positions)),
-        "zone_density_per_cm2": round(float(d.density) * 1e-4, 3),
-        "coverage": round(float(d.coverage), 5),
-        "zone_spacing_um": _um(np.median(pat.nearest))
-        if np.isfinite(pat.nearest).any() else None,
-        "bridge_width_um": _um(np.median(pat.nearest) - geom.mtz_diameter)
-        if np.isfinite(pat.nearest).any() else None,
-        "zones_merge": bool(pat.merged_fraction > 0),
-        "warnings": warnings_for(scenario, out, geom, pat),
-    })
-    # per-zone energy balance: J per zone (the r-z run is one channel)
-    s["energy_balance_J_m2"] = None
-    s["energy_per_zone_J"] = {k: float(f"{float(v):.6g}") for k, v in _zone_energy(out).items()}
-    return s
-
-
-def _zone_energy(out: SolverOutput) -> dict:
-    t = out.tallies
-    return {"delivered": out.delivered, "reflected": t["reflected"],
-            "removed_by_ablation": t["vaporized"] + t["ablated"],
-            "absorbed_by_plume": t["plume"],
-            "retained_in_tissue": t["retained"],
-            "conducted_and_perfused_out": t["boundary"] + t["perfusion"],
-            "transmitted": t["transmitted"]}
-
-
-def pattern_dataset(ds: xr.Dataset, geom: ZoneGeometry, pat: PatternResult) -> xr.Dataset:
-    """Add the pattern (zone positions, firing times, bulk heating series) to a channel dataset."""
-    return ds.assign(
-        zone_x=(("zone",), pat.positions[:, 0] * 1e6, {"units": "um"}),
-        zone_y=(("zone",), pat.positions[:, 1] * 1e6, {"units": "um"}),
-        zone_fire_time=(("zone",), pat.fire_times, {"units": "s"}),
-        bulk_rise=(("bulk_t",), pat.bulk.mean_series,
-                   {"units": "K", "long_name": "bridge-averaged temperature rise"}),
-        collar_thickness=(("collar_z",), geom.collar * 1e6,
-                          {"units": "um", "long_name": "coagulated wall thickness"}),
-    ).assign_coords(
-        bulk_t=("bulk_t", pat.bulk.times, {"units": "s"}),
-        collar_z=("collar_z", geom.collar_depth * 1e6, {"units": "um"}),
-    ).assign_attrs(pattern_side_um=pat.side * 1e6, mtz_diameter_um=geom.mtz_diameter * 1e6,
-                   channel_diameter_um=geom.channel_diameter * 1e6)
-
-
-def simulate_fractional(scenario, progress=None):
-    from .pipeline import Result, summarize, to_dataset
-
+def run_fractional(scenario, progress: Callable[[float], None] | None = None) -> Outcome:
+    """Simulate a fractional scenario: one channel, its zone, the pattern and bulk heating."""
     out = run_channel(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
-                      progress=progress)
+                      scenario.constants, progress=progress)
     geom = zone_geometry(out)
-    pat = run_pattern(scenario.delivery, out, geom, scenario.skin)
-    summary = fractional_summary(summarize(out, scenario), scenario, out, geom, pat)
-    ds = pattern_dataset(to_dataset(out, scenario, summary), geom, pat)
-    return Result(summary=summary, dataset=ds, scenario=scenario)
+    pat = run_pattern(scenario.delivery, out, geom, scenario.skin, scenario.constants)
+    return Outcome(
+        solver=out, ablation_depth=geom.channel_depth,
+        coagulation_depth=geom.injury_depth - geom.channel_depth,
+        injury_depth=geom.injury_depth,
+        collagen_denaturation_depth=depth_below(out.omega[COLLAGEN_SET][0] >= 1.0,
+                                                int(out.top[0]), out.dz),
+        deepest_layer=geom.deepest_layer if geom.injury_depth > 0 else None,
+        peak_temperature=peak_temperature(out),
+        surface_injury_fraction=float(pat.surface_injury_fraction), energy_balance=None,
+        zone=zone_summary(scenario, out, geom, pat), pattern=pat, zone_geometry=geom,
+        warnings=tuple(warnings_for(scenario, out, geom, pat)))

@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..laser.delivery import FullField
 from ..laser.fractional import Fractional
 from ..laser.sources import SOURCES, LaserSource, get_source
+from ..physics.constants import PhysicalConstants
 from ..physics.solver import Numerics
 from ..tissue.model import SITES, SkinModel, build_skin
 from ..units import to_si
@@ -71,12 +72,14 @@ class Scenario:
     """A resolved simulation scenario (immutable after construction)."""
 
     def __init__(self, *, name: str, skin: SkinModel, source: LaserSource,
-                 delivery: FullField | Fractional, numerics: Numerics = Numerics()):
+                 delivery: FullField | Fractional, numerics: Numerics = Numerics(),
+                 constants: PhysicalConstants | None = None):
         self.name = name
         self.skin = skin
         self.source = source
         self.delivery = delivery
         self.numerics = numerics
+        self.constants = constants if constants is not None else PhysicalConstants.from_data()
 
     @property
     def fractional(self) -> bool:
