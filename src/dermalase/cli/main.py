@@ -344,6 +344,15 @@ def example(name: str) -> None:
     click.echo(example_path(name).read_text(encoding="utf-8"), nl=False)
 
 
+@cli.command()
+@click.argument("which", type=click.Choice(("scenario", "patient")))
+def schema(which: str) -> None:
+    """Print the JSON Schema of a scenario or patient file (units in x-unit)."""
+    from ..inputs import json_schema
+
+    click.echo(json.dumps(json_schema(which), indent=2))
+
+
 def _run_with_progress(run, sc, quiet):
     if quiet:
         return run(sc)

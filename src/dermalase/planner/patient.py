@@ -6,14 +6,17 @@ key is reported as missing information, never assumed safe.
 
 from __future__ import annotations
 
-import math
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from .. import data
 from ..errors import InputError
+from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse
 from ..tissue.model import SITES
 
 HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "recent_tan",
@@ -37,6 +40,81 @@ def concern_kinds() -> dict[str, tuple[int, int]]:
         lo, hi = out.get(c["kind"], (99, -99))
         out[c["kind"]] = (min(lo, c["severity"][0]), max(hi, c["severity"][1]))
     return out
+
+
+#: widest severity scale of any concern kind (each kind's own range is checked after parsing)
+_SEVERITY = (min(lo for lo, _ in concern_kinds().values()),
+             max(hi for _, hi in concern_kinds().values()))
+
+
+class PatientInfoSpec(Spec):
+    phototype: Annotated[int, Integer(1, 6)] = Field(
+        description="Fitzpatrick skin phototype I-VI.",
+        json_schema_extra={"x-required": "an integer 1-6 (Fitzpatrick I-VI)"})
+
+
+class ConcernSpec(Spec):
+    kind: Annotated[str, OneOf(tuple(sorted(concern_kinds())))] = Field(
+        description="What to treat (the rule base's concern kinds, data/planner_rules.toml).",
+        json_schema_extra={"x-required": "one of " + ", ".join(sorted(concern_kinds()))})
+    severity: Annotated[int, Integer(*_SEVERITY)] = Field(
+        description="Severity on the published scale of the concern (range per kind in "
+        "data/planner_rules.toml).",
+        json_schema_extra={"x-required": "an integer severity"})
+    site: Annotated[str, OneOf(SITES)] = Field(
+        description="Body site of the concern (data/sites.csv).",
+        json_schema_extra={"x-required": "one of " + ", ".join(SITES)})
+    scar_type: Annotated[str | None, OneOf(SCAR_TYPES)] = Field(
+        None, description="Acne scars only: the scar morphology.")
+
+
+class PreferencesSpec(Spec):
+    max_downtime_days: Annotated[float, Number(0.0, 60.0, what="a number of days")] = Field(
+        description="Longest social downtime the patient accepts, days.",
+        json_schema_extra={"x-required": "a number of days 0-60"})
+    max_sessions: Annotated[int, Integer(1, 10)] = Field(
+        description="Most sessions the patient accepts.",
+        json_schema_extra={"x-required": "an integer 1-10"})
+
+
+class HistorySpec(Spec):
+    """Every key is optional; a missing key is reported as missing, never assumed safe."""
+
+    # every clinical number is finite and in range before any rule sees it: a NaN would pass
+    # "< 0" and fail "< 6", silently lifting the isotretinoin block
+    isotretinoin_months_ago: Annotated[float, Number(
+        0.0, ISOTRETINOIN_MONTHS_MAX,
+        what="a finite number of months (omit it and set isotretinoin_never = true if never "
+        "taken):")] = Field(None, description="Months since the last isotretinoin dose.")
+    isotretinoin_never: Annotated[bool, Flag()] = Field(None, description="Never took "
+                                                         "isotretinoin.")
+    herpes_simplex: Annotated[bool, Flag()] = Field(None, description="History of herpes "
+                                                    "simplex (cold sores).")
+    keloids: Annotated[bool, Flag()] = Field(None, description="Keloid or hypertrophic scarring.")
+    active_infection: Annotated[bool, Flag()] = Field(None, description="Active infection at "
+                                                      "the site.")
+    pregnant: Annotated[bool, Flag()] = Field(None, description="Pregnant.")
+    recent_tan: Annotated[bool, Flag()] = Field(None, description="Recent tan.")
+    photosensitizing_drugs: Annotated[bool, Flag()] = Field(None, description="Takes "
+                                                            "photosensitizing drugs.")
+    vitiligo: Annotated[bool, Flag()] = Field(None, description="Vitiligo.")
+    prior_radiation: Annotated[bool, Flag()] = Field(None, description="Radiation therapy to "
+                                                     "the site.")
+
+
+class PatientSpec(Spec):
+    """A patient file as written in TOML."""
+
+    name: Annotated[str, Text()] = Field("patient", description="Name shown in the plan.")
+    patient: PatientInfoSpec = Field(description="[patient]", json_schema_extra={
+        "x-required": "a [patient] table with phototype, an integer 1-6 (Fitzpatrick I-VI)"})
+    concerns: list[ConcernSpec] = Field(description="[[concerns]], at least one",
+                                        min_length=1, json_schema_extra={
+                                            "x-required": "at least one [[concerns]] table"})
+    preferences: PreferencesSpec = Field(description="[preferences]", json_schema_extra={
+        "x-required": "a [preferences] table with max_downtime_days (0-60) and "
+        "max_sessions (1-10)"})
+    history: HistorySpec = Field(HistorySpec(), description="[history]")
 
 
 @dataclass(frozen=True)
@@ -72,79 +150,36 @@ class Patient:
 
     @classmethod
     def from_dict(cls, d: dict) -> Patient:
-        known = {"name", "patient", "concerns", "preferences", "history"}
-        for k in d:
-            if k not in known:
-                raise InputError(k, d[k], "no such key; known keys: " + ", ".join(sorted(known)))
-        pat = d.get("patient")
-        if not isinstance(pat, dict) or "phototype" not in pat:
-            raise InputError("patient.phototype", None, "an integer 1-6 (Fitzpatrick I-VI)")
-        ph = pat["phototype"]
-        if isinstance(ph, bool) or not isinstance(ph, int) or not 1 <= ph <= 6:
-            raise InputError("patient.phototype", ph, "an integer 1-6 (Fitzpatrick I-VI)")
+        if not isinstance(d, dict):
+            raise InputError("patient file", d, "a table with [patient], [[concerns]], "
+                             "[preferences] and [history]")
+        if isinstance(d.get("concerns"), list) and not d["concerns"]:
+            raise InputError("concerns", [], "at least one [[concerns]] table")
+        spec = parse(PatientSpec, d)
+        return cls.from_spec(spec)
+
+    @classmethod
+    def from_spec(cls, spec: PatientSpec) -> Patient:
         kinds = concern_kinds()
-        raw = d.get("concerns")
-        if not isinstance(raw, list) or not raw:
-            raise InputError("concerns", raw, "at least one [[concerns]] table")
         concerns = []
-        for i, c in enumerate(raw):
-            where = f"concerns[{i}]"
-            if not isinstance(c, dict):
-                raise InputError(where, c, "a table with kind, severity, site")
-            for k in c:
-                if k not in ("kind", "severity", "site", "scar_type"):
-                    raise InputError(f"{where}.{k}", c[k], "kind, severity, site, scar_type")
-            kind = c.get("kind")
-            if kind not in kinds:
-                raise InputError(f"{where}.kind", kind, "one of " + ", ".join(sorted(kinds)))
-            lo, hi = kinds[kind]
-            sev = c.get("severity")
-            if isinstance(sev, bool) or not isinstance(sev, int) or not lo <= sev <= hi:
-                raise InputError(f"{where}.severity", sev, f"an integer {lo}-{hi} for {kind}")
-            site = c.get("site")
-            if site not in SITES:
-                raise InputError(f"{where}.site", site, "one of " + ", ".join(SITES))
-            st = c.get("scar_type")
-            if st is not None and (kind != "acne-scars" or st not in SCAR_TYPES):
-                raise InputError(f"{where}.scar_type", st,
+        for i, c in enumerate(spec.concerns):
+            lo, hi = kinds[c.kind]
+            if not lo <= c.severity <= hi:
+                raise InputError(f"concerns[{i}].severity", c.severity,
+                                 f"an integer {lo}-{hi} for {c.kind}")
+            if c.scar_type is not None and c.kind != "acne-scars":
+                raise InputError(f"concerns[{i}].scar_type", c.scar_type,
                                  "for acne-scars only: " + ", ".join(SCAR_TYPES))
-            concerns.append(Concern(kind, sev, site, st))
-        pref = d.get("preferences", {})
-        if not isinstance(pref, dict):
-            raise InputError("preferences", pref, "a table")
-        for k in pref:
-            if k not in ("max_downtime_days", "max_sessions"):
-                raise InputError(f"preferences.{k}", pref[k], "max_downtime_days, max_sessions")
-        dt = pref.get("max_downtime_days")
-        if isinstance(dt, bool) or not isinstance(dt, int | float) or not math.isfinite(dt) \
-                or not 0 <= dt <= 60:
-            raise InputError("preferences.max_downtime_days", dt, "a number of days 0-60")
-        ns = pref.get("max_sessions")
-        if isinstance(ns, bool) or not isinstance(ns, int) or not 1 <= ns <= 10:
-            raise InputError("preferences.max_sessions", ns, "an integer 1-10")
-        hist = d.get("history", {})
-        if not isinstance(hist, dict):
-            raise InputError("history", hist, "a table")
-        for k, v in hist.items():
-            if k not in HISTORY_KEYS:
-                raise InputError(f"history.{k}", v, "one of " + ", ".join(HISTORY_KEYS))
-            if k == "isotretinoin_months_ago":
-                # every clinical number is finite and in range before any rule sees it: a NaN
-                # would pass "< 0" and fail "< 6", silently lifting the isotretinoin block
-                if isinstance(v, bool) or not isinstance(v, int | float) or \
-                        not math.isfinite(v) or not 0 <= v <= ISOTRETINOIN_MONTHS_MAX:
-                    raise InputError(f"history.{k}", v,
-                                     f"a finite number of months 0-{ISOTRETINOIN_MONTHS_MAX}; "
-                                     "omit it and set isotretinoin_never = true if never taken")
-            elif not isinstance(v, bool):
-                raise InputError(f"history.{k}", v, "true or false")
+            concerns.append(Concern(c.kind, c.severity, c.site, c.scar_type))
+        hist = spec.history.model_dump(exclude_unset=True)
         if hist.get("isotretinoin_never") is True and "isotretinoin_months_ago" in hist:
             raise InputError("history.isotretinoin_never", True,
                              "not together with isotretinoin_months_ago = "
                              f"{hist['isotretinoin_months_ago']!r} (the history contradicts "
                              "itself: give one of the two)")
-        return cls(ph, tuple(concerns), float(dt), int(ns), dict(hist),
-                   printable(str(d.get("name", "patient"))))
+        return cls(spec.patient.phototype, tuple(concerns),
+                   float(spec.preferences.max_downtime_days), int(spec.preferences.max_sessions),
+                   hist, printable(spec.name))
 
     def missing_history(self) -> list[str]:
         """History keys the file does not answer (reported, never assumed safe)."""

@@ -1,7 +1,12 @@
 """Scenario: the validated, resolved description of one simulation (TOML or Python).
 
-Quantities are accepted as strings with units (``"250 us"``) or SI numbers, checked with pint
-at this boundary, and stored as SI floats. Unknown keys are errors.
+Every input field is declared once, in the ``*Spec`` models below (pydantic, via
+:mod:`dermalase.schema`): its unit, allowed range, default and description. From that
+declaration come the parsing with one-line errors, the allowed keys, the resolved (SI) and
+serialised forms, the JSON Schema (``dermalase schema scenario``) and the docs table
+(docs/inputs.md). Quantities are accepted as strings with units (``"250 us"``) or SI numbers and
+stored as SI floats. A :class:`Scenario` is immutable; :meth:`Scenario.replace` makes a changed
+copy (re-validated).
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 import math
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Discriminator, Field, Tag
 
 from ..errors import InputError
 from ..laser.delivery import FullField
@@ -17,20 +24,12 @@ from ..laser.fractional import Fractional
 from ..laser.sources import SOURCES, LaserSource, get_source
 from ..physics.constants import PhysicalConstants
 from ..physics.solver import Numerics
+from ..schema import Integer, Number, OneOf, Quantity, Spec, Text, parse
 from ..tissue.model import SITES, SkinModel, build_skin
-from ..units import to_si
-
-_TOP = {"name", "skin", "laser", "delivery", "numerics"}
-_SKIN = {"site", "phototype"}
-_LASER = {"source", "wavelength", "pulse_duration"}
-_FULL = {"mode", "spot_diameter", "fluence", "pulse_energy", "passes", "pass_interval", "profile"}
-_FRAC = {"mode", "microbeam_diameter", "pulse_energy", "stack", "stack_interval", "coverage",
-         "density", "pattern", "scan", "repetition_rate", "area", "profile", "seed"}
-_NUM = {"geometry", "resolution", "cooling_time"}
 
 #: Ranges accepted for inputs (SI). Wide enough for every clinical device in
 #: shared/reference/clinical-evidence.md sections 2 and 8; beyond them the model is not meant
-#: to run.
+#: to run. M^2 >= 1 by definition (Siegman 1986, ch. 17); 50 bounds multimode sources.
 LIMITS = {
     "spot_diameter": (50e-6, 20e-3),       # m
     "fluence": (0.0, 2.0e6),               # J/m^2 (200 J/cm^2)
@@ -45,31 +44,198 @@ LIMITS = {
     "density": (0.0, 1.0e8),               # 1/m^2 (10,000 /cm^2)
     "repetition_rate": (0.0, 1.0e5),       # 1/s
     "area": (1e-8, 1e-3),                  # m^2 (0.01 mm^2 - 10 cm^2)
+    "beam_quality": (1.0, 50.0),           # M^2
 }
 
 
-def _check_keys(section: str, got: dict, allowed: set[str]) -> None:
-    for key in got:
-        if key not in allowed:
-            where = f"{section}.{key}" if section else key
-            raise InputError(where, got[key],
-                             "no such key; known keys: " + ", ".join(sorted(allowed)))
+def _q(unit: str, key: str, inclusive: bool = False, example: str = "") -> Quantity:
+    lo, hi = LIMITS[key]
+    return Quantity(unit, lo, hi, inclusive, example)
 
 
-def _int_in(field: str, value: object, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise InputError(field, value, f"an integer {lo}-{hi}")
-    return value
+class SourceKey(OneOf):
+    """A laser source key, case-insensitive."""
+
+    def check(self, value: Any) -> str:
+        return super().check(value.strip().lower() if isinstance(value, str) else value)
 
 
-def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise InputError(field, value, " or ".join(repr(a) for a in allowed))
-    return str(value)
+# -- the declaration ------------------------------------------------------------------------------
+class SkinSpec(Spec):
+    site: Annotated[str, OneOf(SITES)] = Field(
+        "cheek", description="Body site: sets layer thicknesses and adnexal density "
+        "(data/sites.csv).")
+    phototype: Annotated[int, Integer(1, 6)] = Field(
+        2, description="Fitzpatrick skin phototype I-VI: sets epidermal melanin.")
+
+
+class LaserSpec(Spec):
+    canonical_exclude: ClassVar[set[str]] = {"wavelength"}
+
+    source: Annotated[str | None, SourceKey(tuple(SOURCES))] = Field(
+        None, description="Laser source (data/lasers.csv); or give the wavelength.")
+    wavelength: Annotated[float | None, Quantity("m", 0.0, example="2940 nm")] = Field(
+        None, description="Wavelength of a tabulated source, instead of its key.")
+    pulse_duration: Annotated[float, Quantity("s", 0.0, example="250 us")] = Field(
+        description="Pulse duration (temporal top-hat), within the source's range.",
+        json_schema_extra={"x-required": "a duration such as '250 us'"})
+
+
+class FullFieldSpec(Spec):
+    canonical_exclude: ClassVar[set[str]] = {"pulse_energy"}
+
+    mode: Annotated[str, OneOf(("full-field",))] = Field(
+        "full-field", description="Full-field (spot) delivery.")
+    spot_diameter: Annotated[float, _q("m", "spot_diameter", True, "4 mm")] = Field(
+        4e-3, description="Spot diameter (1/e^2 diameter for a Gaussian profile).",
+        json_schema_extra={"x-default": "4 mm"})
+    fluence: Annotated[float | None, _q("J/m^2", "fluence", example="10 J/cm^2")] = Field(
+        None, description="Fluence per pulse; or give pulse_energy.")
+    pulse_energy: Annotated[float | None, _q("J", "pulse_energy", example="1.2 J")] = Field(
+        None, description="Energy per pulse over the spot; or give fluence.")
+    passes: Annotated[int, Integer(*LIMITS["passes"])] = Field(
+        1, description="Passes; each sees the tissue the previous one left.")
+    pass_interval: Annotated[float, _q("s", "pass_interval", example="2 s")] = Field(
+        2.0, description="Time between passes.", json_schema_extra={"x-default": "2 s"})
+    profile: Annotated[str, OneOf(("top-hat", "gaussian"))] = Field(
+        "top-hat", description="Beam profile.")
+    beam_quality: Annotated[float, Number(*LIMITS["beam_quality"], what="an M^2 of")] = Field(
+        1.0, description="Beam quality M^2 (1: ideal Gaussian); sets the spread with depth.")
+
+
+class FractionalSpec(Spec):
+    canonical_exclude: ClassVar[set[str]] = {"coverage"}
+
+    mode: Annotated[str, OneOf(("fractional",))] = Field(
+        "fractional", description="Fractional delivery: microbeams over part of the surface.")
+    microbeam_diameter: Annotated[float, _q("m", "microbeam_diameter", True, "120 um")] = Field(
+        description="Microbeam diameter (1/e^2 for a Gaussian).",
+        json_schema_extra={"x-required": "a diameter such as '120 um'"})
+    pulse_energy: Annotated[float, _q("J", "microbeam_energy", example="10 mJ")] = Field(
+        description="Energy per microbeam pulse.",
+        json_schema_extra={"x-required": "an energy per microbeam such as '10 mJ'"})
+    stack: Annotated[int, Integer(*LIMITS["stack"])] = Field(
+        1, description="Pulses stacked into the same channel.")
+    stack_interval: Annotated[float | None, Quantity("s", 0.0, 10.0, example="1 ms")] = Field(
+        None, description="Time between the starts of stacked pulses (default: back to back).")
+    density: Annotated[float | None, _q("1/m^2", "density", example="100 /cm^2")] = Field(
+        None, description="Microthermal zones per area; or give coverage.")
+    coverage: Annotated[float | None, Quantity("dimensionless", 0.0, 1.0, example="0.1")] = Field(
+        None, description="Fraction of the surface under microbeams (pi d^2/4 x density); "
+        "or give density.")
+    pattern: Annotated[str, OneOf(("grid", "random"))] = Field(
+        "grid", description="Zone layout: square lattice or uniform random (seeded).")
+    scan: Annotated[str, OneOf(("raster", "random"))] = Field(
+        "raster", description="Firing order.")
+    repetition_rate: Annotated[float | None, _q("Hz", "repetition_rate", example="500 Hz")] = \
+        Field(None, description="Microbeam firing rate; none: all zones at once (upper bound "
+              "on bulk heating).")
+    area: Annotated[float, _q("m^2", "area", True, "1 cm^2")] = Field(
+        1e-4, description="Treated area (the pattern square).",
+        json_schema_extra={"x-default": "1 cm^2"})
+    profile: Annotated[str, OneOf(("gaussian", "top-hat"))] = Field(
+        "gaussian", description="Microbeam profile.")
+    seed: Annotated[int, Integer(0, 2**31 - 1)] = Field(
+        0, description="Seed of the random pattern and scan order.")
+    beam_quality: Annotated[float, Number(*LIMITS["beam_quality"], what="an M^2 of")] = Field(
+        1.0, description="Microbeam quality M^2 (1: ideal Gaussian); sets its spread with depth.")
+
+
+def _mode(v: Any) -> str:
+    mode = v.get("mode", "full-field") if isinstance(v, dict) else getattr(v, "mode",
+                                                                             "full-field")
+    return mode if isinstance(mode, str) else repr(mode)
+
+
+class NumericsSpec(Spec):
+    geometry: Annotated[str, OneOf(("auto", "1d", "rz"))] = Field(
+        "auto", description="auto: 1-D when the spot is wide against the heated depth.")
+    resolution: Annotated[float, Number(*LIMITS["resolution"])] = Field(
+        1.0, description="Refinement factor: dz and dt are divided by it.")
+    cooling_time: Annotated[float, _q("s", "cooling_time", True, "2 s")] = Field(
+        2.0, description="Cooling simulated after the last pulse.",
+        json_schema_extra={"x-default": "2 s"})
+
+
+class ScenarioSpec(Spec):
+    """A simulation scenario as written in a TOML file."""
+
+    name: Annotated[str, Text()] = Field("scenario", description="Name shown in outputs.")
+    skin: SkinSpec = Field(description="[skin]", json_schema_extra={
+        "x-required": "a [skin] section is required"})
+    laser: LaserSpec = Field(description="[laser]", json_schema_extra={
+        "x-required": "a [laser] section is required"})
+    delivery: Annotated[
+        Annotated[FullFieldSpec, Tag("full-field")] | Annotated[FractionalSpec, Tag("fractional")],
+        Discriminator(_mode)] = Field(description="[delivery]", json_schema_extra={
+            "x-required": "a [delivery] section is required"})
+    numerics: NumericsSpec = Field(NumericsSpec(), description="[numerics]")
+
+
+# -- resolution: the rules between fields ---------------------------------------------------------
+def _source(laser: LaserSpec) -> LaserSource:
+    if laser.source is not None:
+        return get_source(laser.source)
+    if laser.wavelength is not None:
+        return get_source(wavelength=laser.wavelength)
+    raise InputError("laser.source", None, "one of " + ", ".join(SOURCES))
+
+
+def _full_field(d: FullFieldSpec, tau: float) -> FullField:
+    if d.fluence is not None and d.pulse_energy is not None:
+        raise InputError("delivery.pulse_energy", d.pulse_energy,
+                         "either fluence or pulse_energy, not both")
+    area = math.pi * (d.spot_diameter / 2) ** 2
+    if d.fluence is not None:
+        fluence = d.fluence
+    elif d.pulse_energy is not None:
+        fluence = d.pulse_energy / area
+        if fluence > LIMITS["fluence"][1]:
+            raise InputError("delivery.pulse_energy", d.pulse_energy,
+                             "an energy giving at most 200 J/cm^2 over the spot")
+    else:
+        raise InputError("delivery.fluence", None, "a fluence such as '10 J/cm^2' "
+                         "(or pulse_energy with spot_diameter)")
+    return FullField(d.spot_diameter, fluence, tau, d.passes, d.pass_interval, d.profile,
+                     d.beam_quality)
+
+
+def _fractional(d: FractionalSpec, tau: float) -> Fractional:
+    if d.stack_interval is not None and d.stack_interval < tau:
+        raise InputError("delivery.stack_interval", d.stack_interval,
+                         f">= the pulse duration ({tau:g} s) and <= 10 s")
+    if (d.coverage is None) == (d.density is None):
+        raise InputError("delivery.coverage", d.coverage,
+                         "exactly one of coverage (0-1] or density (per cm^2)")
+    diam = d.microbeam_diameter
+    if d.coverage is not None:
+        field, given = "delivery.coverage", d.coverage
+        density = d.coverage / (math.pi * diam * diam / 4)
+    else:
+        field, given = "delivery.density", d.density
+        density = float(d.density)  # type: ignore[arg-type]
+    if d.pattern == "grid" and 1.0 / math.sqrt(density) <= diam:
+        raise InputError(field, given,
+                         f"a value whose grid pitch (here {1e6 / math.sqrt(density):.0f} um) "
+                         f"exceeds the microbeam diameter ({diam * 1e6:.0f} um), i.e. "
+                         f"coverage < pi/4")
+    if density * d.area < 1.0:
+        raise InputError("delivery.area", d.area,
+                         "an area holding at least one microthermal zone at this density")
+    return Fractional(microbeam_diameter=diam, pulse_energy=d.pulse_energy, pulse_duration=tau,
+                      density=density, stack=d.stack, stack_interval=d.stack_interval,
+                      pattern=d.pattern, scan=d.scan, repetition_rate=d.repetition_rate,
+                      area=d.area, profile=d.profile, seed=d.seed, beam_quality=d.beam_quality)
+
+
+# -- the scenario ----------------------------------------------------------------------------------
+_SUFFIX = {"m": "_m", "s": "_s", "J": "_J", "J/m^2": "_J_m2", "1/m^2": "_per_m2", "Hz": "_Hz",
+           "m^2": "_m2", "dimensionless": ""}
 
 
 class Scenario:
-    """A resolved simulation scenario (immutable after construction)."""
+    """A resolved simulation scenario (immutable): the validated spec and the physics objects
+    built from it (skin model, laser source, delivery, numerics, physical constants)."""
 
     def __init__(self, *, name: str, skin: SkinModel, source: LaserSource,
                  delivery: FullField | Fractional, numerics: Numerics = Numerics(),
@@ -85,59 +251,34 @@ class Scenario:
     def fractional(self) -> bool:
         return isinstance(self.delivery, Fractional)
 
-    # -- construction -------------------------------------------------------------------
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: ScenarioSpec,
+                  constants: PhysicalConstants | None = None) -> Scenario:
+        source = _source(spec.laser)
+        fractional = isinstance(spec.delivery, FractionalSpec)
+        if not source.ablative and not fractional:
+            raise InputError("laser.source", source.key,
+                             "an ablative source (co2, er:yag, er:ysgg) for full-field delivery; "
+                             "non-ablative sources (er:glass, tm:fiber) are fractional only")
+        tau = spec.laser.pulse_duration
+        if not source.min_pulse_duration <= tau <= source.max_pulse_duration:
+            raise InputError("laser.pulse_duration", tau,
+                             f">= {source.min_pulse_duration:g} s and <= "
+                             f"{source.max_pulse_duration:g} s for {source.key}")
+        delivery = _fractional(spec.delivery, tau) if isinstance(spec.delivery, FractionalSpec) \
+            else _full_field(spec.delivery, tau)
+        num = spec.numerics
+        return cls(name=spec.name, skin=build_skin(spec.skin.site, spec.skin.phototype),
+                   source=source, delivery=delivery,
+                   numerics=Numerics(geometry=num.geometry, resolution=num.resolution,
+                                     cooling_time=num.cooling_time), constants=constants)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Scenario:
         if not isinstance(d, dict):
             raise InputError("scenario", d, "a table of sections [skin], [laser], [delivery]")
-        _check_keys("", d, _TOP)
-        for sec in ("skin", "laser", "delivery"):
-            if sec not in d:
-                raise InputError(sec, None, f"a [{sec}] section is required")
-            if not isinstance(d[sec], dict):
-                raise InputError(sec, d[sec], "a table")
-        skin_d, laser_d, deliv_d = d["skin"], d["laser"], d["delivery"]
-        num_d = d.get("numerics", {})
-        if not isinstance(num_d, dict):
-            raise InputError("numerics", num_d, "a table")
-        _check_keys("skin", skin_d, _SKIN)
-        _check_keys("laser", laser_d, _LASER)
-        _check_keys("numerics", num_d, _NUM)
-
-        site = skin_d.get("site", "cheek")
-        if site not in SITES:
-            raise InputError("skin.site", site, "one of " + ", ".join(SITES))
-        skin = build_skin(site, skin_d.get("phototype", 2))
-
-        if "source" in laser_d:
-            source = get_source(str(laser_d["source"]))
-        elif "wavelength" in laser_d:
-            source = get_source(wavelength=to_si("laser.wavelength", laser_d["wavelength"], "m",
-                                                 low=0.0))
-        else:
-            raise InputError("laser.source", None, "one of " + ", ".join(SOURCES))
-        if not source.ablative and deliv_d.get("mode", "full-field") != "fractional":
-            raise InputError("laser.source", source.key,
-                             "an ablative source (co2, er:yag, er:ysgg) for full-field delivery; "
-                             "non-ablative sources (er:glass, tm:fiber) are fractional only")
-        if "pulse_duration" not in laser_d:
-            raise InputError("laser.pulse_duration", None, "a duration such as '250 us'")
-        tau = to_si("laser.pulse_duration", laser_d["pulse_duration"], "s",
-                    low=source.min_pulse_duration, high=source.max_pulse_duration,
-                    low_inclusive=True)
-
-        mode = deliv_d.get("mode", "full-field")
-        if mode == "fractional":
-            delivery: FullField | Fractional = _fractional(deliv_d, tau)
-        elif mode == "full-field":
-            delivery = _full_field(deliv_d, tau)
-        else:
-            raise InputError("delivery.mode", mode, "'full-field' or 'fractional'")
-        name = d.get("name", "scenario")
-        if not isinstance(name, str):
-            raise InputError("name", name, "a string")
-        return cls(name=name, skin=skin, source=source, delivery=delivery,
-                   numerics=_numerics(num_d))
+        return cls.from_spec(parse(ScenarioSpec, d))
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
@@ -152,149 +293,80 @@ class Scenario:
             raise InputError("scenario file", str(path), f"valid TOML ({exc})") from exc
         return cls.from_dict(d)
 
-    # -- resolved form ----------------------------------------------------------------------
+    # -- the spec these physics objects stand for -----------------------------------------------
+    def spec(self) -> ScenarioSpec:
+        """The fully resolved spec (every field set, derived ones included; SI)."""
+        dl = self.delivery
+        if isinstance(dl, Fractional):
+            delivery: FullFieldSpec | FractionalSpec = FractionalSpec.model_construct(
+                microbeam_diameter=dl.microbeam_diameter, pulse_energy=dl.pulse_energy,
+                stack=dl.stack, stack_interval=dl.interval, density=dl.density,
+                coverage=dl.coverage, pattern=dl.pattern, scan=dl.scan,
+                repetition_rate=dl.repetition_rate, area=dl.area, profile=dl.profile,
+                seed=dl.seed, beam_quality=dl.beam_quality)
+        else:
+            delivery = FullFieldSpec.model_construct(
+                spot_diameter=dl.spot_diameter, fluence=dl.fluence,
+                                     pulse_energy=dl.pulse_energy, passes=dl.passes,
+                                     pass_interval=dl.pass_interval, profile=dl.profile,
+                                     beam_quality=dl.beam_quality)
+        n = self.numerics
+        return ScenarioSpec.model_construct(
+            name=self.name,
+            skin=SkinSpec.model_construct(site=self.skin.site, phototype=self.skin.phototype),
+            laser=LaserSpec.model_construct(source=self.source.key,
+                                            wavelength=self.source.wavelength,
+                                            pulse_duration=dl.pulse_duration),
+            delivery=delivery,
+            numerics=NumericsSpec.model_construct(geometry=n.geometry, resolution=n.resolution,
+                                                  cooling_time=n.cooling_time))
+
     def resolved(self) -> dict[str, Any]:
         """The scenario with every value resolved, in SI units (keys name the unit)."""
-        dl = self.delivery
-        out: dict[str, Any] = {
-            "name": self.name,
-            "skin": {"site": self.skin.site, "phototype": self.skin.phototype},
-            "laser": {"source": self.source.key, "wavelength_m": self.source.wavelength,
-                      "pulse_duration_s": dl.pulse_duration},
-        }
-        if isinstance(dl, Fractional):
-            out["delivery"] = {
-                "mode": "fractional", "microbeam_diameter_m": dl.microbeam_diameter,
-                "pulse_energy_J": dl.pulse_energy, "stack": dl.stack,
-                "stack_interval_s": dl.interval, "density_per_m2": dl.density,
-                "coverage": dl.coverage, "pattern": dl.pattern, "scan": dl.scan,
-                "repetition_rate_Hz": dl.repetition_rate, "area_m2": dl.area,
-                "profile": dl.profile, "seed": dl.seed}
-        else:
-            out["delivery"] = {
-                "mode": "full-field", "spot_diameter_m": dl.spot_diameter,
-                "fluence_J_m2": dl.fluence, "pulse_energy_J": dl.pulse_energy,
-                "passes": dl.passes, "pass_interval_s": dl.pass_interval,
-                "profile": dl.profile}
-        out["numerics"] = {"geometry": self.numerics.geometry,
-                           "resolution": self.numerics.resolution,
-                           "cooling_time_s": self.numerics.cooling_time}
+        spec = self.spec()
+        out: dict[str, Any] = {"name": spec.name}
+        for section in ("skin", "laser", "delivery", "numerics"):
+            out[section] = _section(getattr(spec, section), resolved=True)
+        changed = self.constants.changed()
+        if changed:
+            out["constants"] = changed
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """A scenario dict (unit strings) that :meth:`from_dict` reads back to the same scenario."""
-        dl = self.delivery
-        out: dict[str, Any] = {
-            "name": self.name,
-            "skin": {"site": self.skin.site, "phototype": self.skin.phototype},
-            "laser": {"source": self.source.key, "pulse_duration": f"{dl.pulse_duration!r} s"},
-        }
-        if isinstance(dl, Fractional):
-            out["delivery"] = {
-                "mode": "fractional", "microbeam_diameter": f"{dl.microbeam_diameter!r} m",
-                "pulse_energy": f"{dl.pulse_energy!r} J", "stack": dl.stack,
-                "stack_interval": f"{dl.interval!r} s", "density": f"{dl.density!r} 1/m^2",
-                "pattern": dl.pattern, "scan": dl.scan, "area": f"{dl.area!r} m^2",
-                "profile": dl.profile, "seed": dl.seed}
-            if dl.repetition_rate is not None:
-                out["delivery"]["repetition_rate"] = f"{dl.repetition_rate!r} Hz"
-        else:
-            out["delivery"] = {
-                "mode": "full-field", "spot_diameter": f"{dl.spot_diameter!r} m",
-                "fluence": f"{dl.fluence!r} J/m^2", "passes": dl.passes,
-                "pass_interval": f"{dl.pass_interval!r} s", "profile": dl.profile}
-        out["numerics"] = {"geometry": self.numerics.geometry,
-                           "resolution": self.numerics.resolution,
-                           "cooling_time": f"{self.numerics.cooling_time!r} s"}
+        spec = self.spec()
+        out: dict[str, Any] = {"name": spec.name}
+        for section in ("skin", "laser", "delivery", "numerics"):
+            out[section] = _section(getattr(spec, section), resolved=False)
         return out
 
-
-def _full_field(deliv_d: dict, tau: float) -> FullField:
-    _check_keys("delivery", deliv_d, _FULL)
-    d_spot = to_si("delivery.spot_diameter", deliv_d.get("spot_diameter", "4 mm"), "m",
-                   low=LIMITS["spot_diameter"][0], high=LIMITS["spot_diameter"][1],
-                   low_inclusive=True)
-    if "fluence" in deliv_d and "pulse_energy" in deliv_d:
-        raise InputError("delivery.pulse_energy", deliv_d["pulse_energy"],
-                         "either fluence or pulse_energy, not both")
-    if "fluence" in deliv_d:
-        fluence = to_si("delivery.fluence", deliv_d["fluence"], "J/m^2",
-                        low=LIMITS["fluence"][0], high=LIMITS["fluence"][1])
-    elif "pulse_energy" in deliv_d:
-        energy = to_si("delivery.pulse_energy", deliv_d["pulse_energy"], "J",
-                       low=LIMITS["pulse_energy"][0], high=LIMITS["pulse_energy"][1])
-        fluence = energy / (math.pi * (d_spot / 2) ** 2)
-        if fluence > LIMITS["fluence"][1]:
-            raise InputError("delivery.pulse_energy", deliv_d["pulse_energy"],
-                             "an energy giving at most 200 J/cm^2 over the spot")
-    else:
-        raise InputError("delivery.fluence", None, "a fluence such as '10 J/cm^2' "
-                         "(or pulse_energy with spot_diameter)")
-    passes = _int_in("delivery.passes", deliv_d.get("passes", 1), *LIMITS["passes"])
-    interval = to_si("delivery.pass_interval", deliv_d.get("pass_interval", "2 s"), "s",
-                     low=LIMITS["pass_interval"][0], high=LIMITS["pass_interval"][1])
-    profile = _choice("delivery.profile", deliv_d.get("profile", "top-hat"),
-                      ("top-hat", "gaussian"))
-    return FullField(d_spot, fluence, tau, passes, interval, profile)
+    def replace(self, *, constants: PhysicalConstants | None = None,
+                **sections: dict[str, Any]) -> Scenario:
+        """A copy with fields changed, e.g. ``replace(delivery={"passes": 3})`` (SI numbers or
+        unit strings), re-validated; ``constants`` replaces the physical constants."""
+        d = self.to_dict()
+        for section, changes in sections.items():
+            if section not in ("skin", "laser", "delivery", "numerics"):
+                raise InputError(section, changes, "skin, laser, delivery or numerics")
+            d[section] = {**d[section], **changes}
+            if section == "delivery" and "pulse_energy" in changes and "fluence" not in changes:
+                d[section].pop("fluence", None)
+            if section == "delivery" and "coverage" in changes:
+                d[section].pop("density", None)
+        sc = Scenario.from_dict(d)
+        sc.constants = constants if constants is not None else self.constants
+        return sc
 
 
-def _fractional(deliv_d: dict, tau: float) -> Fractional:
-    _check_keys("delivery", deliv_d, _FRAC)
-    if "microbeam_diameter" not in deliv_d:
-        raise InputError("delivery.microbeam_diameter", None, "a diameter such as '120 um'")
-    d = to_si("delivery.microbeam_diameter", deliv_d["microbeam_diameter"], "m",
-              low=LIMITS["microbeam_diameter"][0], high=LIMITS["microbeam_diameter"][1],
-              low_inclusive=True)
-    if "pulse_energy" not in deliv_d:
-        raise InputError("delivery.pulse_energy", None, "an energy per microbeam such as '10 mJ'")
-    energy = to_si("delivery.pulse_energy", deliv_d["pulse_energy"], "J",
-                   low=LIMITS["microbeam_energy"][0], high=LIMITS["microbeam_energy"][1])
-    stack = _int_in("delivery.stack", deliv_d.get("stack", 1), *LIMITS["stack"])
-    interval = None
-    if "stack_interval" in deliv_d:
-        interval = to_si("delivery.stack_interval", deliv_d["stack_interval"], "s", low=tau,
-                         high=10.0, low_inclusive=True)
-    if ("coverage" in deliv_d) == ("density" in deliv_d):
-        raise InputError("delivery.coverage", deliv_d.get("coverage"),
-                         "exactly one of coverage (0-1] or density (per cm^2)")
-    if "coverage" in deliv_d:
-        field = "delivery.coverage"
-        cov = to_si(field, deliv_d["coverage"], "dimensionless", low=0.0, high=1.0)
-        density = cov / (math.pi * d * d / 4)
-    else:
-        field = "delivery.density"
-        density = to_si(field, deliv_d["density"], "1/m^2",
-                        low=LIMITS["density"][0], high=LIMITS["density"][1])
-    pattern = _choice("delivery.pattern", deliv_d.get("pattern", "grid"), ("grid", "random"))
-    if pattern == "grid" and 1.0 / math.sqrt(density) <= d:
-        raise InputError(field, deliv_d[field.split(".")[1]],
-                         f"a value whose grid pitch (here {1e6 / math.sqrt(density):.0f} um) "
-                         f"exceeds the microbeam diameter ({d * 1e6:.0f} um), i.e. "
-                         f"coverage < pi/4")
-    scan = _choice("delivery.scan", deliv_d.get("scan", "raster"), ("raster", "random"))
-    rate = None
-    if "repetition_rate" in deliv_d:
-        rate = to_si("delivery.repetition_rate", deliv_d["repetition_rate"], "Hz",
-                     low=LIMITS["repetition_rate"][0], high=LIMITS["repetition_rate"][1])
-    area = to_si("delivery.area", deliv_d.get("area", "1 cm^2"), "m^2",
-                 low=LIMITS["area"][0], high=LIMITS["area"][1], low_inclusive=True)
-    if density * area < 1.0:
-        raise InputError("delivery.area", deliv_d.get("area", "1 cm^2"),
-                         "an area holding at least one microthermal zone at this density")
-    profile = _choice("delivery.profile", deliv_d.get("profile", "gaussian"),
-                      ("gaussian", "top-hat"))
-    seed = _int_in("delivery.seed", deliv_d.get("seed", 0), 0, 2**31 - 1)
-    return Fractional(d, energy, tau, density, stack, interval, pattern, scan, rate, area,
-                      profile, seed)
-
-
-def _numerics(num_d: dict) -> Numerics:
-    geometry = _choice("numerics.geometry", num_d.get("geometry", "auto"), ("auto", "1d", "rz"))
-    res = num_d.get("resolution", 1.0)
-    if isinstance(res, bool) or not isinstance(res, int | float) or not (
-            LIMITS["resolution"][0] <= res <= LIMITS["resolution"][1]):
-        raise InputError("numerics.resolution", res, "a number 0.25-8")
-    cooling = to_si("numerics.cooling_time", num_d.get("cooling_time", "2 s"), "s",
-                    low=LIMITS["cooling_time"][0], high=LIMITS["cooling_time"][1],
-                    low_inclusive=True)
-    return Numerics(geometry=geometry, resolution=float(res), cooling_time=cooling)
+def _section(spec: Spec, *, resolved: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    skip = getattr(spec, "canonical_exclude", set())
+    for name, info in type(spec).model_fields.items():
+        value = getattr(spec, name)
+        meta = next((m for m in info.metadata if isinstance(m, Quantity)), None)
+        if resolved:
+            out[name + (_SUFFIX[meta.unit] if meta is not None else "")] = value
+        elif name not in skip and value is not None:
+            out[name] = f"{value!r} {meta.unit}" if meta is not None \
+                and meta.unit != "dimensionless" else value
+    return out

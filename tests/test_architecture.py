@@ -1,0 +1,135 @@
+"""The shape of the package: an acyclic import graph, layers that only import downward, and
+functions short enough to read (issue 11)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import dermalase
+
+ROOT = Path(dermalase.__file__).parent
+
+#: layers, bottom first; a module may import its own layer or the ones below it
+LAYERS = (
+    ("dermalase._version", "dermalase.errors", "dermalase.data", "dermalase.units",
+     "dermalase.schema"),
+    ("dermalase.tissue", "dermalase.laser"),
+    ("dermalase.physics", "dermalase.io"),
+    ("dermalase.healing",),
+    ("dermalase.simulate",),
+    ("dermalase.report",),
+    ("dermalase.planner",),
+    ("dermalase.inputs", "dermalase.cli", "dermalase.testing", "dermalase"),
+)
+
+#: functions allowed over MAX_LINES, with the reason
+LONG_FUNCTIONS = {
+    ("physics/montecarlo.py", "_run_chunk"): "compiled photon loop (MCML's hop-drop-spin in one "
+    "numba function: splitting it costs a call per photon step)",
+    ("physics/montecarlo.py", "_voxel_chunk"): "the same loop on a voxel grid",
+}
+MAX_LINES = 80
+
+
+def modules() -> dict[str, tuple[Path, bool]]:
+    out = {}
+    for f in ROOT.rglob("*.py"):
+        parts = list(f.relative_to(ROOT.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        out[".".join(parts[:-1] if is_pkg else parts)] = (f, is_pkg)
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the dermalase modules it imports anywhere in its code (lazy imports too)."""
+    mods = modules()
+    edges: dict[str, set[str]] = {m: set() for m in mods}
+    for m, (f, is_pkg) in mods.items():
+        pkg = m if is_pkg else m.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                for a in node.names:
+                    sub = f"{target}.{a.name}"
+                    if sub in mods:
+                        edges[m].add(sub)
+                    elif target in mods:
+                        edges[m].add(target)
+            elif isinstance(node, ast.Import):
+                edges[m] |= {a.name for a in node.names if a.name in mods}
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with a cycle (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1 or v in edges[v]:
+                out.append(sorted(comp))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def layer_of(module: str) -> int:
+    best, rank = "", -1
+    for i, layer in enumerate(LAYERS):
+        for prefix in layer:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > len(best):
+                best, rank = prefix, i
+    assert rank >= 0, f"{module} is in no layer: add it to LAYERS"
+    return rank
+
+
+def test_the_import_graph_is_acyclic():
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    # the check itself must be able to fail: a -> b -> c -> a, d alone, e -> e
+    found = cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set(), "e": {"e"}})
+    assert sorted(found) == [["a", "b", "c"], ["e"]]
+
+
+def test_layers_only_import_downward():
+    bad = [f"{m} -> {t}" for m, targets in import_graph().items() for t in targets
+           if layer_of(t) > layer_of(m)]
+    assert bad == []
+
+
+def test_functions_are_short():
+    long = []
+    for f in ROOT.rglob("*.py"):
+        rel = f.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_LINES and (rel, node.name) not in LONG_FUNCTIONS:
+                    long.append(f"{rel}:{node.name} ({n} lines)")
+    assert long == []
