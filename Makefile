@@ -30,9 +30,10 @@ browser:
 	      >/dev/null; \
 	  else echo "note: chromium is not installed: the browser test will be skipped"; fi; }
 
-## test: lint + the default test suite (well under 15 min on 2 cores)
+## test: lint + type check + the default test suite (well under 15 min on 2 cores)
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow"
 
 ## test-slow: long validation runs
@@ -41,6 +42,7 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
 
 ## bench: speed figures (not timed tests)
 bench: $(STAMP)

@@ -8,6 +8,11 @@ from dermalase.inputs import docs_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
-if __name__ == "__main__":
+
+def main() -> None:
     (ROOT / "docs" / "inputs.md").write_text(docs_page(), encoding="utf-8")
     print("wrote docs/inputs.md")
+
+
+if __name__ == "__main__":
+    main()

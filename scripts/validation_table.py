@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import math
 import sys
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from unittest.mock import patch
 
 import numpy as np
 
@@ -20,9 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 import dermalase  # noqa: E402
 import dermalase.data  # noqa: E402
-from tests.physics import test_damage as dmg  # noqa: E402
-from tests.physics import test_thermal as th  # noqa: E402
-from tests.validation.cases import CASES, co2_zone  # noqa: E402
+from dermalase.physics.constants import PhysicalConstants  # noqa: E402
+from dermalase.physics.solver import Numerics  # noqa: E402
+from dermalase.validation import analytic as ana  # noqa: E402
+from dermalase.validation.cases import CASES, co2_zone  # noqa: E402
 
 
 def fmt(x, digits=3):
@@ -36,10 +35,10 @@ def fmt(x, digits=3):
 def verification_rows():
     rows = []
     dts = np.array([1e-4, 5e-5, 2.5e-5, 1.25e-5])
-    errs = [th.run_exp_case(0.5e-6, dt, 2e-3)[0] for dt in dts]
+    errs = [ana.run_exp_case(0.5e-6, dt, 2e-3)[0] for dt in dts]
     rows.append(("1-D conduction, exponential initial profile, adiabatic surface (analytic, "
                  "method of images)", "time order (backward Euler)", "1",
-                 fmt(th.fit_order(dts, np.array(errs)))))
+                 fmt(ana.fit_order(dts, np.array(errs)))))
     mu, A, t_end = 1.0 / 20e-6, 50.0, 1e-3
     dzs = np.array([8e-6, 4e-6, 2e-6, 1e-6])
     errs = []
@@ -48,22 +47,22 @@ def verification_rows():
         z = (np.arange(n) + 0.5) * dz
         T = 37.0 + A * np.exp(-mu * z)
         for _ in range(400):
-            T = th.implicit_step_1d(T, th.KAPPA_C, th.KAPPA_K, dz, t_end / 400, theta=0.5)
-        errs.append(np.max(np.abs(T - 37.0 - th.exp_profile_solution(z, t_end, mu, A))))
+            T = ana.implicit_step_1d(T, ana.KAPPA_C, ana.KAPPA_K, dz, t_end / 400, theta=0.5)
+        errs.append(np.max(np.abs(T - 37.0 - ana.exp_profile_solution(z, t_end, mu, A))))
     rows.append(("same, Crank-Nicolson reference", "space order (finite volumes)", "2",
-                 fmt(th.fit_order(dzs, np.array(errs)))))
-    from tests.physics import test_ablation as ab
-
-    sc = ab.build_skin("forearm", 2).layers[0]
-    d1, d4 = ab.depth("er:yag", 5, "90 ns"), ab.depth("er:yag", 20, "90 ns")
+                 fmt(ana.fit_order(dzs, np.array(errs)))))
+    sc = ana.build_skin("forearm", 2).layers[0]
+    d1, d4 = ana.depth("er:yag", 5, "90 ns"), ana.depth("er:yag", 20, "90 ns")
     rows.append(("ablation, blow-off limit (Q-switched Er:YAG 5 -> 20 J/cm^2, stratum corneum)",
                  "depth gained [um] vs ln(4)/mu_a", f"{np.log(4) / sc.absorption(2940) * 1e6:.2f}",
                  f"{d4 - d1:.2f}"))
-    s15, s25 = ab.depth("er:yag", 15, "250 us", "cheek"), ab.depth("er:yag", 25, "250 us", "cheek")
+    s15 = ana.depth("er:yag", 15, "250 us", "cheek")
+    s25 = ana.depth("er:yag", 25, "250 us", "cheek")
     rows.append(("ablation, steady-state limit (Er:YAG 250 us 15 -> 25 J/cm^2, papillary dermis)",
                  "depth per fluence [um per J/cm^2] vs 1/h_abl",
-                 f"{1e4 / ab.papillary_dermis_enthalpy()[1] * 1e6:.2f}", f"{(s25 - s15) / 10:.2f}"))
-    err, _, exact = th.run_exp_case(1e-6, 2e-6, 2e-3)
+                 f"{1e4 / ana.papillary_dermis_enthalpy()[1] * 1e6:.2f}",
+                 f"{(s25 - s15) / 10:.2f}"))
+    err, _, exact = ana.run_exp_case(1e-6, 2e-6, 2e-3)
     rows.append(("same, compiled kernel, dz = 1 um, dt = 2 us, t = 2 ms",
                  "max error / peak rise", "< 1 %", f"{100 * err / (exact.max() - 37):.3f} %"))
     return rows
@@ -117,22 +116,15 @@ def monte_carlo_rows() -> list[str]:
     return out
 
 
-@contextmanager
-def plume(fraction: float | None = None, speed: float | None = None, off: bool = False):
-    """Override the plume's absorbing fraction and ejecta speed (sensitivity runs only)."""
-    from dermalase.physics import solver
-
-    constant, speed_of = dermalase.data.constant, solver.ejecta_speed
-
-    def c(name):
-        return fraction if name == "plume_absorbing_fraction" and fraction is not None \
-            else constant(name)
-
-    def u(lam, fluence):
-        return None if off else (speed if speed is not None else speed_of(lam, fluence))
-
-    with patch.object(dermalase.data, "constant", c), patch.object(solver, "ejecta_speed", u):
-        yield
+def plume(fraction: float | None = None, speed: float | None = None,
+          off: bool = False) -> dict:
+    """Arguments of :func:`co2_zone` for one plume variant (through the API, nothing patched)."""
+    k = PhysicalConstants.from_data()
+    if fraction is not None:
+        k = k.replace(plume_absorbing_fraction=fraction)
+    if speed is not None:
+        k = k.replace(ejecta_speed=speed)
+    return {"constants": k, "numerics": Numerics(plume_shielding=not off)}
 
 
 def fractional_co2_rows() -> list[str]:
@@ -171,8 +163,7 @@ def fractional_co2_rows() -> list[str]:
                       ("fraction 1.0, 18 m/s (fastest measured)", {"speed": 18.0}),
                       ("fraction 0.1 (lower bound), measured speed", {"fraction": 0.1}),
                       ("no plume (previous model)", {"off": True})):
-        with plume(**kw):
-            d = [co2_zone(e)[1].channel_depth * 1e6 for e in (20, 30)]
+        d = [co2_zone(e, **plume(**kw))[1].channel_depth * 1e6 for e in (20, 30)]
         out.append(f"| {label} | {d[0]:.0f} | {d[1]:.0f} |")
     return out
 
@@ -180,7 +171,7 @@ def fractional_co2_rows() -> list[str]:
 def main() -> None:
     out = ["# Validation", "",
            f"Generated by `scripts/validation_table.py` (dermalase {dermalase.__version__}, "
-           f"{date.today().isoformat()}). Values from `tests/validation/cases.py`; the same "
+           f"{date.today().isoformat()}). Values from `dermalase.validation.cases`; the same "
            "cases run as tests (`tests/validation/test_published.py`). Skin site forearm, "
            "phototype II unless stated. Healing times: closure of 99 % of the wound in the "
            "front-migration model (`dermalase.healing`).", "",
@@ -204,13 +195,13 @@ def main() -> None:
             "23:695-720, as reproduced in the scald literature); Omega from the Henriques-Moritz "
             "coefficients (A = 3.1e98 /s, Ea = 6.28e5 J/mol) at the basal layer (80 um), "
             "temperature from the reference conduction solver. Ideal: Omega = 1. Tolerance: "
-            f"equivalent temperature error below {dmg.TOL_KELVIN:g} K.", "",
+            f"equivalent temperature error below {ana.TOL_KELVIN:g} K.", "",
             "| surface T [C] | exposure [s] | Omega at 80 um | equivalent temperature error [K] |",
             "| --- | --- | --- | --- |"]
     R = dermalase.data.constant("gas_constant")
-    for Ts, t in dmg.MORITZ_HENRIQUES:
-        om = dmg.contact_omega(Ts, t)
-        dT = math.log(om) / (dmg.HM.Ea / (R * (Ts + 273.15) ** 2))
+    for Ts, t in ana.MORITZ_HENRIQUES:
+        om = ana.contact_omega(Ts, t)
+        dT = math.log(om) / (ana.HM.Ea / (R * (Ts + 273.15) ** 2))
         out.append(f"| {Ts:g} | {t:g} | {om:.3g} | {dT:+.1f} |")
     out += ["", "The coefficients under-predict damage for long, low-temperature exposures and "
             "over-predict it for short, hot ones (by up to ~5 K equivalent), a known limitation "
@@ -227,6 +218,9 @@ def main() -> None:
     out += monte_carlo_rows()
     (ROOT / "docs" / "validation.md").write_text("\n".join(out), encoding="utf-8")
     print("wrote docs/validation.md")
+    from scripts.inputs_table import main as write_inputs
+
+    write_inputs()
     from scripts.planner_table import write as write_planner
 
     write_planner()

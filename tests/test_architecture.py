@@ -20,7 +20,8 @@ LAYERS = (
     ("dermalase.simulate",),
     ("dermalase.report",),
     ("dermalase.planner",),
-    ("dermalase.inputs", "dermalase.cli", "dermalase.testing", "dermalase"),
+    ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
+     "dermalase"),
 )
 
 #: functions allowed over MAX_LINES, with the reason

@@ -107,6 +107,7 @@ class Healing:
         """(distance map, pixel): the map, drawn for a Poisson wound."""
         if self.distance is not None:
             return self.distance, self.pixel
+        assert self.poisson_density is not None  # a Poisson wound has no distance map
         return _poisson_map(self.poisson_density, self.params.closure, self.seed)
 
     def open_fraction(self, times: np.ndarray) -> np.ndarray:
@@ -114,6 +115,7 @@ class Healing:
         times = np.asarray(times, dtype=float)
         p = self.params
         if self.distance is None:
+            assert self.poisson_density is not None
             r = p.c * np.clip(times - p.lag, 0.0, None)
             return np.exp(-self.poisson_density * math.pi * r * r)
         d = self.distance[~np.isnan(self.distance)]

@@ -201,7 +201,7 @@ def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseMode
                 or part not in cur.model_fields:
             return cur if isinstance(cur, type) and issubclass(cur, BaseModel) else None
         ann = cur.model_fields[part].annotation
-        args = [a for a in typing.get_args(ann) if isinstance(a, type)] or [ann]
+        args: list[Any] = [a for a in typing.get_args(ann) if isinstance(a, type)] or [ann]
         cur = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
                    args[0])
     return cur if isinstance(cur, type) and issubclass(cur, BaseModel) else None
@@ -257,12 +257,11 @@ def _submodels(ann: Any) -> tuple[list[type[BaseModel]], bool]:
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return [ann], False
     if origin is list:
-        subs, _ = _submodels(typing.get_args(ann)[0])
-        return subs, True
-    subs: list[type[BaseModel]] = []
+        return _submodels(typing.get_args(ann)[0])[0], True
+    found: list[type[BaseModel]] = []
     for a in typing.get_args(ann):
-        subs += _submodels(a)[0]
-    return subs, False
+        found += _submodels(a)[0]
+    return found, False
 
 
 def field_rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 import pint
 
@@ -16,7 +17,7 @@ from .errors import InputError
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     return ureg
 
 
@@ -43,7 +44,7 @@ def to_si(field: str, value: object, unit: str, *, low: float | None = None,
         si = float(value)
     elif isinstance(value, str):
         try:
-            q = ureg.Quantity(value.strip())
+            q: Any = ureg.Quantity(value.strip())
         except Exception as exc:  # pint raises many error types for garbage
             raise InputError(field, value, f"a quantity such as '1 {target:~}'") from exc
         if isinstance(q, int | float):

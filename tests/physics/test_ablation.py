@@ -4,27 +4,11 @@ import math
 
 import pytest
 
-from dermalase import data, simulate
+from dermalase import data
 from dermalase.physics.ablation import ablation_enthalpy, blow_off_depth, steady_state_depth
 from dermalase.tissue import build_skin
 from dermalase.tissue import properties as props
-
-
-def depth(src, F, tau, site="forearm"):
-    return simulate({"skin": {"site": site, "phototype": 2},
-                     "laser": {"source": src, "pulse_duration": tau},
-                     "delivery": {"fluence": f"{F} J/cm^2"}}).summary["ablation_depth_um"]
-
-
-def papillary_dermis_enthalpy():
-    """Cheek papillary dermis and its ablation enthalpy h_abl (J/m^3), from the data tables."""
-    pd = build_skin("cheek", 2).layers[2]
-    cw = props.constituents()["water"]
-    h = ablation_enthalpy(pd.heat_capacity, pd.volume_fractions["water"],
-                          data.constant("body_temperature"), data.constant("boiling_temperature"),
-                          cw.density * data.constant("water_latent_heat"),
-                          data.constant("ejection_residual_water"))
-    return pd, h
+from dermalase.validation.analytic import depth, papillary_dermis_enthalpy
 
 
 def test_blow_off_log_slope_is_optical_depth():

@@ -4,20 +4,12 @@ import numpy as np
 import pytest
 
 from dermalase import data
-from dermalase.physics.damage import arrhenius_sets
-from dermalase.physics.thermal import implicit_step_1d
-from dermalase.tissue import build_skin
-
-HM = arrhenius_sets()["henriques-moritz"]
-
-# Threshold exposures for transepidermal necrosis: surface temperature (C), time (s).
-# Moritz AR, Henriques FC. Studies of thermal injury II. Am J Pathol 1947;23:695-720, as
-# reproduced in the scald-burn literature (44 C ~6 h; 52 C 2 min; 54 C 30 s; 60 C 5 s; 70 C ~1 s).
-MORITZ_HENRIQUES = [(44.0, 6 * 3600.0), (52.0, 120.0), (54.0, 30.0), (60.0, 5.0), (70.0, 1.0)]
-BASAL_DEPTH = 80e-6  # m: basal layer depth Henriques used for his rate analysis (Henriques 1947)
-#: Tolerance as an equivalent temperature error. Omega varies by ~e per 1.5 C here, and the
-#: secondary reproductions of the threshold data differ by 2-3 C (e.g. 65-70 C for ~1 s).
-TOL_KELVIN = 5.0
+from dermalase.validation.analytic import (
+    HM,
+    MORITZ_HENRIQUES,
+    TOL_KELVIN,
+    contact_omega,
+)
 
 
 def test_constant_temperature_integral_is_exact():
@@ -28,22 +20,6 @@ def test_constant_temperature_integral_is_exact():
         assert HM.time_to_threshold(T) == pytest.approx(1.0 / rate, rel=1e-12)
 
 
-def contact_omega(Ts, t_exp):
-    skin = build_skin("forearm", 2)
-    ep, de = skin.layers[1], skin.layers[2]
-    dz, n = 2e-6, 1000
-    z = (np.arange(n) + 0.5) * dz
-    C = np.where(z < 75e-6, ep.heat_capacity, de.heat_capacity)
-    k = np.where(z < 75e-6, ep.conductivity, de.conductivity)
-    T = np.full(n, 37.0)
-    om = np.zeros(n)
-    dts = np.geomspace(1e-4, t_exp / 20, 200)
-    dts *= t_exp / dts.sum()
-    for dt in dts:
-        Tn = implicit_step_1d(T, C, k, dz, dt, top=("dirichlet", Ts))
-        om += 0.5 * dt * (HM.rate(T) + HM.rate(Tn))
-        T = Tn
-    return om[int(BASAL_DEPTH / dz)]
 
 
 @pytest.mark.parametrize(("Ts", "t_exp"), MORITZ_HENRIQUES)

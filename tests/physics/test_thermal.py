@@ -2,46 +2,17 @@
 
 import numpy as np
 import pytest
-from scipy.special import erfc, erfcx
+from scipy.special import erfc
 
 from dermalase.physics.thermal import conduct_kernel, implicit_step_1d
-
-KAPPA_C = 3.6e6   # J/m^3/K, arbitrary test material
-KAPPA_K = 0.5     # W/m/K
-KAPPA = KAPPA_K / KAPPA_C
-
-
-def exp_profile_solution(z, t, mu, A):
-    """Exponential initial profile A e^{-mu z} on a half-space with an adiabatic surface
-    (even extension, heat-kernel convolution): u = A/2 e^{-z^2/4kt} [erfcx(x1) + erfcx(x2)],
-    x1 = mu sqrt(kt) - z / (2 sqrt(kt)), x2 = mu sqrt(kt) + z / (2 sqrt(kt))."""
-    s = np.sqrt(KAPPA * t)
-    x1 = mu * s - z / (2 * s)
-    x2 = mu * s + z / (2 * s)
-    gauss = np.exp(-(z**2) / (4 * s * s))
-    # e^{-z^2/4kt} erfcx(x1) = e^{mu^2 kt - mu z} erfc(x1): use the bounded form where x1 < 0
-    term1 = np.where(x1 >= 0, gauss * erfcx(np.maximum(x1, 0)),
-                     np.exp(mu * mu * s * s - mu * z) * erfc(np.minimum(x1, 0)))
-    return 0.5 * A * (term1 + gauss * erfcx(x2))
-
-
-def cell_average_exp(dz, n, mu, A):
-    edges = np.arange(n + 1) * dz
-    return A * (np.exp(-mu * edges[:-1]) - np.exp(-mu * edges[1:])) / (mu * dz)
-
-
-def run_exp_case(dz, dt, t_end, mu=1.0 / 20e-6, A=50.0, depth=600e-6):
-    n = int(round(depth / dz))
-    T0 = 37.0 + cell_average_exp(dz, n, mu, A)
-    steps = int(round(t_end / dt))
-    T = conduct_kernel(T0[None, :], KAPPA_C, KAPPA_K, dz, t_end / steps, steps)[0]
-    z = (np.arange(n) + 0.5) * dz
-    exact = 37.0 + exp_profile_solution(z, t_end, mu, A)
-    return np.max(np.abs(T - exact)), T, exact
-
-
-def fit_order(h, err):
-    return np.polyfit(np.log(h), np.log(err), 1)[0]
+from dermalase.validation.analytic import (
+    KAPPA,
+    KAPPA_C,
+    KAPPA_K,
+    exp_profile_solution,
+    fit_order,
+    run_exp_case,
+)
 
 
 def test_exponential_profile_matches_analytic():

@@ -115,7 +115,7 @@ def test_rolling_scars_type_v_three_days_gets_no_ablative_plan():
 
 
 def test_report_embeds_cross_sections_and_healing_curves(tmp_path):
-    from dermalase.planner.report import render
+    from dermalase.planner.html import render
 
     out = plan(patient())
     html = render(out)

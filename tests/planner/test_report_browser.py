@@ -10,7 +10,7 @@ import pytest
 
 from dermalase.planner import Patient, plan
 from dermalase.planner.cases import patient_dict
-from dermalase.planner.report import render
+from dermalase.planner.html import render
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -119,7 +119,7 @@ def test_melasma_excludes_ablation():
 
 # --- 4. every concern is shown ---------------------------------------------------------------
 def test_every_concern_in_json_terminal_and_report(tmp_path):
-    from dermalase.planner.report import render
+    from dermalase.planner.html import render
 
     d = patient_dict(2, (("wrinkles", 3, "perioral"), ("acne-scars", 3, "cheek", "rolling")),
                      sessions=3)
@@ -242,7 +242,7 @@ def test_grade_1_scars_name_the_non_laser_route():
 
 # --- minor: what the clinician reads ---------------------------------------------------------
 def test_report_reads_cleanly():
-    from dermalase.planner.report import render
+    from dermalase.planner.html import render
 
     html = render(run(patient_dict(3, (("acne-scars", 3, "cheek", "boxcar"),), sessions=3)),
                   figures=False)

@@ -7,7 +7,7 @@ is improved. docs/validation.md lists every case with the simulated value and th
 
 import pytest
 
-from .cases import CASES, er_slope
+from dermalase.validation.cases import CASES, er_slope
 
 
 @pytest.mark.parametrize(

@@ -203,7 +203,7 @@ def plan(patient: str, as_json: bool, report: str | None) -> None:
     result = make_plan(pat)
     if report:
         from ..io.files import atomic_write
-        from ..planner.report import render
+        from ..planner.html import render
 
         text = render(result)
         with atomic_write(report) as tmp:

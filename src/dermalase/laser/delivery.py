@@ -56,7 +56,7 @@ class FullField:
         r = np.asarray(r, dtype=float)
         w0 = self.spot_diameter / 2
         if self.profile == "gaussian":
-            w = w0
+            w: float | np.ndarray = w0
             if wavelength is not None:
                 w = w0 * np.sqrt(1.0 + (np.asarray(z) / self.rayleigh_range(wavelength)) ** 2)
             return 2.0 * self.fluence * (w0 / w) ** 2 * np.exp(-2.0 * r**2 / w**2)

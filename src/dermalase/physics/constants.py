@@ -71,7 +71,7 @@ class PhysicalConstants:
                 allowed = f"a finite number in [{lo}, {hi}]" if name in _RANGES \
                     else "a finite positive number"
                 raise InputError(f"constants.{name}", value, allowed)
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     @property
     def water_heat_capacity(self) -> float:

@@ -77,28 +77,32 @@ class PreferencesSpec(Spec):
         json_schema_extra={"x-required": "an integer 1-10"})
 
 
+#: a yes/no history answer (absent: not answered, never assumed safe)
+Answer = Annotated[bool | None, Flag()]
+
+
 class HistorySpec(Spec):
     """Every key is optional; a missing key is reported as missing, never assumed safe."""
 
     # every clinical number is finite and in range before any rule sees it: a NaN would pass
     # "< 0" and fail "< 6", silently lifting the isotretinoin block
-    isotretinoin_months_ago: Annotated[float, Number(
+    isotretinoin_months_ago: Annotated[float | None, Number(
         0.0, ISOTRETINOIN_MONTHS_MAX,
         what="a finite number of months (omit it and set isotretinoin_never = true if never "
         "taken):")] = Field(None, description="Months since the last isotretinoin dose.")
-    isotretinoin_never: Annotated[bool, Flag()] = Field(None, description="Never took "
+    isotretinoin_never: Answer = Field(None, description="Never took "
                                                          "isotretinoin.")
-    herpes_simplex: Annotated[bool, Flag()] = Field(None, description="History of herpes "
+    herpes_simplex: Answer = Field(None, description="History of herpes "
                                                     "simplex (cold sores).")
-    keloids: Annotated[bool, Flag()] = Field(None, description="Keloid or hypertrophic scarring.")
-    active_infection: Annotated[bool, Flag()] = Field(None, description="Active infection at "
+    keloids: Answer = Field(None, description="Keloid or hypertrophic scarring.")
+    active_infection: Answer = Field(None, description="Active infection at "
                                                       "the site.")
-    pregnant: Annotated[bool, Flag()] = Field(None, description="Pregnant.")
-    recent_tan: Annotated[bool, Flag()] = Field(None, description="Recent tan.")
-    photosensitizing_drugs: Annotated[bool, Flag()] = Field(None, description="Takes "
+    pregnant: Answer = Field(None, description="Pregnant.")
+    recent_tan: Answer = Field(None, description="Recent tan.")
+    photosensitizing_drugs: Answer = Field(None, description="Takes "
                                                             "photosensitizing drugs.")
-    vitiligo: Annotated[bool, Flag()] = Field(None, description="Vitiligo.")
-    prior_radiation: Annotated[bool, Flag()] = Field(None, description="Radiation therapy to "
+    vitiligo: Answer = Field(None, description="Vitiligo.")
+    prior_radiation: Answer = Field(None, description="Radiation therapy to "
                                                      "the site.")
 
 

@@ -18,10 +18,12 @@ recommendation, never move it to another option (tested as a property).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._version import __version__
-from . import rules as R
-from . import search as S
+from ..simulate import Scenario
+from . import rules as rulebase
+from . import search
 from .patient import Concern, Patient
 
 PREDICTED_KEYS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um",
@@ -56,7 +58,7 @@ class Candidate:
     warnings: list = field(default_factory=list)
     steps: list = field(default_factory=list)
     sources: list = field(default_factory=list)
-    scenario: dict | None = None
+    scenario: Scenario | None = None
     simulated: bool = True
     rank_key: tuple = ()
     conditional_on: list = field(default_factory=list)
@@ -75,7 +77,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return R.LABELS[self.modality]
+        return rulebase.LABELS[self.modality]
 
     def course(self) -> dict | None:
         """Whole-course figures: sessions treated alike; the published social downtime adds up
@@ -103,7 +105,8 @@ class Candidate:
                 "reepithelialization": rec.get("reepithelialization"),
                 "conditional_on": self.conditional_on, "improvement": self.improvement,
                 "risks": self.risks, "adjuncts": self.adjuncts,
-                "simulated": self.simulated, "scenario": self.scenario,
+                "simulated": self.simulated,
+                "scenario": self.scenario.to_dict() if self.scenario is not None else None,
                 "reasons": self.reasons, "problems": self.problems, "notes": self.notes,
                 "warnings": self.warnings, "steps": self.steps, "sources": self.sources}
 
@@ -134,19 +137,20 @@ def _literature_candidate(modality: str, st: dict, rule: dict) -> Candidate:
 
 
 def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
-                         v: R.Verdict) -> Candidate:
-    st = R.rules()["settings"][modality]
+                         v: rulebase.Verdict) -> Candidate:
+    st = rulebase.rules()["settings"][modality]
     lo, hi = _target(rule, modality)
     if v.depth_max_um is not None:
         hi = min(hi, v.depth_max_um)
     if modality.startswith("full-field"):
-        found = S.full_field(st, concern.site, patient.phototype, lo, hi, v.passes_max)
+        found = search.full_field(st, concern.site, patient.phototype, lo, hi, v.passes_max)
         cap = None
     else:
         cap = v.injured_surface_max
-        aim = S.injured_surface_aim(st, concern.site, v.injured_surface_factor, cap)
-        found = S.fractional(st, concern.site, patient.phototype, lo, hi, aim, cap)
-    pred = {k: found.summary.get(k) for k in PREDICTED_KEYS} if found.summary else None
+        aim = search.injured_surface_aim(st, concern.site, v.injured_surface_factor, cap)
+        found = search.fractional(st, concern.site, patient.phototype, lo, hi, aim, cap)
+    pred: dict[str, Any] | None = {k: found.summary.get(k) for k in PREDICTED_KEYS} \
+        if found.summary else None
     c = Candidate(modality, found.settings, rule["sessions"][modality], pred,
                   scenario=found.scenario, sources=[st["ref"]], notes=list(found.notes))
     if found.model_gap:  # published setting kept: its published depth is the target's middle
@@ -154,13 +158,14 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
     if not found.reached:
         c.problems.append(f"does not meet the target {lo:.0f}-{hi:.0f} µm: {found.note}")
     else:
+        assert pred is not None  # a reached target has a simulated summary
         c.reasons.append(f"aims at the middle of the target injury depth {lo:.0f}-{hi:.0f} µm "
                          f"({rule['target_layer']}): simulated "
                          f"{_round_depth(pred['injury_depth_um'])} µm")
     if cap is not None and pred:
         c.reasons.append(f"injured surface {100 * pred['surface_injury_fraction']:.0f} % "
                          f"(cap {100 * cap:.0f} %)")
-    src = R.site_factor_source(concern.site)
+    src = rulebase.site_factor_source(concern.site)
     if src:
         c.reasons.append(f"energy and density scaled for the {concern.site} ({src})")
     if pred:
@@ -175,7 +180,7 @@ def _round_depth(um) -> str:
 
 def _recovery(c: Candidate) -> dict:
     p = c.predicted or {}
-    row = R.recovery(c.modality, c.recovery_depth_um if c.recovery_depth_um is not None
+    row = rulebase.recovery(c.modality, c.recovery_depth_um if c.recovery_depth_um is not None
                      else p.get("injury_depth_um"))
     out: dict = {}
     if row:
@@ -186,37 +191,38 @@ def _recovery(c: Candidate) -> dict:
     re = {"model_days": p.get("reepithelialization_days") if c.simulated else None,
           "model_range_days": p.get("reepithelialization_days_range") if c.simulated else None,
           "published_days": row.get("reepithelialization_days") if row else None,
-          "note": R.rules()["model_healing_gap"].get(c.modality, "")}
+          "note": rulebase.rules()["model_healing_gap"].get(c.modality, "")}
     if row and row.get("reepithelialization_note"):
         re["published_note"] = row["reepithelialization_note"]
     out["reepithelialization"] = re
     return out
 
 
-def _interval(modality: str, v: R.Verdict) -> list | None:
-    base = v.interval_weeks or R.rules()["interval_weeks"][modality]
+def _interval(modality: str, v: rulebase.Verdict) -> list | None:
+    base = v.interval_weeks or rulebase.rules()["interval_weeks"][modality]
     if not any(base):  # one session: no interval
         return None
     a, b = v.interval_add_weeks
     return [base[0] + a, base[1] + b]
 
 
-def _care(c: Candidate, concern: Concern, patient: Patient, v: R.Verdict) -> None:
+def _care(c: Candidate, concern: Concern, patient: Patient, v: rulebase.Verdict) -> None:
     """Steps before, during and after a session, each with its source."""
-    care = R.rules()["care"]
+    care = rulebase.rules()["care"]
     steps = [f"before: {r} ({s})" for r, s in v.steps]
-    if c.modality in R.GROUPS["ablative-fractional"]:
+    if c.modality in rulebase.GROUPS["ablative-fractional"]:
         steps.append("before: {} ({})".format(*care["stop_retinoids"]))
     an, src = care["anaesthesia"][c.modality]
     steps.append(f"during: {an}" + (f" ({src})" if src != "none" else ""))
-    wc = care["ablative_wound_care" if R.is_ablative(c.modality) else "nonablative_wound_care"]
+    ablative = rulebase.is_ablative(c.modality)
+    wc = care["ablative_wound_care" if ablative else "nonablative_wound_care"]
     steps.append("after: {} ({})".format(*wc))
     steps.append("after: {} ({})".format(*care["photoprotection"]))
     c.steps = steps
 
 
 def _risks(c: Candidate, patient: Patient) -> list:
-    out = [f"{r} ({s})" for r, s in R.rules()["risks"].get(c.modality, [])]
+    out = [f"{r} ({s})" for r, s in rulebase.rules()["risks"].get(c.modality, [])]
     if patient.phototype >= 3:
         out.append(f"phototype {'I II III IV V VI'.split()[patient.phototype - 1]}: the risk of "
                    "post-inflammatory hyperpigmentation rises with the phototype "
@@ -225,8 +231,8 @@ def _risks(c: Candidate, patient: Patient) -> list:
 
 
 def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
-              verdict: R.Verdict) -> Candidate:
-    st = R.rules()["settings"][modality]
+              verdict: rulebase.Verdict) -> Candidate:
+    st = rulebase.rules()["settings"][modality]
     if st.get("literature_only"):
         c = _literature_candidate(modality, st, rule)
     else:
@@ -245,7 +251,7 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
         modality, "no improvement figure in the sources reached")
     c.risks = _risks(c, patient)
     if concern.scar_type:
-        c.adjuncts = [f"{a} ({s})" for a, s in R.rules()["adjuncts"][concern.scar_type]]
+        c.adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]]
     _care(c, concern, patient, verdict)
     # constraints of the patient
     if c.sessions > patient.max_sessions:
@@ -301,16 +307,41 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
     return {"why": why, "what_to_do": todo, "non_laser": non_laser}
 
 
-def plan_concern(patient: Patient, concern: Concern) -> dict:
-    rule = R.concern_rule(concern)
-    verdicts = R.verdicts(patient, concern)
+@dataclass
+class ConcernPlan:
+    """The plan of one concern: its candidates ranked, the recommendation (or the deferral)."""
+
+    concern: Concern
+    rule: dict
+    target: dict
+    recommended: Candidate | None
+    top: Candidate | None
+    candidates: list[Candidate]
+    blocked: list[dict]
+    adjuncts: list[str]
+    deferral: dict | None
+
+    def to_dict(self) -> dict:
+        top = self.top
+        return {"concern": {k: v for k, v in self.concern.__dict__.items() if v is not None},
+                "target": self.target,
+                "recommended": self.recommended.to_dict() if self.recommended else None,
+                "top_ranked": top.modality if top else None,
+                "candidates": [c.to_dict() for c in self.candidates],
+                "blocked": self.blocked, "adjuncts": self.adjuncts, "deferral": self.deferral,
+                "summary": patient_summary(self)}
+
+
+def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
+    rule = rulebase.concern_rule(concern)
+    verdicts = rulebase.verdicts(patient, concern)
     blocked, cands = [], []
-    excluded = sorted(R.expand(rule["exclude"]["modalities"])) if "exclude" in rule else []
+    excluded = sorted(rulebase.expand(rule["exclude"]["modalities"])) if "exclude" in rule else []
     for m in list(rule["modalities"]) + [x for x in excluded if x not in rule["modalities"]]:
         v = verdicts[m]
         if v.blocked:
             for reason, src, ev, rid, defer in v.blocked:
-                blocked.append({"modality": m, "label": R.LABELS[m], "reason": reason,
+                blocked.append({"modality": m, "label": rulebase.LABELS[m], "reason": reason,
                                 "source": src, "evidence": ev, "rule": rid, "defer": defer})
             continue
         cands.append(candidate(m, rule, concern, patient, v))
@@ -321,15 +352,15 @@ def plan_concern(patient: Patient, concern: Concern) -> dict:
         rec.reasons.append("ranked first: allowed, on target, within the accepted sessions and "
                            "downtime, first-line in the rule's source, and every history "
                            "answer that could rule it out is given")
-    adjuncts = [f"{a} ({s})" for a, s in R.rules()["adjuncts"][concern.scar_type]] \
+    adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]] \
         if concern.scar_type else []
-    return {"concern": concern, "rule": rule,
-            "target": {"full_field_um": rule.get("target_full_field_um"),
-                       "fractional_um": rule.get("target_fractional_um"),
-                       "layer": rule["target_layer"], "source": rule["source"]},
-            "recommended": rec, "top": top, "candidates": cands, "blocked": blocked,
-            "adjuncts": adjuncts,
-            "deferral": None if rec else _deferral(patient, rule, concern, cands, blocked, top)}
+    return ConcernPlan(
+        concern=concern, rule=rule,
+        target={"full_field_um": rule.get("target_full_field_um"),
+                "fractional_um": rule.get("target_fractional_um"),
+                "layer": rule["target_layer"], "source": rule["source"]},
+        recommended=rec, top=top, candidates=cands, blocked=blocked, adjuncts=adjuncts,
+        deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top))
 
 
 def _concern_text(c: Concern) -> str:
@@ -344,12 +375,12 @@ def format_days(r, unit: str = "") -> str:
     return (f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}") + unit
 
 
-def patient_summary(p: dict) -> str:
+def patient_summary(p: ConcernPlan) -> str:
     """Plain-language summary of one concern's plan, for the clinician to hand to the patient."""
-    what = _concern_text(p["concern"])
-    rec = p["recommended"]
+    what = _concern_text(p.concern)
+    rec = p.recommended
     if rec is None:
-        d = p["deferral"]
+        d = p.deferral or {"what_to_do": [], "non_laser": []}
         text = f"For {what}, no treatment can be recommended yet. "
         if d["what_to_do"]:
             text += "What is needed first: " + "; ".join(d["what_to_do"]) + ". "
@@ -373,10 +404,10 @@ def patient_summary(p: dict) -> str:
     return text
 
 
-def _combined(plans: list) -> dict:
+def _combined(plans: list[ConcernPlan]) -> dict:
     """How several concerns are treated: together, in one visit, or in sequence."""
-    seq = R.rules()["sequencing"]
-    chosen = [(p["concern"], p["recommended"]) for p in plans if p["recommended"]]
+    seq = rulebase.rules()["sequencing"]
+    chosen = [(p.concern, p.recommended) for p in plans if p.recommended]
     lines = []
     by_site: dict[str, list] = {}
     for con, c in chosen:
@@ -387,7 +418,7 @@ def _combined(plans: list) -> dict:
             lines.append(f"{site}: " + " and ".join(con.kind for con, _ in items) +
                          f" are treated together with {items[0][1].label}")
         elif len(items) > 1:
-            first = [x for x in items if not R.is_ablative(x[1].modality)] or items
+            first = [x for x in items if not rulebase.is_ablative(x[1].modality)] or items
             rest = [x for x in items if x not in first]
             for con, c in first:
                 lines.append(f"{site}: {con.kind} with {c.label} first")
@@ -402,43 +433,54 @@ def _combined(plans: list) -> dict:
     dts = [c.recovery["downtime_days"] for _, c in chosen if c.recovery.get("downtime_days")]
     return {"steps": lines, "downtime_days": [max(d[0] for d in dts), max(d[1] for d in dts)]
             if dts else None, "source": seq["source"],
-            "not_recommended": [_concern_text(p["concern"]) for p in plans
-                                if not p["recommended"]]}
+            "not_recommended": [_concern_text(p.concern) for p in plans
+                                if not p.recommended]}
 
 
-def plan(patient: Patient) -> dict:
-    """The plan of every concern; the top level carries the first concern's (contract)."""
+@dataclass
+class Plan:
+    """The plan of every concern of a patient; :meth:`to_dict` is the JSON contract."""
+
+    patient: Patient
+    concerns: list[ConcernPlan]
+    missing: list[str]
+    needed_answers: list[str]
+    warnings: list[str]
+
+    def to_dict(self) -> dict:
+        """The top level carries the first concern's plan (contract)."""
+        dumped = [p.to_dict() for p in self.concerns]
+        out = dict(dumped[0])
+        out.update({"warnings": self.warnings, "missing": self.missing,
+                    "needed_answers": [{"key": k, "question": QUESTIONS[k]}
+                                       for k in self.needed_answers],
+                    "plans": dumped, "combined": _combined(self.concerns),
+                    "patient": self.patient.to_dict(), "version": __version__,
+                    "units": {"depths": "um", "days": "d", "interval_weeks": "week",
+                              "surface_injury_fraction": "1",
+                              "remodeling_index_mm3_per_cm2": "mm^3/cm^2"}})
+        return out
+
+
+def make_plan(patient: Patient) -> Plan:
+    """The typed plan of every concern."""
     plans = [plan_concern(patient, c) for c in patient.concerns]
     missing = patient.missing_history()
-    needed = sorted({k for p in plans for c in p["candidates"] for k in c.conditional_on})
+    needed = sorted({k for p in plans for c in p.candidates for k in c.conditional_on})
     warnings = []
     if missing:
         warnings.append("history incomplete: " + ", ".join(missing) + " not answered; every "
                         "option such an answer could rule out is conditional and is not "
                         "recommended until it is given")
     for p in plans:
-        if p["recommended"] is None:
-            warnings.append(f"{_concern_text(p['concern'])}: no recommendation; "
-                            + "; ".join(p["deferral"]["why"]))
-        for c in p["candidates"]:
+        if p.recommended is None:
+            warnings.append(f"{_concern_text(p.concern)}: no recommendation; "
+                            + "; ".join((p.deferral or {}).get("why", [])))
+        for c in p.candidates:
             warnings += [w for w in c.warnings if w not in warnings]
+    return Plan(patient, plans, missing, needed, warnings)
 
-    def dump(p):
-        top = p["top"]
-        return {"concern": {k: v for k, v in p["concern"].__dict__.items() if v is not None},
-                "target": p["target"],
-                "recommended": p["recommended"].to_dict() if p["recommended"] else None,
-                "top_ranked": top.modality if top else None,
-                "candidates": [c.to_dict() for c in p["candidates"]],
-                "blocked": p["blocked"], "adjuncts": p["adjuncts"], "deferral": p["deferral"],
-                "summary": patient_summary(p)}
-    dumped = [dump(p) for p in plans]
-    out = dict(dumped[0])
-    out.update({"warnings": warnings, "missing": missing,
-                "needed_answers": [{"key": k, "question": QUESTIONS[k]} for k in needed],
-                "plans": dumped, "combined": _combined(plans), "patient": patient.to_dict(),
-                "version": __version__,
-                "units": {"depths": "um", "days": "d", "interval_weeks": "week",
-                          "surface_injury_fraction": "1",
-                          "remodeling_index_mm3_per_cm2": "mm^3/cm^2"}})
-    return out
+
+def plan(patient: Patient) -> dict:
+    """The plan of every concern as the JSON contract (see :func:`make_plan` for objects)."""
+    return make_plan(patient).to_dict()

@@ -10,9 +10,12 @@ met there does the search leave it, and the result says so. Fractional density i
 the *injured surface* (the quantity the sources' density caps describe) sits at the middle of
 the phototype-adjusted reference, under every cap and a margin below published harm values.
 
-Every simulation is cached in memory and on disk (``$DERMALASE_CACHE``, default
-``~/.cache/dermalase``), keyed by the resolved scenario, the package version and a fingerprint
-of the model; an entry of the wrong shape is discarded and recomputed.
+Candidates are :class:`~dermalase.simulate.Scenario` objects changed by replacement from one
+base scenario per modality. Every simulation is cached in memory and on disk
+(``$DERMALASE_CACHE``, default ``~/.cache/dermalase``), keyed by the resolved scenario (its name
+aside), the package version and a fingerprint of the model; an entry of the wrong shape is
+discarded and recomputed. The chosen settings keep their fields too (a NetCDF next to the
+summary), so the plan's report draws them without simulating again.
 """
 
 from __future__ import annotations
@@ -22,10 +25,15 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import xarray as xr
+
 from .._version import __version__
+from ..io.files import atomic_write
+from ..simulate import Result, Scenario, simulate, simulate_zone
 from .rules import site_factor
 
 #: Numerics of fractional channel runs in the search: resolution 0.5 gives the same channel
@@ -53,8 +61,9 @@ def model_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _key(kind: str, scenario: dict) -> str:
-    blob = json.dumps({"kind": kind, "scenario": scenario, "version": __version__,
+def _key(kind: str, scenario: Scenario) -> str:
+    resolved = {k: v for k, v in scenario.resolved().items() if k != "name"}
+    blob = json.dumps({"kind": kind, "scenario": resolved, "version": __version__,
                        "model": model_fingerprint()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
@@ -75,7 +84,7 @@ def _valid(kind: str, value) -> bool:
     return True
 
 
-def cached(kind: str, scenario: dict, compute) -> dict:
+def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -> dict:
     """``compute(scenario)`` -> JSON-able dict, cached in memory and on disk. A disk entry that
     is unreadable or of the wrong shape is recomputed and replaced."""
     key = _key(kind, scenario)
@@ -89,8 +98,6 @@ def cached(kind: str, scenario: dict, compute) -> dict:
     except (OSError, ValueError):
         value = compute(scenario)
         try:
-            from ..io.files import atomic_write
-
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(path) as tmp:
                 Path(tmp).write_text(json.dumps(value), encoding="utf-8")
@@ -100,22 +107,65 @@ def cached(kind: str, scenario: dict, compute) -> dict:
     return value
 
 
-def _summary(scenario: dict) -> dict:
-    from ..simulate import simulate
-
-    s = simulate(scenario).summary
-    return {k: v for k, v in s.items() if k not in ("scenario", "units")}
+#: fields a report draws (the temperature history is left out: it is not drawn)
+KEPT_FIELDS_DROP = ("temperature",)
+_RESULTS: dict[str, Result] = {}
 
 
-def _channel(scenario: dict) -> dict:
-    from ..physics.microchannel import run_channel, zone_geometry
-    from ..simulate import Scenario
+def _summary(sc: Scenario) -> dict:
+    result = simulate(sc)
+    _RESULTS[_key("summary", sc)] = result
+    return {k: v for k, v in result.summary.items() if k not in ("scenario", "units")}
 
-    sc = Scenario.from_dict(scenario)
-    g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics))
+
+def _channel(sc: Scenario) -> dict:
+    g = simulate_zone(sc)
     return {"injury_depth_um": g.injury_depth * 1e6, "channel_depth_um": g.channel_depth * 1e6,
             "mtz_diameter_um": g.mtz_diameter * 1e6}
 
+
+def summary_of(sc: Scenario) -> dict:
+    """The JSON summary of ``sc`` (cached)."""
+    return cached("summary", sc, _summary)
+
+
+def kept_result(sc: Scenario) -> Result:
+    """The :class:`Result` of ``sc`` with the fields a report draws: from memory, else from the
+    disk cache, else simulated (and kept on disk for the next report)."""
+    key = _key("summary", sc)
+    if key in _RESULTS:
+        result = _RESULTS[key]
+    else:
+        path = cache_dir() / f"{key}.nc"
+        try:
+            ds = xr.load_dataset(path)
+            summary = dict(json.loads(ds.attrs["summary"]), scenario=sc.resolved())
+            return Result(summary=summary, dataset=ds, scenario=sc)
+        except (OSError, ValueError, KeyError):
+            result = simulate(sc)
+            _RESULTS[key] = result
+    keep(sc, result)
+    return result
+
+
+def remember(sc: Scenario) -> None:
+    """Keep the fields of a chosen setting simulated in this process (for the report)."""
+    result = _RESULTS.get(_key("summary", sc))
+    if result is not None:
+        keep(sc, result)
+
+
+def keep(sc: Scenario, result: Result) -> None:
+    """Write the drawn fields of ``result`` next to its cached summary (best effort)."""
+    path = cache_dir() / f"{_key('summary', sc)}.nc"
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as tmp:
+            result.dataset.drop_vars(KEPT_FIELDS_DROP, errors="ignore").to_netcdf(tmp)
+    except (OSError, ValueError):
+        pass  # a read-only home: the report simulates again
 
 
 @dataclass
@@ -123,7 +173,7 @@ class Found:
     """Outcome of a search: the scenario, its summary, whether the target is reached, and
     notes a clinician reads (why a setting left the published range, model gaps)."""
 
-    scenario: dict | None
+    scenario: Scenario | None
     summary: dict | None
     reached: bool
     settings: dict = field(default_factory=dict)
@@ -229,19 +279,23 @@ def _search(space: Space, depth, finish, lo: float, hi: float) -> Found:
 
 def full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
                passes_max: int | None = None) -> Found:
+    base = Scenario.from_dict({
+        "name": "candidate", "skin": {"site": site, "phototype": phototype},
+        "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
+        "delivery": {"mode": "full-field", "spot_diameter": "4 mm",
+                     "fluence": f"{st['fluence_J_cm2'][0]} J/cm^2"}})
+
     def scen(f, p):
-        return {"name": "candidate", "skin": {"site": site, "phototype": phototype},
-                "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
-                "delivery": {"mode": "full-field", "spot_diameter": "4 mm",
-                             "fluence": f"{round(f, 3)} J/cm^2", "passes": p}}
+        return base.replace(delivery={"fluence": f"{round(f, 3)} J/cm^2", "passes": p})
 
     def depth(f, p):
-        return cached("summary", scen(f, p), _summary)["injury_depth_um"]
+        return summary_of(scen(f, p))["injury_depth_um"]
 
     def finish(f, p):
         sc = scen(f, p)
-        s = cached("summary", sc, _summary)
+        s = summary_of(sc)
         ok = s["injury_depth_um"] <= hi
+        remember(sc)
         return Found(sc, s, ok, {"fluence": f"{round(f, 1)} J/cm^2", "passes": p,
                                  "pulse_duration": st["pulse_duration"].replace("us", "µs"),
                                  "spot_diameter": "4 mm"},
@@ -269,13 +323,17 @@ def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
     coverage that puts the injured surface at ``injured_surface`` (never above the cap)."""
     probe_cov = round(st["injured_surface"][0], 4)
 
+    base = Scenario.from_dict({
+        "name": "candidate", "skin": {"site": site, "phototype": phototype},
+        "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
+        "delivery": {"mode": "fractional", "microbeam_diameter": st["microbeam_diameter"],
+                     "pulse_energy": f"{st['pulse_energy_mJ'][0]} mJ",
+                     "coverage": probe_cov},
+        "numerics": FRACTIONAL_NUMERICS})
+
     def scen(e, n, cov):
-        return {"name": "candidate", "skin": {"site": site, "phototype": phototype},
-                "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
-                "delivery": {"mode": "fractional", "microbeam_diameter": st["microbeam_diameter"],
-                             "pulse_energy": f"{round(e, 3)} mJ", "stack": n,
-                             "coverage": round(cov, 5)},
-                "numerics": FRACTIONAL_NUMERICS}
+        return base.replace(delivery={"pulse_energy": f"{round(e, 3)} mJ", "stack": n,
+                                      "coverage": round(cov, 5)})
 
     def depth(e, n):
         return cached("channel", scen(e, n, probe_cov), _channel)["injury_depth_um"]
@@ -288,12 +346,13 @@ def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
         # injured surface ~ beam coverage x (MTZ / beam diameter)^2 (discs that do not overlap)
         cov = injured_surface * (beam_um / max(ch["mtz_diameter_um"], beam_um)) ** 2
         sc = scen(e, n, cov)
-        s = cached("summary", sc, _summary)
+        s = summary_of(sc)
         if s["surface_injury_fraction"] > cap:  # overlapping discs: scale down once
             cov *= cap / s["surface_injury_fraction"] * 0.98
             sc = scen(e, n, cov)
-            s = cached("summary", sc, _summary)
+            s = summary_of(sc)
         ok = s["injury_depth_um"] <= hi and s["surface_injury_fraction"] <= cap + 1e-9
+        remember(sc)
         density = cov / (math.pi * (beam_um * 1e-4) ** 2 / 4)
         settings = {"microbeam_diameter": f"{beam_um:g} µm",
                     "pulse_energy": f"{round(e, 1)} mJ", "stack": n,

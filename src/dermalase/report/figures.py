@@ -214,7 +214,7 @@ def healing_figure(results, path=None, *, n_maps: int = 3):
             t = lag + frac * max(t_close - lag, 0.0) if frac > 0 else lag
             img = np.where(np.isnan(sub), 0, np.where(sub <= t, 1, 2))
             a = fig.add_subplot(gs[row, col])
-            a.imshow(img, cmap=cmap, vmin=0, vmax=2, extent=[0, d_um, d_um, 0],
+            a.imshow(img, cmap=cmap, vmin=0, vmax=2, extent=(0, d_um, d_um, 0),
                      interpolation="nearest")
             a.set_title(f"{res.scenario.name}: day {t / 86400.0:.1f}", fontsize=8)
             a.set_xlabel("µm", fontsize=7)

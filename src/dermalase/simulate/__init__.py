@@ -1,6 +1,7 @@
 """Scenario, pipeline and Result."""
 
+from .fractional import simulate_zone
 from .pipeline import Result, simulate
 from .scenario import Scenario
 
-__all__ = ["Result", "Scenario", "simulate"]
+__all__ = ["Result", "Scenario", "simulate", "simulate_zone"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from ..physics import pattern as P
 from ..physics.constants import PhysicalConstants
 from ..physics.damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets
@@ -149,3 +150,12 @@ def run_fractional(scenario, progress: Callable[[float], None] | None = None) ->
         surface_injury_fraction=float(pat.surface_injury_fraction), energy_balance=None,
         zone=zone_summary(scenario, out, geom, pat), pattern=pat, zone_geometry=geom,
         warnings=tuple(warnings_for(scenario, out, geom, pat)))
+
+
+def simulate_zone(scenario) -> ZoneGeometry:
+    """The zone one microbeam leaves (channel, collar, MTZ; SI) for a fractional scenario,
+    without the pattern and healing: the probe of the planner's searches."""
+    if not scenario.fractional:
+        raise InputError("delivery.mode", "full-field", "a fractional scenario")
+    return zone_geometry(run_channel(scenario.skin, scenario.source, scenario.delivery,
+                                     scenario.numerics, scenario.constants))

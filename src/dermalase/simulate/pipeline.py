@@ -15,6 +15,7 @@ import xarray as xr
 
 from .. import healing as heal_model
 from ..healing import Healing
+from ..laser.fractional import Fractional
 from .dataset import to_dataset
 from .fractional import run_fractional
 from .fullfield import run_full_field
@@ -47,9 +48,11 @@ def healing_of(outcome: Outcome, scenario: Scenario) -> tuple[Healing, HealingSu
     pattern = None
     if outcome.pattern is not None:
         pat = outcome.pattern
+        assert outcome.zone is not None  # a fractional run has both
         pattern = (pat.positions, pat.side, outcome.zone.mtz_diameter)
     heal = heal_model.healing_for(skin, outcome.injury_depth, pattern=pattern)
-    density = scenario.delivery.density if scenario.fractional else None
+    dl = scenario.delivery
+    density = dl.density if isinstance(dl, Fractional) else None
     finite_range = bool(np.isfinite(heal.days_range[1]))
     return heal, HealingSummary(
         days=float(heal.days) if np.isfinite(heal.days) else None,

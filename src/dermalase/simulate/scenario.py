@@ -208,12 +208,14 @@ def _fractional(d: FractionalSpec, tau: float) -> Fractional:
         raise InputError("delivery.coverage", d.coverage,
                          "exactly one of coverage (0-1] or density (per cm^2)")
     diam = d.microbeam_diameter
+    given: float
     if d.coverage is not None:
         field, given = "delivery.coverage", d.coverage
         density = d.coverage / (math.pi * diam * diam / 4)
     else:
+        assert d.density is not None
         field, given = "delivery.density", d.density
-        density = float(d.density)  # type: ignore[arg-type]
+        density = float(d.density)
     if d.pattern == "grid" and 1.0 / math.sqrt(density) <= diam:
         raise InputError(field, given,
                          f"a value whose grid pitch (here {1e6 / math.sqrt(density):.0f} um) "
@@ -360,7 +362,7 @@ class Scenario:
 
 def _section(spec: Spec, *, resolved: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    skip = getattr(spec, "canonical_exclude", set())
+    skip: set[str] = getattr(spec, "canonical_exclude", set())
     for name, info in type(spec).model_fields.items():
         value = getattr(spec, name)
         meta = next((m for m in info.metadata if isinstance(m, Quantity)), None)

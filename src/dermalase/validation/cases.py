@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dermalase import simulate
+from dermalase.laser.fractional import Fractional
 
 
 def run(src, fluence, tau, *, passes=1, site="forearm", spot="4 mm"):
@@ -61,10 +62,11 @@ def full_field(src, fluence, tau, site, passes=1):
             "delivery": {"fluence": fluence, "passes": passes}}
 
 
-def co2_zone(energy_mJ: float):
+def co2_zone(energy_mJ: float, constants=None, numerics=None):
     """Fractional CO2 microchannel as in Hantash et al. 2007 (30 W laser focused to a 1/e^2 spot
     of 120 um, so the pulse lasts energy / 30 W; neck as in Avram et al. 2009): the solver output
-    and the zone geometry (uncached: scripts/validation_table.py reruns it under overrides)."""
+    and the zone geometry. ``constants`` / ``numerics`` change the physical constants or the
+    numerics (scripts/validation_table.py: the plume sensitivity)."""
     from dermalase import Scenario
     from dermalase.physics.microchannel import run_channel, zone_geometry
 
@@ -73,7 +75,8 @@ def co2_zone(energy_mJ: float):
         "laser": {"source": "co2", "pulse_duration": f"{energy_mJ / 30.0:.5f} ms"},
         "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
                      "pulse_energy": f"{energy_mJ} mJ", "coverage": 0.2}})
-    out = run_channel(sc.skin, sc.source, sc.delivery, sc.numerics)
+    assert isinstance(sc.delivery, Fractional)
+    out = run_channel(sc.skin, sc.source, sc.delivery, numerics or sc.numerics, constants)
     return out, zone_geometry(out)
 
 
@@ -98,6 +101,7 @@ def nafl_zone(energy_mJ: float) -> tuple[float, float]:
         "laser": {"source": "er:glass", "pulse_duration": f"{energy_mJ / 30.0:.5f} ms"},
         "delivery": {"mode": "fractional", "microbeam_diameter": "60 um",
                      "pulse_energy": f"{energy_mJ} mJ", "density": "250 /cm^2"}})
+    assert isinstance(sc.delivery, Fractional)
     g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics))
     return g.injury_depth * 1e6, g.max_width * 1e6
 

@@ -31,9 +31,11 @@ def _png(fig) -> str:
 
 def _figures(candidates, results: dict) -> list[tuple[str, str]]:
     """(title, base64 PNG) for each simulated candidate: cross-section, then healing curves.
-    ``results`` memoizes simulations by scenario across the concerns of one report."""
+    The fields come from the planner's kept results (memory or the disk cache), so the report
+    does not simulate what the plan already did; ``results`` memoizes across concerns."""
     from ..report import healing_figure, treatment_figure
-    from ..simulate import Scenario, simulate
+    from ..simulate import Scenario
+    from .search import kept_result
 
     out, runs = [], []
     for c in candidates:
@@ -41,7 +43,7 @@ def _figures(candidates, results: dict) -> list[tuple[str, str]]:
             continue
         key = json.dumps(c["scenario"], sort_keys=True)
         if key not in results:
-            results[key] = simulate(Scenario.from_dict(dict(c["scenario"], name=c["label"])))
+            results[key] = kept_result(Scenario.from_dict(c["scenario"]))
         runs.append(results[key])
         out.append((f"{c['label']}: cross-section", _png(treatment_figure(results[key]))))
     if runs:
@@ -104,7 +106,7 @@ def _complete(c: dict) -> str:
     iv = c.get("interval_weeks")
     sessions = f"{c['sessions']} session(s)" + (f", {iv[0]:g}–{iv[1]:g} weeks apart" if iv
                                                 else "")
-    phases = {"before": [], "during": [], "after": []}
+    phases: dict[str, list[str]] = {"before": [], "during": [], "after": []}
     for s in c["steps"]:
         ph, _, text = s.partition(": ")
         phases.get(ph, phases["before"]).append(text)
