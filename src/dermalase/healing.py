@@ -30,7 +30,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from . import data
 from .physics.damage import NECROSIS_SET
@@ -152,6 +151,8 @@ def heal_map(wound: np.ndarray, sources: np.ndarray, pixel: float,
     (m) bounds the distances that matter, so that only that much is wrapped."""
     if not sources.any():
         return np.where(wound, np.inf, np.nan)
+    from scipy import ndimage  # imported on use: keeps the package quick to import
+
     if periodic:
         ny, nx = sources.shape
         w = min(int(math.ceil(reach / pixel)) if reach else max(ny, nx), max(ny, nx))

@@ -196,11 +196,57 @@ def test_cli_plan_json_report_and_bad_file(tmp_path):
 
 def test_cache_key_follows_the_model(monkeypatch):
     """A physics change (code or data) must not serve results cached by the previous model,
-    even under the same version string."""
+    even under the same version string; the key is the resolved scenario, its name aside."""
+    from dermalase import Scenario
     from dermalase.planner import search
 
-    sc = {"laser": {"source": "co2"}}
+    sc = Scenario.from_dict({"laser": {"source": "co2", "pulse_duration": "1 ms"},
+                             "skin": {"site": "cheek"}, "delivery": {"fluence": "9 J/cm^2"}})
     a = search._key("summary", sc)
-    assert a == search._key("summary", sc)
+    assert a == search._key("summary", Scenario.from_dict(dict(sc.to_dict(), name="other")))
+    assert a != search._key("summary", sc.replace(delivery={"passes": 2}))
+    k = sc.constants
+    assert a != search._key("summary", sc.replace(constants=k.replace(ejection_delay=2e-6)))
     monkeypatch.setattr(search, "model_fingerprint", lambda: "another model")
     assert search._key("summary", sc) != a
+
+
+def test_report_draws_the_plan_without_simulating_again(monkeypatch):
+    """The planner keeps the fields of its chosen settings (memory, then the disk cache), so the
+    HTML report never runs a simulation of its own."""
+    from dermalase.planner import search
+    from dermalase.planner.html import render
+
+    p = patient(kind="fine-lines", severity=1, site="periorbital", downtime=4)
+    result = plan(p)
+    assert any(c["simulated"] for c in result["candidates"])
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the report simulated again")
+
+    monkeypatch.setattr(search, "simulate", no_simulation)
+    assert "data:image/png;base64," in render(result)
+    monkeypatch.setattr(search, "_RESULTS", {})  # a new process: only the disk cache is left
+    assert "data:image/png;base64," in render(result)
+
+
+def test_a_kept_fractional_result_reads_back_from_disk(monkeypatch, tmp_path):
+    """The stored fields of a fractional setting give the same summary and healing curve."""
+    from dermalase import Scenario
+    from dermalase.planner import search
+    from dermalase.report import healing_figure
+
+    sc = Scenario.from_dict({"skin": {"site": "cheek"},
+                             "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+                             "delivery": {"mode": "fractional", "microbeam_diameter": "250 um",
+                                          "pulse_energy": "2 mJ", "coverage": 0.1,
+                                          "area": "0.1 cm^2"},
+                             "numerics": {"resolution": 0.5, "cooling_time": "0.5 s"}})
+    fresh = search.kept_result(sc)
+    monkeypatch.setattr(search, "_RESULTS", {})
+    stored = search.kept_result(sc)
+    assert stored is not fresh
+    assert stored.summary["mtz_diameter_um"] == fresh.summary["mtz_diameter_um"]
+    assert stored.healing.days == fresh.healing.days
+    healing_figure([stored], tmp_path / "h.png")
+    assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
-from scipy.spatial import cKDTree
 
 from ..laser.fractional import Fractional
 
@@ -62,6 +61,8 @@ def nearest_neighbour_distances(pos: np.ndarray) -> np.ndarray:
     """Distance (m) from each zone to its nearest neighbour (inf for a single zone)."""
     if len(pos) < 2:
         return np.full(len(pos), np.inf)
+    from scipy.spatial import cKDTree  # imported on use: scipy.spatial is slow to import
+
     d, _ = cKDTree(pos).query(pos, k=2)
     return d[:, 1]
 
@@ -153,7 +154,7 @@ def bridge_points(pos: np.ndarray, side: float, depth: float, n_max: int = 200,
                   seed: int = 0) -> np.ndarray:
     """Points of spared skin farthest from the zones (the bridges), at ``depth``: the vertices
     of the Voronoi diagram inside the central region, subsampled to ``n_max``."""
-    from scipy.spatial import QhullError, Voronoi
+    from scipy.spatial import QhullError, Voronoi, cKDTree
 
     pts = np.empty((0, 2))
     if len(pos) >= 4:

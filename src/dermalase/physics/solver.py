@@ -36,7 +36,7 @@ from .tallies import TALLY_NAMES, as_dict, new_tally
 
 @dataclass(frozen=True)
 class Numerics:
-    """Numerical settings; defaults are converged (benchmarks/ and tests/test_convergence.py).
+    """Numerical settings; defaults are converged (benchmarks/ and tests/simulate/test_convergence.py).
 
     geometry : "auto" | "1d" | "rz"
         auto: 1-D when the spot radius exceeds 20x the heated depth (optical depth plus

@@ -2,7 +2,7 @@
 the target depth, inside the published clinical range where it can.
 
 Depth grows monotonically with fluence or pulse energy and with passes or stacked pulses (tested
-in tests/physics and tests/test_qualitative), so the search is a bisection on the energy for each
+in tests/physics and tests/simulate/test_qualitative), so the search is a bisection on the energy for each
 pass/stack count, fewest first: the first count that reaches the middle of the target wins (fewer
 passes and pulses leave less heat behind). The energy range is the modality's published clinical
 range scaled by the site factor (neck, chest, hands get less); only when the target cannot be
@@ -29,9 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from .._version import __version__
+from ..healing import healing_for
 from ..io.files import atomic_write
 from ..simulate import Result, Scenario, simulate, simulate_zone
 from .rules import site_factor
@@ -138,9 +140,7 @@ def kept_result(sc: Scenario) -> Result:
     else:
         path = cache_dir() / f"{key}.nc"
         try:
-            ds = xr.load_dataset(path)
-            summary = dict(json.loads(ds.attrs["summary"]), scenario=sc.resolved())
-            return Result(summary=summary, dataset=ds, scenario=sc)
+            return _stored_result(sc, xr.load_dataset(path))
         except (OSError, ValueError, KeyError):
             result = simulate(sc)
             _RESULTS[key] = result
@@ -153,6 +153,20 @@ def remember(sc: Scenario) -> None:
     result = _RESULTS.get(_key("summary", sc))
     if result is not None:
         keep(sc, result)
+
+
+def _stored_result(sc: Scenario, ds: xr.Dataset) -> Result:
+    """A :class:`Result` from stored fields: the healing (closed form or a pattern map, no
+    physics) is recomputed from the stored depth and zone positions, read back into SI."""
+    summary = dict(json.loads(ds.attrs["summary"]), scenario=sc.resolved())
+    injury = float(summary["injury_depth_um"]) * 1e-6
+    pattern = None
+    if sc.fractional:
+        pos = np.column_stack([ds["zone_x"].values, ds["zone_y"].values]) * 1e-6
+        pattern = (pos, float(ds.attrs["pattern_side_um"]) * 1e-6,
+                   float(summary["mtz_diameter_um"]) * 1e-6)
+    heal = healing_for(sc.skin, injury, pattern=pattern)
+    return Result(summary=summary, dataset=ds, scenario=sc, healing=heal)
 
 
 def keep(sc: Scenario, result: Result) -> None:

@@ -19,7 +19,7 @@ def run(geometry, spot="1 mm", profile="top-hat", src="er:yag", F="10 J/cm^2", t
 def test_wide_top_hat_axis_equals_1d():
     """Far from the spot edge, lateral conduction cannot reach the axis: r-z = 1-D there.
     Tolerance: one r-z cell (1 um floor on dz) plus the 2 % refinement band of
-    tests/test_convergence.py (the two geometries use different dz for Er:YAG)."""
+    tests/simulate/test_convergence.py (the two geometries use different dz for Er:YAG)."""
     a, b = run("1d").summary, run("rz").summary
     tol = 1.0 + 0.02 * a["ablation_depth_um"]
     assert a["ablation_depth_um"] == pytest.approx(b["ablation_depth_um"], abs=tol)
