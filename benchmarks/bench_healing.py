@@ -30,7 +30,8 @@ def main() -> None:
           f"vs {hs.days:.2f} d")
     t, h = best_of(lambda: H.heal_full_field("cheek", True, False))
     print(f"full-field wound, 1 cm^2, edges only: {t:.2f} s, closes at {h.days:.1f} d")
-    d = Fractional(250e-6, 3e-3, 250e-6, density=0.1 / (math.pi * (125e-6) ** 2))
+    d = Fractional(microbeam_diameter=250e-6, pulse_energy=3e-3, pulse_duration=250e-6,
+                   density=0.1 / (math.pi * (125e-6) ** 2))
     pos = P.positions(d)
     t, h = best_of(lambda: H.heal_pattern(pos, 1e-2, 340e-6, "cheek", True))
     print(f"fractional 1 cm^2, {len(pos)} zones of 340 um: {t:.2f} s (target 5 s), "

@@ -73,7 +73,7 @@ def monte_carlo_rows() -> list[str]:
     tests/physics/test_montecarlo.py)."""
     import iadpython as iad
 
-    from dermalase.physics import montecarlo as M
+    from dermalase.physics import montecarlo as mc
 
     out = ["## Monte Carlo transport against independent methods (issue 5)", "",
            "Slabs in air, normal incidence; adding-doubling by iadpython (32 quadrature points); "
@@ -84,18 +84,18 @@ def monte_carlo_rows() -> list[str]:
                        (0.99, 5.0, 0.9, 1.4), (0.95, 0.5, 0.5, 1.33), (0.8, 10.0, 0.0, 1.5)]:
         d = 1e-3
         mut = b / d
-        r = M.run(M.Medium((M.Layer(n, (1 - a) * mut, a * mut, g, d),)), 200_000, seed=3)
+        r = mc.run(mc.Medium((mc.Layer(n, (1 - a) * mut, a * mut, g, d),)), 200_000, seed=3)
         ur1, ut1, _, _ = iad.Sample(a=a, b=b, g=g, n=n, n_above=1.0, n_below=1.0,
                                     quad_pts=32).rt()
         out.append(f"| {a} | {b} | {g} | {n} | {ur1:.4f} | {r.Rsp + r.Rd:.4f} | {ut1:.4f} | "
                    f"{r.Tt:.4f} | {r.se['Rd']:.1e}, {r.se['Tt']:.1e} |")
-    r = M.run(M.Medium((M.Layer(1.0, 100.0, 900.0, 0.75, 2e-3),)), 1_000_000, seed=5)
+    r = mc.run(mc.Medium((mc.Layer(1.0, 100.0, 900.0, 0.75, 2e-3),)), 1_000_000, seed=5)
     out += ["", "| case | published | simulated |", "| --- | --- | --- |",
             f"| MCML paper slab (mua 1, mus 9 /cm, g 0.75, d 0.2 cm, n 1): Rd | 0.09734 +- 0.00035"
             f" (Wang, Jacques & Zheng 1995) | {r.Rd:.5f} +- {r.se['Rd']:.5f} |",
             f"| same: Tt | 0.66096 +- 0.00020 | {r.Tt:.5f} +- {r.se['Tt']:.5f} |"]
     mua, mus = 50.0, 5000.0
-    r = M.run(M.Medium((M.Layer(1.0, mua, mus, 0.0, 1.0),)), 1_000_000, dr=4e-5, nr=80,
+    r = mc.run(mc.Medium((mc.Layer(1.0, mua, mus, 0.0, 1.0),)), 1_000_000, dr=4e-5, nr=80,
               dz=1e-3, nz=4, seed=7)
     from dermalase.physics.diffusion import farrell_rd
 

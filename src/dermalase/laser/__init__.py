@@ -1,4 +1,4 @@
-"""Laser sources, temporal pulse and delivery (full-field spot; fractional in a later issue)."""
+"""Laser sources and delivery: a full-field spot or a fractional pattern of microbeams."""
 
 from .delivery import FullField
 from .sources import SOURCES, LaserSource, get_source

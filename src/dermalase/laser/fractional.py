@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .delivery import FullField
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fractional:
     """Fractional delivery.
 
@@ -76,5 +76,7 @@ class Fractional:
         """One microbeam as a spot: fluence = E / (pi (d/2)^2), stacked pulses as passes."""
         fluence = self.pulse_energy / (math.pi * (self.microbeam_diameter / 2) ** 2)
         wait = max(self.interval - self.pulse_duration, 0.0)
-        return FullField(self.microbeam_diameter, fluence, self.pulse_duration, self.stack,
-                         wait, self.profile, self.beam_quality)
+        return FullField(spot_diameter=self.microbeam_diameter, fluence=fluence,
+                         pulse_duration=self.pulse_duration, passes=self.stack,
+                         pass_interval=wait, profile=self.profile,
+                         beam_quality=self.beam_quality)

@@ -52,17 +52,17 @@ def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
     """Simulate one microbeam with its stacked pulses (r-z). Beer-Lambert with Gaussian beam
     spreading where absorption dominates; Monte Carlo deposition where scattering matters
     (physics/deposition.py criterion), e.g. non-ablative 1,550 nm."""
-    from . import deposition as D
+    from . import deposition
 
     lam = source.wavelength_nm
     k = constants if constants is not None else PhysicalConstants.from_data()
-    if D.needs_transport(skin, lam):
+    if deposition.needs_transport(skin, lam):
         num = dataclasses.replace(numerics, geometry="rz",
                                   domain_depth_rz=min(skin.depth, NONABLATIVE_DOMAIN_DEPTH))
         spot = delivery.as_spot()
 
         def dep(rfaces, z, dz):
-            return D.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
+            return deposition.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
                                  rfaces, z, dz, n_photons=n_photons, seed=delivery.seed + 1)
         return run_spot(skin, source, spot, num, k, progress=progress, deposition=dep,
                         eject=source.ablative)

@@ -46,7 +46,7 @@ class Medium:
     n_below: float = 1.0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MCResult:
     """Tallies per launched packet. ``A_rz`` in 1/m^3 (fraction of the incident power absorbed
     per unit volume); ``Rd_r``, ``Tt_r`` in 1/m^2; totals dimensionless."""
@@ -337,10 +337,11 @@ def run(medium: Medium, n_photons: int = 100_000, *, beam: str = "pencil",
         for i, k in enumerate(("Rd", "Tt", "A")):
             se[k] = float(np.std(means[:, i], ddof=1) / math.sqrt(n_chunks))
     ring = np.pi * dr**2 * (2 * np.arange(nr) + 1)
-    return MCResult(int(n_photons), dr, dz, r_sp, tot[0] / N, tot[1] / N, tot[2] / N,
-                    A / N / (ring[:, None] * dz), Rd / N / ring, Tt / N / ring, Al / N, secs,
-                    {"beam": beam, "radius_m": radius, "seed": seed, "n_chunks": n_chunks},
-                    se)
+    return MCResult(n_photons=int(n_photons), dr=dr, dz=dz, Rsp=r_sp, Rd=tot[0] / N,
+                    Tt=tot[1] / N, A=tot[2] / N, A_rz=A / N / (ring[:, None] * dz),
+                    Rd_r=Rd / N / ring, Tt_r=Tt / N / ring, A_layer=Al / N, seconds=secs,
+                    meta={"beam": beam, "radius_m": radius, "seed": seed,
+                          "n_chunks": n_chunks}, se=se)
 
 
 # ----------------------------------------------------------------- 3-D voxel mode

@@ -36,7 +36,8 @@ from .tallies import TALLY_NAMES, as_dict, new_tally
 
 @dataclass(frozen=True)
 class Numerics:
-    """Numerical settings; defaults are converged (benchmarks/ and tests/simulate/test_convergence.py).
+    """Numerical settings; defaults are converged (benchmarks/ and
+    tests/simulate/test_convergence.py).
 
     geometry : "auto" | "1d" | "rz"
         auto: 1-D when the spot radius exceeds 20x the heated depth (optical depth plus
@@ -209,7 +210,27 @@ class Schedule:
             t += dt
 
 
-class Snapshots:
+class Tracker:
+    """Watches a run: called after every step and after every pass (no-ops by default)."""
+
+    def after_step(self, state: State) -> None:
+        pass
+
+    def after_pass(self, done: int, passes: int) -> None:
+        pass
+
+
+class Progress(Tracker):
+    """Tracker: reports the fraction of passes done to ``callback``."""
+
+    def __init__(self, callback: Callable[[float], None]):
+        self.callback = callback
+
+    def after_pass(self, done: int, passes: int) -> None:
+        self.callback(done / passes)
+
+
+class Snapshots(Tracker):
     """Tracker: the temperature field (NaN where ablated) at the given times."""
 
     def __init__(self, times: np.ndarray):
@@ -379,13 +400,15 @@ class SpotSolver:
         snaps = Snapshots(snapshot_times(self.spot.pulse_duration, self.t_total,
                                          self.numerics.n_snapshots))
         snaps.take(st)
+        trackers: tuple[Tracker, ...] = (snaps,) if progress is None \
+            else (snaps, Progress(progress))
         records, delivered = [], 0.0
         for p in range(self.spot.passes):
-            rec, e = self.run_pass(st, p, (snaps,))
+            rec, e = self.run_pass(st, p, trackers)
             records.append(rec)
             delivered += e
-            if progress is not None:
-                progress((p + 1) / self.spot.passes)
+            for tr in trackers:
+                tr.after_pass(p + 1, self.spot.passes)
         tallies = as_dict(st.tally)
         tallies["retained"] = st.retained(self.grid.dz, self.area)
         return SolverOutput(
@@ -414,5 +437,5 @@ def run_spot(skin: SkinModel, source: LaserSource, spot: FullField,
                       eject=eject).run(progress)
 
 
-__all__ = ["Numerics", "PassRecord", "SolverOutput", "SpotSolver", "State", "Schedule",
-           "run_spot", "TALLY_NAMES"]
+__all__ = ["Numerics", "PassRecord", "Progress", "Schedule", "Snapshots", "SolverOutput",
+           "SpotSolver", "State", "Tracker", "run_spot", "TALLY_NAMES"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import solve_banded
 
-from . import _kernel as K
+from . import _kernel as kernel
 from .tallies import new_tally
 
 
@@ -97,7 +97,7 @@ def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     if rfaces is not None:
         rf = np.concatenate([rfaces, [2 * rfaces[-1] - rfaces[-2]]])
     for _ in range(nsteps):
-        K.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False, area, tally)
+        kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False, area, tally)
         if nr > 1:
-            K.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False)
+            kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False)
     return H / Cs

@@ -2,13 +2,14 @@
 the target depth, inside the published clinical range where it can.
 
 Depth grows monotonically with fluence or pulse energy and with passes or stacked pulses (tested
-in tests/physics and tests/simulate/test_qualitative), so the search is a bisection on the energy for each
-pass/stack count, fewest first: the first count that reaches the middle of the target wins (fewer
-passes and pulses leave less heat behind). The energy range is the modality's published clinical
-range scaled by the site factor (neck, chest, hands get less); only when the target cannot be
-met there does the search leave it, and the result says so. Fractional density is set so that
-the *injured surface* (the quantity the sources' density caps describe) sits at the middle of
-the phototype-adjusted reference, under every cap and a margin below published harm values.
+in tests/physics and tests/simulate/test_qualitative), so the search is a bisection on the
+energy for each pass/stack count, fewest first: the first count that reaches the middle of the
+target wins (fewer passes and pulses leave less heat behind). The energy range is the modality's
+published clinical range scaled by the site factor (neck, chest, hands get less); only when the
+target cannot be met there does the search leave it, and the result says so. Fractional density
+is set so that the *injured surface* (the quantity the sources' density caps describe) sits at
+the middle of the phototype-adjusted reference, under every cap and a margin below published
+harm values.
 
 Candidates are :class:`~dermalase.simulate.Scenario` objects changed by replacement from one
 base scenario per modality. Every simulation is cached in memory and on disk

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..physics import pattern as P
+from ..physics import pattern as zone_pattern
 from ..physics.constants import PhysicalConstants
 from ..physics.damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets
 from ..physics.microchannel import ZoneGeometry, run_channel, zone_geometry
@@ -40,12 +40,12 @@ class PatternResult:
     surface_injury_fraction: float
     nearest: np.ndarray          # (N,) m, nearest-neighbour distance of each zone
     merged_fraction: float       # fraction of zones whose injured disc touches a neighbour's
-    heat: P.ZoneHeat
-    bulk: P.BulkHeating
+    heat: zone_pattern.ZoneHeat
+    bulk: zone_pattern.BulkHeating
     bridge_omega: float          # highest necrosis Arrhenius integral at a bridge point
 
 
-def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> P.ZoneHeat:
+def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> zone_pattern.ZoneHeat:
     """The heat one zone leaves in the tissue, as a line source for superposition.
 
     Q: energy absorbed by the tissue and not carried away by ablation (nor absorbed by the
@@ -64,7 +64,7 @@ def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> P.ZoneHeat:
     kappa = dermis.conductivity / C
     L = max(geom.injury_depth, out.dz)
     sigma0 = max(geom.mtz_diameter, 2.0 * out.dz) / 4.0
-    return P.ZoneHeat(Q=max(q, 0.0), L=L, sigma0=sigma0, C=C, kappa=kappa)
+    return zone_pattern.ZoneHeat(Q=max(q, 0.0), L=L, sigma0=sigma0, C=C, kappa=kappa)
 
 
 def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray, body_temperature: float) -> float:
@@ -80,14 +80,14 @@ def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray, body_temperature: fl
 
 def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin,
                 constants: PhysicalConstants) -> PatternResult:
-    pos = P.positions(delivery)
-    t_fire = P.firing_times(delivery, pos)
+    pos = zone_pattern.positions(delivery)
+    t_fire = zone_pattern.firing_times(delivery, pos)
     side = math.sqrt(delivery.area)
-    sif = P.surface_injury_fraction(pos, geom.mtz_diameter, side)
-    nn = P.nearest_neighbour_distances(pos)
+    sif = zone_pattern.surface_injury_fraction(pos, geom.mtz_diameter, side)
+    nn = zone_pattern.nearest_neighbour_distances(pos)
     merged = float(np.mean(nn < geom.mtz_diameter)) if len(pos) > 1 else 0.0
     heat = zone_heat(out, geom, skin)
-    bulk, rise = P.bulk_heating(pos, t_fire, heat, side, return_rise=True)
+    bulk, rise = zone_pattern.bulk_heating(pos, t_fire, heat, side, return_rise=True)
     return PatternResult(pos, t_fire, side, sif, nn, merged, heat, bulk,
                          bridge_damage(rise, bulk.times, constants.body_temperature))
 

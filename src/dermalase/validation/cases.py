@@ -108,10 +108,10 @@ def nafl_zone(energy_mJ: float) -> tuple[float, float]:
 
 def mtz_disc_days(diameter: float) -> float:
     """One isolated microthermal zone of ``diameter`` (m) healing from its rim."""
-    from dermalase import healing as H
+    from dermalase import healing
 
     pos = np.array([[5 * diameter, 5 * diameter]])
-    return H.heal_pattern(pos, 10 * diameter, diameter, "forearm", False).days
+    return healing.heal_pattern(pos, 10 * diameter, diameter, "forearm", False).days
 
 
 @dataclass(frozen=True)
