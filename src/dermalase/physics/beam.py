@@ -12,6 +12,7 @@ Each model takes the fluence arriving at each column in one step and accounts fo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -76,6 +77,14 @@ class PlumeShielded(BeerLambert):
         return entering
 
 
+@dataclass(frozen=True)
+class Transport:
+    """Request for a transported deposition: photons launched and the seed of the run."""
+
+    n_photons: int = 200_000
+    seed: int = 1
+
+
 class Transported:
     """A static absorbed-energy field from photon transport (non-ablative lasers: no crater).
 
@@ -85,6 +94,16 @@ class Transported:
     """
 
     volumetric = True
+
+    @classmethod
+    def monte_carlo(cls, request: Transport, skin, wavelength_nm: float, spot,
+                    grid) -> Transported:
+        """Run the photon transport for ``spot`` on ``grid`` (physics/deposition.py)."""
+        from .deposition import monte_carlo
+
+        return cls(monte_carlo(skin, wavelength_nm, spot.spot_diameter / 2, spot.profile,
+                               grid.r_faces, grid.z, grid.dz, n_photons=request.n_photons,
+                               seed=request.seed), grid)
 
     def __init__(self, deposition, grid):
         self.field = deposition.field

@@ -16,6 +16,7 @@ from ..laser.fractional import Fractional
 from ..laser.sources import LaserSource
 from ..tissue.model import SkinModel
 from .ablation import ablation_enthalpy
+from .beam import Transport
 from .constants import PhysicalConstants
 from .damage import NECROSIS_SET
 from .solver import Numerics, SolverOutput, run_spot
@@ -59,12 +60,8 @@ def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
     if deposition.needs_transport(skin, lam):
         num = dataclasses.replace(numerics, geometry="rz",
                                   domain_depth_rz=min(skin.depth, NONABLATIVE_DOMAIN_DEPTH))
-        spot = delivery.as_spot()
-
-        def dep(rfaces, z, dz):
-            return deposition.monte_carlo(skin, lam, spot.spot_diameter / 2, spot.profile,
-                                 rfaces, z, dz, n_photons=n_photons, seed=delivery.seed + 1)
-        return run_spot(skin, source, spot, num, k, progress=progress, deposition=dep,
+        return run_spot(skin, source, delivery.as_spot(), num, k, progress=progress,
+                        transport=Transport(n_photons, seed=delivery.seed + 1),
                         eject=source.ablative)
     num = dataclasses.replace(numerics, geometry="rz",
                               domain_depth_rz=channel_domain_depth(skin, delivery, k))

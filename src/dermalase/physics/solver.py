@@ -27,7 +27,7 @@ from ..laser.sources import LaserSource
 from ..tissue.model import SkinModel
 from . import _kernel as kernel
 from .ablation import ejecta_speed
-from .beam import BeamModel, BeerLambert, PlumeShielded, Transported
+from .beam import BeamModel, BeerLambert, PlumeShielded, Transport, Transported
 from .constants import PhysicalConstants
 from .grid import Grid, build_grid
 from .medium import DAMAGE_SETS, Medium, build_medium
@@ -272,14 +272,14 @@ class SpotSolver:
 
     def __init__(self, skin: SkinModel, source: LaserSource, spot: FullField,
                  numerics: Numerics, constants: PhysicalConstants, *,
-                 deposition: Callable | None = None, eject: bool = True):
+                 transport: Transport | None = None, eject: bool = True):
         self.skin, self.source, self.spot, self.numerics = skin, source, spot, numerics
         self.k = constants
         self.eject = eject
         self.grid = build_grid(skin, source, spot, numerics,
-                               transported=deposition is not None, ablative=eject)
+                               transported=transport is not None, ablative=eject)
         self.medium = build_medium(skin, source.wavelength_nm, self.grid, constants)
-        self.beam = self._beam(deposition)
+        self.beam = self._beam(transport)
         self.schedule = Schedule.build(spot, self.medium, self.grid, numerics,
                                        self.beam.volumetric)
         g = self.grid
@@ -299,10 +299,10 @@ class SpotSolver:
         self.T_skip = skip_temperature(self.medium.lnA, self.medium.Ea, constants.gas_constant,
                                        self.t_total)
 
-    def _beam(self, deposition: Callable | None) -> BeamModel:
-        if deposition is not None:
-            return Transported(deposition(self.grid.r_faces, self.grid.z, self.grid.dz),
-                               self.grid)
+    def _beam(self, transport: Transport | None) -> BeamModel:
+        if transport is not None:
+            return Transported.monte_carlo(transport, self.skin, self.source.wavelength_nm,
+                                           self.spot, self.grid)
         u = None
         if self.numerics.plume_shielding and self.eject:
             u = self.k.ejecta_speed if self.k.ejecta_speed is not None \
@@ -424,16 +424,16 @@ class SpotSolver:
 def run_spot(skin: SkinModel, source: LaserSource, spot: FullField,
              numerics: Numerics = Numerics(), constants: PhysicalConstants | None = None, *,
              progress: Callable[[float], None] | None = None,
-             deposition: Callable | None = None, eject: bool = True) -> SolverOutput:
+             transport: Transport | None = None, eject: bool = True) -> SolverOutput:
     """Simulate one spot (a full-field spot, or one microbeam with its stacked pulses as
     passes) and its cooling.
 
-    ``deposition(rfaces, z, dz)``, if given, replaces Beer-Lambert (the
+    ``transport``, if given, replaces Beer-Lambert by Monte Carlo photon transport (the
     :class:`~dermalase.physics.beam.Transported` model). With ``eject=False`` tissue boils but
     is never removed (non-ablative sources: the stratum corneum stays intact, Manstein et al.
     2004). ``constants``: default, the data files' values."""
     k = constants if constants is not None else PhysicalConstants.from_data()
-    return SpotSolver(skin, source, spot, numerics, k, deposition=deposition,
+    return SpotSolver(skin, source, spot, numerics, k, transport=transport,
                       eject=eject).run(progress)
 
 
