@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_healing.py
 	$(BIN)/python benchmarks/bench_planner.py
 	$(BIN)/python benchmarks/bench_montecarlo.py
+	$(BIN)/python benchmarks/bench_threads.py
 
 ## validation: regenerate docs/validation.md
 validation: $(STAMP)

@@ -143,125 +143,185 @@ def shield(fluence_step, top, dz, dt, plume_z, area, tally):
         fluence_step[i] = e * trans
 
 
-@njit(cache=True, parallel=True)
-def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally):
-    """Implicit (backward Euler) conduction + Pennes perfusion along z, per column.
+@njit(cache=True)
+def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
+                    inv_dz2):
+    """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom)."""
+    nz = H.shape[1]
+    lo = np.empty(nz)
+    di = np.empty(nz)
+    up = np.empty(nz)
+    rhs = np.empty(nz)
+    sol = np.empty(nz)
+    a = np.empty(nz)
+    b = np.empty(nz)
+    k = np.empty(nz)
+    t0 = top[i]
+    n = nz - t0
+    if n <= 0:
+        return 0.0, 0.0
+    for j in range(t0, nz):
+        a[j], b[j] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
+        k[j] = ks[i, j] + phiw[i, j] * kw
+    for _it in range(50):
+        for m in range(n):
+            j = t0 + m
+            gm = 0.0
+            gp = 0.0
+            if j > t0:
+                gm = 2.0 * k[j] * k[j - 1] / (k[j] + k[j - 1]) * inv_dz2
+            if j < nz - 1:
+                gp = 2.0 * k[j] * k[j + 1] / (k[j] + k[j + 1]) * inv_dz2
+            else:
+                gp = 2.0 * k[j] * inv_dz2  # Dirichlet ghost at dz/2
+            p = perf[i, j]
+            di[m] = 1.0 + dt * (gm + gp + p) * a[j]
+            lo[m] = -dt * gm * a[j - 1] if j > t0 else 0.0
+            up[m] = -dt * gp * a[j + 1] if j < nz - 1 else 0.0
+            r = H[i, j] + dt * p * (Ta - b[j])
+            if j > t0:
+                r += dt * gm * (b[j - 1] - b[j])
+            if j < nz - 1:
+                r += dt * gp * (b[j + 1] - b[j])
+            else:
+                r += dt * gp * (Ta - b[j])
+            rhs[m] = r
+        thomas(lo, di, up, rhs, sol, n)
+        if not _unpin_cooled(a[t0:], b[t0:], sol[:n], Cs[i, t0:], phiw[i, t0:], Cw, Tb):
+            break
+    perf_sum = 0.0
+    for m in range(n):
+        j = t0 + m
+        H[i, j] = sol[m]
+        T = a[j] * sol[m] + b[j]
+        perf_sum += perf[i, j] * (T - Ta) * dt * dz * area[i]
+    jb = nz - 1
+    Tb_cell = a[jb] * H[i, jb] + b[jb]
+    return perf_sum, 2.0 * k[jb] / dz * (Tb_cell - Ta) * dt * area[i]
+
+
+@njit(cache=True)
+def _add_losses(tally, perf_out, bottom_out):
+    """Add the per-column losses in column order (a serial loop: a parallel function would
+    turn ``sum()`` into a reduction whose order depends on the threads)."""
+    p = 0.0
+    b = 0.0
+    for i in range(perf_out.shape[0]):
+        p += perf_out[i]
+        b += bottom_out[i]
+    tally[PERFUSION] += p
+    tally[BOUNDARY] += b
+
+
+_CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion along z, per column.
 
     Zero flux at the current surface (top alive cell), T = Ta at a ghost cell below the domain.
     The enthalpy is linearized around the current state (T = aH + b; a = 0 on the boiling
-    plateau), which keeps the scheme conservative and unconditionally stable.
+    plateau), which keeps the scheme conservative and unconditionally stable. Serial; the
+    ``_parallel`` twin splits the columns over threads (same result: the per-column sums are
+    added in the same order).
     """
-    nr, nz = H.shape
+
+
+@njit(cache=True)
+def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally):
+    nr = H.shape[0]
+    inv_dz2 = 1.0 / (dz * dz)
+    perf_out = np.zeros(nr)
+    bottom_out = np.zeros(nr)
+    for i in range(nr):
+        perf_out[i], bottom_out[i] = _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb,
+                                                     Ta, dt, dz, superheat, area, inv_dz2)
+    _add_losses(tally, perf_out, bottom_out)
+
+
+@njit(cache=True, parallel=True)
+def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
+                       tally):
+    nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
     bottom_out = np.zeros(nr)
     for i in prange(nr):  # columns are independent: one per thread
-        lo = np.empty(nz)
-        di = np.empty(nz)
-        up = np.empty(nz)
-        rhs = np.empty(nz)
-        sol = np.empty(nz)
-        a = np.empty(nz)
-        b = np.empty(nz)
-        k = np.empty(nz)
-        t0 = top[i]
-        n = nz - t0
-        if n <= 0:
-            continue
-        for j in range(t0, nz):
-            a[j], b[j] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
-            k[j] = ks[i, j] + phiw[i, j] * kw
-        for _it in range(50):
-            for m in range(n):
-                j = t0 + m
-                gm = 0.0
-                gp = 0.0
-                if j > t0:
-                    gm = 2.0 * k[j] * k[j - 1] / (k[j] + k[j - 1]) * inv_dz2
-                if j < nz - 1:
-                    gp = 2.0 * k[j] * k[j + 1] / (k[j] + k[j + 1]) * inv_dz2
-                else:
-                    gp = 2.0 * k[j] * inv_dz2  # Dirichlet ghost at dz/2
-                p = perf[i, j]
-                di[m] = 1.0 + dt * (gm + gp + p) * a[j]
-                lo[m] = -dt * gm * a[j - 1] if j > t0 else 0.0
-                up[m] = -dt * gp * a[j + 1] if j < nz - 1 else 0.0
-                r = H[i, j] + dt * p * (Ta - b[j])
-                if j > t0:
-                    r += dt * gm * (b[j - 1] - b[j])
-                if j < nz - 1:
-                    r += dt * gp * (b[j + 1] - b[j])
-                else:
-                    r += dt * gp * (Ta - b[j])
-                rhs[m] = r
-            thomas(lo, di, up, rhs, sol, n)
-            if not _unpin_cooled(a[t0:], b[t0:], sol[:n], Cs[i, t0:], phiw[i, t0:], Cw, Tb):
-                break
-        for m in range(n):
-            j = t0 + m
-            H[i, j] = sol[m]
-            T = a[j] * sol[m] + b[j]
-            perf_out[i] += perf[i, j] * (T - Ta) * dt * dz * area[i]
-        jb = nz - 1
-        Tb_cell = a[jb] * H[i, jb] + b[jb]
-        bottom_out[i] = 2.0 * k[jb] / dz * (Tb_cell - Ta) * dt * area[i]
-    tally[PERFUSION] += perf_out.sum()
-    tally[BOUNDARY] += bottom_out.sum()
+        perf_out[i], bottom_out[i] = _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb,
+                                                     Ta, dt, dz, superheat, area, inv_dz2)
+    _add_losses(tally, perf_out, bottom_out)
+
+
+conduct_z.__doc__ = conduct_z_parallel.__doc__ = _CONDUCT_Z_DOC
+
+
+@njit(cache=True)
+def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
+    """One row of :func:`conduct_r`."""
+    nr = H.shape[0]
+    lo = np.empty(nr)
+    di = np.empty(nr)
+    up = np.empty(nr)
+    rhs = np.empty(nr)
+    sol = np.empty(nr)
+    a = np.empty(nr)
+    b = np.empty(nr)
+    k = np.empty(nr)
+    alive = np.empty(nr, dtype=np.bool_)
+    for i in range(nr):
+        alive[i] = j >= top[i]
+        a[i], b[i] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
+        k[i] = ks[i, j] + phiw[i, j] * kw
+    for _it in range(50):
+        for i in range(nr):
+            if not alive[i]:
+                lo[i] = 0.0
+                up[i] = 0.0
+                di[i] = 1.0
+                rhs[i] = H[i, j]
+                continue
+            r_in = rfaces[i]
+            r_out = rfaces[i + 1]
+            vol = r_out * r_out - r_in * r_in
+            dr_out = 0.5 * (rfaces[i + 2] - rfaces[i]) if i < nr - 1 else 1.0
+            dr_in = 0.5 * (rfaces[i + 1] - rfaces[i - 1]) if i > 0 else 1.0
+            gm = 0.0
+            gp = 0.0
+            if i > 0 and alive[i - 1]:
+                gm = 2.0 * k[i] * k[i - 1] / (k[i] + k[i - 1]) * 2.0 * r_in / (dr_in * vol)
+            if i < nr - 1 and alive[i + 1]:
+                gp = 2.0 * k[i] * k[i + 1] / (k[i] + k[i + 1]) * 2.0 * r_out / (dr_out * vol)
+            di[i] = 1.0 + dt * (gm + gp) * a[i]
+            lo[i] = -dt * gm * a[i - 1] if i > 0 else 0.0
+            up[i] = -dt * gp * a[i + 1] if i < nr - 1 else 0.0
+            r = H[i, j]
+            if gm > 0.0:
+                r += dt * gm * (b[i - 1] - b[i])
+            if gp > 0.0:
+                r += dt * gp * (b[i + 1] - b[i])
+            rhs[i] = r
+        thomas(lo, di, up, rhs, sol, nr)
+        # ablated cells have identity rows (sol = H), so they are never unpinned
+        if not _unpin_cooled(a, b, sol, Cs[:, j], phiw[:, j], Cw, Tb):
+            break
+    for i in range(nr):
+        H[i, j] = sol[i]
+
+
+_CONDUCT_R_DOC = """Implicit radial conduction per row (axisymmetric), zero flux at r = 0, r = R
+    and at ablated (empty) cells. Operator-split with :func:`conduct_z` (Lie splitting). Serial; the
+    ``_parallel`` twin splits the rows over threads (same result)."""
+
+
+@njit(cache=True)
+def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
+    for j in range(H.shape[1]):
+        _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
 
 
 @njit(cache=True, parallel=True)
-def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
-    """Implicit radial conduction per row (axisymmetric), zero flux at r = 0, r = R and at
-    ablated (empty) cells. Operator-split with :func:`conduct_z` (Lie splitting)."""
-    nr, nz = H.shape
-    for j in prange(nz):  # rows are independent: one per thread
-        lo = np.empty(nr)
-        di = np.empty(nr)
-        up = np.empty(nr)
-        rhs = np.empty(nr)
-        sol = np.empty(nr)
-        a = np.empty(nr)
-        b = np.empty(nr)
-        k = np.empty(nr)
-        alive = np.empty(nr, dtype=np.bool_)
-        for i in range(nr):
-            alive[i] = j >= top[i]
-            a[i], b[i] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
-            k[i] = ks[i, j] + phiw[i, j] * kw
-        for _it in range(50):
-            for i in range(nr):
-                if not alive[i]:
-                    lo[i] = 0.0
-                    up[i] = 0.0
-                    di[i] = 1.0
-                    rhs[i] = H[i, j]
-                    continue
-                r_in = rfaces[i]
-                r_out = rfaces[i + 1]
-                vol = r_out * r_out - r_in * r_in
-                dr_out = 0.5 * (rfaces[i + 2] - rfaces[i]) if i < nr - 1 else 1.0
-                dr_in = 0.5 * (rfaces[i + 1] - rfaces[i - 1]) if i > 0 else 1.0
-                gm = 0.0
-                gp = 0.0
-                if i > 0 and alive[i - 1]:
-                    gm = 2.0 * k[i] * k[i - 1] / (k[i] + k[i - 1]) * 2.0 * r_in / (dr_in * vol)
-                if i < nr - 1 and alive[i + 1]:
-                    gp = 2.0 * k[i] * k[i + 1] / (k[i] + k[i + 1]) * 2.0 * r_out / (dr_out * vol)
-                di[i] = 1.0 + dt * (gm + gp) * a[i]
-                lo[i] = -dt * gm * a[i - 1] if i > 0 else 0.0
-                up[i] = -dt * gp * a[i + 1] if i < nr - 1 else 0.0
-                r = H[i, j]
-                if gm > 0.0:
-                    r += dt * gm * (b[i - 1] - b[i])
-                if gp > 0.0:
-                    r += dt * gp * (b[i + 1] - b[i])
-                rhs[i] = r
-            thomas(lo, di, up, rhs, sol, nr)
-            # ablated cells have identity rows (sol = H), so they are never unpinned
-            if not _unpin_cooled(a, b, sol, Cs[:, j], phiw[:, j], Cw, Tb):
-                break
-        for i in range(nr):
-            H[i, j] = sol[i]
+def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
+    for j in prange(H.shape[1]):  # rows are independent: one per thread
+        _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
+
+
+conduct_r.__doc__ = conduct_r_parallel.__doc__ = _CONDUCT_R_DOC
 
 
 @njit(cache=True)
@@ -338,26 +398,43 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
     return ejected
 
 
-@njit(cache=True, parallel=True)
-def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
-    """Arrhenius integral, trapezoid in time: Omega += dt/2 (k(T_old) + k(T_new)),
+@njit(cache=True)
+def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
+    """One column of :func:`accumulate_damage`."""
+    nz = T_new.shape[1]
+    ns = lnA.shape[0]
+    for j in range(top[i], nz):
+        t2 = T_new[i, j]
+        if t2 > Tmax[i, j]:
+            Tmax[i, j] = t2
+        if t2 <= T_skip and T_old[i, j] <= T_skip:
+            for s in range(ns):
+                rate[s, i, j] = 0.0
+            continue
+        tk = t2 + 273.15
+        for s in range(ns):
+            k2 = math.exp(lnA[s] - Ea[s] / (R * tk))
+            omega[s, i, j] += 0.5 * dt * (rate[s, i, j] + k2)
+            rate[s, i, j] = k2
+
+
+_DAMAGE_DOC = """Arrhenius integral, trapezoid in time: Omega += dt/2 (k(T_old) + k(T_new)),
     k(T) = A exp(-Ea / (R T)), T in kelvin; ``rate`` keeps k(T_old) from the previous step.
     Cells at or below ``T_skip`` (C) contribute less than 1e-4 over the whole run (the caller
     derives it; the Omega = 1 boundaries are unaffected) and are not evaluated. Also tracks
     the peak temperature (C)."""
-    nr, nz = T_new.shape
-    ns = lnA.shape[0]
-    for i in prange(nr):
-        for j in range(top[i], nz):
-            t2 = T_new[i, j]
-            if t2 > Tmax[i, j]:
-                Tmax[i, j] = t2
-            if t2 <= T_skip and T_old[i, j] <= T_skip:
-                for s in range(ns):
-                    rate[s, i, j] = 0.0
-                continue
-            tk = t2 + 273.15
-            for s in range(ns):
-                k2 = math.exp(lnA[s] - Ea[s] / (R * tk))
-                omega[s, i, j] += 0.5 * dt * (rate[s, i, j] + k2)
-                rate[s, i, j] = k2
+
+
+@njit(cache=True)
+def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
+    for i in range(T_new.shape[0]):
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax)
+
+
+@njit(cache=True, parallel=True)
+def accumulate_damage_parallel(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
+    for i in prange(T_new.shape[0]):
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax)
+
+
+accumulate_damage.__doc__ = accumulate_damage_parallel.__doc__ = _DAMAGE_DOC

@@ -17,6 +17,7 @@ progress).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,6 +62,59 @@ class Numerics:
     dz_max_rz: float = 5e-6           # m, cap on dz in ablative r-z runs (CO2 channels)
     n_snapshots: int = 48
     plume_shielding: bool = True      # ejecta in a crater absorb the beam (CO2: data/ejecta.csv)
+    #: split the sweeps over threads: "auto" (see :meth:`Kernels.choose`), "never" or
+    #: "always"; the result does not depend on it (tests/physics/test_threads.py)
+    parallel: str = "auto"
+
+
+#: Cells of a grid from which "auto" may split each sweep over threads. Every split is a
+#: hand-off between threads, once per sweep and step. Measured on the 2-core machine of this
+#: project (benchmarks/bench_threads.py, OpenMP layer, 2 threads): r-z channels of
+#: 17,000-29,000 cells run 1.6-1.8x faster split when the machine is otherwise idle, but 2x
+#: slower when another process keeps a core busy (a waiting thread spins for a peer the system
+#: has descheduled); a 1-D run (one column) gains nothing.
+MIN_PARALLEL_CELLS = 10_000
+
+
+def free_cores() -> float:
+    """Cores not used by other processes, from the 1-minute load average (this process counted
+    as one); the number of cores when the system does not say."""
+    n = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return float(n)
+    return n - max(load - 1.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """The compiled sweeps one run uses (serial or split over threads)."""
+
+    conduct_z: Callable
+    conduct_r: Callable
+    accumulate_damage: Callable
+
+    @classmethod
+    def choose(cls, nr: int, nz: int, mode: str = "auto", free: float | None = None) -> Kernels:
+        """"auto" splits a sweep when the grid has ``MIN_PARALLEL_CELLS`` cells, the sweep
+        has at least 4 lines per thread, and the machine has a free core for every thread
+        (``free``: default :func:`free_cores`); otherwise more threads could be slower."""
+        import numba
+
+        threads = numba.get_num_threads()
+        idle = (free if free is not None else free_cores()) >= threads - 0.5
+
+        def split(lines: int) -> bool:
+            if mode == "always":
+                return True
+            return mode == "auto" and threads > 1 and idle \
+                and nr * nz >= MIN_PARALLEL_CELLS and lines >= 4 * threads
+
+        cols, rows = split(nr), split(nz) and nr > 1
+        return cls(kernel.conduct_z_parallel if cols else kernel.conduct_z,
+                   kernel.conduct_r_parallel if rows else kernel.conduct_r,
+                   kernel.accumulate_damage_parallel if cols else kernel.accumulate_damage)
 
 
 @dataclass
@@ -285,6 +339,7 @@ class SpotSolver:
         g = self.grid
         self.area = g.area
         self.kernel_r_faces = g.kernel_r_faces
+        self.kernels = Kernels.choose(g.nr, g.nz, numerics.parallel)
         self.lnA = self.medium.lnA
         self.col_fluence = np.array([spot.peak_fluence]) if g.geometry == "1d" \
             else np.asarray(spot.fluence_at(g.r), dtype=float)
@@ -319,16 +374,17 @@ class SpotSolver:
         Cw, kw, Tb = k.water_heat_capacity, k.water_conductivity, k.boiling_temperature
         if fluence is not None:
             self.beam.deposit(st, fluence)
-        kernel.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
-                         k.body_temperature, dt, g.dz, superheat, self.area, st.tally)
+        kern = self.kernels
+        kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
+                       k.body_temperature, dt, g.dz, superheat, self.area, st.tally)
         if g.nr > 1:
-            kernel.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, Cw, kw, Tb, dt,
-                             self.kernel_r_faces, superheat)
+            kern.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, Cw, kw, Tb, dt,
+                           self.kernel_r_faces, superheat)
         if not superheat and self.eject:
             self.vaporize_and_eject(st)
         kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next)
-        kernel.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
-                                 self.T_skip, st.rate, st.omega, st.tmax)
+        kern.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
+                               self.T_skip, st.rate, st.omega, st.tmax)
         st.T[:] = st.T_next
         st.t += dt
         st.steps += 1

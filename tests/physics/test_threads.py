@@ -1,0 +1,59 @@
+"""The result does not depend on the number of threads nor on whether sweeps are split."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numba
+import numpy as np
+import pytest
+
+from dermalase import Scenario
+from dermalase.physics.microchannel import run_channel
+from dermalase.physics.solver import MIN_PARALLEL_CELLS, Kernels
+
+CHANNEL = {"skin": {"site": "cheek"}, "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+           "delivery": {"mode": "fractional", "microbeam_diameter": "250 um",
+                        "pulse_energy": "1 mJ", "coverage": 0.1},
+           "numerics": {"resolution": 0.5, "cooling_time": "0.05 s"}}
+
+
+def channel(mode: str, threads: int):
+    sc = Scenario.from_dict(CHANNEL)
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        return run_channel(sc.skin, sc.source, sc.delivery,  # type: ignore[arg-type]
+                           dataclasses.replace(sc.numerics, parallel=mode))
+    finally:
+        numba.set_num_threads(before)
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="one thread only")
+def test_split_sweeps_and_thread_count_give_identical_results():
+    ref = channel("never", 1)
+    for mode, threads in (("always", 2), ("always", 1), ("auto", 2)):
+        out = channel(mode, threads)
+        np.testing.assert_array_equal(out.top, ref.top)
+        np.testing.assert_array_equal(out.tmax, ref.tmax)
+        for name in ref.omega:
+            np.testing.assert_array_equal(out.omega[name], ref.omega[name])
+        assert out.tallies == ref.tallies
+
+
+def test_auto_splits_only_large_grids_on_an_idle_machine():
+    from dermalase.physics import _kernel as kernel
+
+    one_d = Kernels.choose(1, 4345, free=8.0)  # one column: nothing to split
+    assert one_d.conduct_z is kernel.conduct_z
+    busy = Kernels.choose(46, 636, free=1.0)  # another process holds a core
+    assert busy.conduct_z is kernel.conduct_z and busy.conduct_r is kernel.conduct_r
+    tiny = Kernels.choose(20, MIN_PARALLEL_CELLS // 40, free=8.0)
+    assert tiny.conduct_z is kernel.conduct_z
+    if numba.get_num_threads() > 1:
+        idle = Kernels.choose(46, 636, free=2.0)
+        assert idle.conduct_z is kernel.conduct_z_parallel
+        assert idle.conduct_r is kernel.conduct_r_parallel
+    assert Kernels.choose(46, 636, "always", free=0.0).conduct_r is kernel.conduct_r_parallel
+    never = Kernels.choose(46, 636, "never", free=8.0)
+    assert never.conduct_r is kernel.conduct_r
