@@ -14,3 +14,30 @@ class InputError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+
+
+def require(field: str, value: object, *, low: float = 0.0, inclusive: bool = False,
+            integer: bool = False, optional: bool = False) -> None:
+    """Check a value given to the Python API (the input models check files and forms): a
+    finite number above ``low`` (or at it when ``inclusive``), an integer when ``integer``,
+    None allowed when ``optional``."""
+    import math
+    import numbers
+
+    if value is None and optional:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool) \
+        and math.isfinite(float(value))
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = v > low or (inclusive and v == low)
+    if not ok:
+        what = "an integer" if integer else "a finite number"
+        raise InputError(field, value, f"{what} {'>=' if inclusive else '>'} {low:g}"
+                         + (" (or None)" if optional else ""))
+
+
+def require_choice(field: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InputError(field, value, " or ".join(repr(c) for c in choices))

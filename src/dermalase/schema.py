@@ -11,6 +11,8 @@ of the docs (:func:`field_rows`). Models are frozen (immutable values; change th
 from __future__ import annotations
 
 import math
+import numbers
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,12 @@ class Spec(BaseModel):
     """Base of every input model: frozen, unknown keys forbidden."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (terminal escape sequences, NUL, ...), which user
+    text must never carry into a terminal, a report or JSON output."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch == " ")
 
 
 def _fail(value: object, allowed: str) -> InputError:
@@ -100,10 +108,10 @@ class Integer(_Checked):
         return f"an integer {self.low}-{self.high}"
 
     def check(self, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) \
-                or not self.low <= value <= self.high:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+                or not self.low <= int(value) <= self.high:
             raise _fail(value, self.allowed)
-        return value
+        return int(value)
 
     def json(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.low, "maximum": self.high}
@@ -122,8 +130,8 @@ class Number(_Checked):
         return f"{self.what} {self.low:g}-{self.high:g}"
 
     def check(self, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value) or not self.low <= value <= self.high:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not math.isfinite(value) or not self.low <= float(value) <= self.high:
             raise _fail(value, self.allowed)
         return float(value)
 
@@ -165,12 +173,15 @@ class Flag(_Checked):
 
 @dataclass(frozen=True)
 class Text(_Checked):
-    allowed: str = "a string"
+    """A string, kept without control characters (see :func:`printable`)."""
+
+    allowed: str = "a string of at most 200 characters"
 
     def check(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise _fail(value, self.allowed)
-        return value
+        if not isinstance(value, str) or len(value) > 200:
+            raise _fail(value if not isinstance(value, str) else value[:40] + "...",
+                        self.allowed)
+        return printable(value)
 
     def json(self) -> dict[str, Any]:
         return {"type": "string"}

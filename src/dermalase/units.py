@@ -1,12 +1,19 @@
-"""Unit parsing at the boundary (TOML, CLI): strings with units become SI floats.
+"""Unit parsing at the boundary (TOML, CLI, API): strings with units become SI floats.
 
-Only this module and :mod:`dermalase.simulate.scenario` know about unit strings; everything
-inside the package works with SI floats.
+Only this module and the input models (:mod:`dermalase.schema`) know about unit strings;
+everything inside the package works with SI floats.
+
+A quantity string is a plain decimal number followed by a unit (``"250 um"``, ``"10 J/cm^2"``,
+``"11 %"``). The number is read by Python's ``float``, never evaluated; only the unit goes to
+pint, after a check of its characters and exponents, so no string can make pint compute an
+exponent tower. Superscripts ² and ³ and the micro sign are accepted for their ASCII forms.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -14,11 +21,51 @@ import pint
 
 from .errors import InputError
 
+#: longest quantity string accepted (a range check, not a physical number)
+MAX_QUANTITY_LENGTH = 64
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
+_QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
+_UNIT_CHARS = re.compile(r"^[A-Za-z_/*^.()\s\d-]*$")
+#: an exponent of more than one digit, or an exponent of an exponent
+_BAD_EXPONENT = re.compile(r"(\^|\*\*)\s*[+-]?\d{2,}|(\^|\*\*)\s*[+-]?[\d.]+\s*(\^|\*\*)")
+_ASCII = str.maketrans({"²": "^2", "³": "^3", "µ": "u", "μ": "u", "·": "*"})
+
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     ureg: pint.UnitRegistry = pint.UnitRegistry()
     return ureg
+
+
+def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
+    """A quantity string in the units of ``target`` (a pint Unit written ``unit_text``)."""
+    example = f"a number and a unit such as '1 {unit_text}'" if unit_text != "dimensionless" \
+        else "a number such as 0.1 (or '10 %')"
+    if len(value) > MAX_QUANTITY_LENGTH:
+        raise InputError(field, value[:MAX_QUANTITY_LENGTH] + "...",
+                         f"{example}, at most {MAX_QUANTITY_LENGTH} characters")
+    m = _QUANTITY.match(value.translate(_ASCII))
+    if m is None:
+        raise InputError(field, value, example)
+    number, unit = float(m.group(1)), m.group(2)
+    ureg = registry()
+    if unit == "%":
+        q: Any = ureg.Quantity(number / 100.0, "dimensionless")
+    elif not unit:
+        q = ureg.Quantity(number, "dimensionless")
+    elif not _UNIT_CHARS.match(unit) or _BAD_EXPONENT.search(unit):
+        raise InputError(field, value, example)
+    else:
+        if unit.startswith("/"):  # "100 /cm^2"
+            unit = "1" + unit
+        try:
+            q = ureg.Quantity(number, ureg.parse_units(unit))
+        except Exception as exc:  # pint raises many error types for garbage
+            raise InputError(field, value, example) from exc
+    try:
+        return float(q.to(target).magnitude)
+    except pint.DimensionalityError as exc:
+        raise InputError(field, value, f"a quantity with units of {target:~}") from exc
 
 
 def to_si(field: str, value: object, unit: str, *, low: float | None = None,
@@ -30,36 +77,29 @@ def to_si(field: str, value: object, unit: str, *, low: float | None = None,
     field : str
         Name of the field, used in error messages (e.g. ``"delivery.fluence"``).
     value : str or float
-        ``"250 um"``, ``"10 J/cm^2"``, or a plain number already in ``unit``.
+        ``"250 um"``, ``"10 J/cm^2"``, or a plain number (NumPy numbers too) already in
+        ``unit``.
     unit : str
         SI unit to convert to (``"m"``, ``"J/m^2"``, ``"s"``, ``"J"``).
     low, high : float, optional
-        Allowed range in ``unit``; ``low`` is exclusive unless ``low_inclusive``.
+        Allowed range in ``unit``; ``low`` is exclusive unless ``low_inclusive``. A value
+        within 1e-9 (relative) of a bound is taken as the bound, so ``"50 um"`` meets an
+        inclusive 5e-05 m although its conversion is 4.9999999999999996e-05.
     """
-    ureg = registry()
-    target = ureg.Unit(unit)
+    target = registry().Unit(unit)
     if isinstance(value, bool):
         raise InputError(field, value, f"a quantity in units of {target:~}")
-    if isinstance(value, int | float):
+    if isinstance(value, numbers.Real):
         si = float(value)
     elif isinstance(value, str):
-        try:
-            q: Any = ureg.Quantity(value.strip())
-        except Exception as exc:  # pint raises many error types for garbage
-            raise InputError(field, value, f"a quantity such as '1 {target:~}'") from exc
-        if isinstance(q, int | float):
-            si = float(q)
-            if target != ureg.dimensionless:
-                raise InputError(field, value, f"a quantity with units of {target:~}")
-        else:
-            try:
-                si = float(q.to(target).magnitude)
-            except pint.DimensionalityError as exc:
-                raise InputError(field, value, f"a quantity with units of {target:~}") from exc
+        si = _parse(field, value, target, unit)
     else:
         raise InputError(field, value, f"a number or a string with units of {target:~}")
     if not math.isfinite(si):
         raise InputError(field, value, "a finite number")
+    for bound in (low, high):
+        if bound is not None and bound != 0.0 and math.isclose(si, bound, rel_tol=1e-9):
+            si = bound
     rng = _range_text(low, high, target, low_inclusive)
     if low is not None and (si < low or (si == low and not low_inclusive)):
         raise InputError(field, value, rng)

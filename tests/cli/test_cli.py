@@ -92,3 +92,13 @@ def test_builtin_example_and_compare(tmp_path):
     r = cli("compare", str(ex), str(ex), "--json")
     assert r.returncode == 0, r.stderr
     assert len(json.loads(r.stdout)) == 2
+
+
+@pytest.mark.parametrize("args", [["simulate", "."], ["simulate"], ["nope"],
+                                  ["simulate", "--bogus", "x"], ["plan"]])
+def test_usage_errors_are_one_line_exit_2(args):
+    """click's own usage errors follow the same one-line form as every input error."""
+    r = cli(*args)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ")
+    assert "Traceback" not in r.stderr and "--help" in r.stderr

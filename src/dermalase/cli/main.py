@@ -94,9 +94,19 @@ def main() -> None:
     import os
 
     try:
-        cli(standalone_mode=True)
+        rc = cli(standalone_mode=False)
     except SystemExit:
         raise
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as exc:  # plain "dermalase": the help
+        click.echo(exc.format_message())
+        sys.exit(0)
+    except click.ClickException as exc:  # usage errors in one line, like every other error
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        _fail(" ".join(exc.format_message().split()) + where)
     except InputError as exc:
         _fail(str(exc))
     except Exception as exc:  # pragma: no cover - last resort, keeps tracebacks from users
@@ -105,6 +115,8 @@ def main() -> None:
         click.echo(f"error: internal error ({type(exc).__name__}: {exc}); "
                    "rerun with DERMALASE_DEBUG=1 and report it", err=True)
         sys.exit(1)
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
 
 
 @cli.command()

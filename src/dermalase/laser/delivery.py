@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import require, require_choice
+
 
 @dataclass(frozen=True)
 class FullField:
@@ -36,6 +38,15 @@ class FullField:
     pass_interval: float = 2.0
     profile: str = "top-hat"
     beam_quality: float = 1.0  # M^2 (1: ideal Gaussian beam)
+
+    def __post_init__(self) -> None:
+        require("delivery.spot_diameter", self.spot_diameter)
+        require("delivery.fluence", self.fluence)
+        require("laser.pulse_duration", self.pulse_duration)
+        require("delivery.passes", self.passes, low=1, inclusive=True, integer=True)
+        require("delivery.pass_interval", self.pass_interval, inclusive=True)
+        require_choice("delivery.profile", self.profile, ("top-hat", "gaussian"))
+        require("delivery.beam_quality", self.beam_quality, low=1.0, inclusive=True)
 
     @property
     def pulse_energy(self) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..errors import require, require_choice
 from .delivery import FullField
 
 
@@ -57,6 +58,22 @@ class Fractional:
     profile: str = "gaussian"
     seed: int = 0
     beam_quality: float = 1.0
+
+    def __post_init__(self) -> None:
+        require("delivery.microbeam_diameter", self.microbeam_diameter)
+        require("delivery.pulse_energy", self.pulse_energy)
+        require("laser.pulse_duration", self.pulse_duration)
+        require("delivery.density", self.density)
+        require("delivery.stack", self.stack, low=1, inclusive=True, integer=True)
+        require("delivery.stack_interval", self.stack_interval, low=self.pulse_duration,
+                inclusive=True, optional=True)
+        require_choice("delivery.pattern", self.pattern, ("grid", "random"))
+        require_choice("delivery.scan", self.scan, ("raster", "random"))
+        require("delivery.repetition_rate", self.repetition_rate, optional=True)
+        require("delivery.area", self.area)
+        require_choice("delivery.profile", self.profile, ("gaussian", "top-hat"))
+        require("delivery.seed", self.seed, inclusive=True, integer=True)
+        require("delivery.beam_quality", self.beam_quality, low=1.0, inclusive=True)
 
     @property
     def coverage(self) -> float:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import require, require_choice
 from ..laser.delivery import FullField
 from ..laser.sources import LaserSource
 from ..tissue.model import SkinModel
@@ -65,6 +66,17 @@ class Numerics:
     #: split the sweeps over threads: "auto" (see :meth:`Kernels.choose`), "never" or
     #: "always"; the result does not depend on it (tests/physics/test_threads.py)
     parallel: str = "auto"
+
+    def __post_init__(self) -> None:
+        require_choice("numerics.geometry", self.geometry, ("auto", "1d", "rz"))
+        require_choice("numerics.parallel", self.parallel, ("auto", "never", "always"))
+        for name in ("resolution", "domain_depth", "domain_depth_rz", "cooling_time",
+                     "front_cells_per_step", "max_dt", "dz_max", "dz_min_rz", "dz_max_rz"):
+            require(f"numerics.{name}", getattr(self, name))
+        for name in ("min_pulse_steps", "max_pulse_steps", "n_snapshots"):
+            require(f"numerics.{name}", getattr(self, name), low=1, inclusive=True,
+                    integer=True)
+        require("numerics.growth", self.growth, low=1.0)
 
 
 #: Cells of a grid from which "auto" may split each sweep over threads. Every split is a

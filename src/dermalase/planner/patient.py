@@ -7,7 +7,6 @@ key is reported as missing information, never assumed safe.
 from __future__ import annotations
 
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ from pydantic import Field
 
 from .. import data
 from ..errors import InputError
-from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse
+from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse, printable
 from ..tissue.model import SITES
 
 HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "recent_tan",
@@ -25,12 +24,6 @@ HISTORY_KEYS = ("isotretinoin_months_ago", "isotretinoin_never", *HISTORY_BOOL)
 SCAR_TYPES = ("rolling", "boxcar", "icepick", "hypertrophic")
 #: Upper bound of ``isotretinoin_months_ago`` (50 years): a range check, not a clinical number.
 ISOTRETINOIN_MONTHS_MAX = 600
-
-
-def printable(text: str) -> str:
-    """``text`` without control characters (terminal escape sequences, NUL, ...), which user
-    text must never carry into a terminal, a report or JSON output."""
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch == " ")
 
 
 def concern_kinds() -> dict[str, tuple[int, int]]:

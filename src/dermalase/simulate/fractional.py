@@ -128,7 +128,8 @@ def zone_summary(scenario, out: SolverOutput, geom: ZoneGeometry,
         bridge_peak_rise=float(pat.bulk.max_rise), bridge_damage_integral=pat.bridge_omega,
         zones=len(pat.positions), zone_density=float(scenario.delivery.density),
         coverage=float(scenario.delivery.coverage), zone_spacing=spacing,
-        bridge_width=None if spacing is None else spacing - geom.mtz_diameter,
+        # merged zones leave no bridge (zones_merge says so), never a negative width
+        bridge_width=None if spacing is None else max(spacing - geom.mtz_diameter, 0.0),
         zones_merge=pat.merged_fraction > 0,
         energy_per_zone=energy_accounts(out))  # J per zone (the r-z run is one channel)
 
@@ -147,7 +148,10 @@ def run_fractional(scenario, progress: Callable[[float], None] | None = None) ->
                                                 int(out.top[0]), out.dz),
         deepest_layer=geom.deepest_layer if geom.injury_depth > 0 else None,
         peak_temperature=peak_temperature(out),
-        surface_injury_fraction=float(pat.surface_injury_fraction), energy_balance=None,
+        surface_injury_fraction=float(pat.surface_injury_fraction),
+        # per m^2 of one microbeam's spot, as the full-field balance is per m^2 of the spot
+        energy_balance={k: v / (math.pi * (scenario.delivery.microbeam_diameter / 2) ** 2)
+                        for k, v in energy_accounts(out).items()},
         zone=zone_summary(scenario, out, geom, pat), pattern=pat, zone_geometry=geom,
         warnings=tuple(warnings_for(scenario, out, geom, pat)))
 

@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 
 from .. import healing as heal_model
+from ..errors import InputError
 from ..healing import Healing
 from ..laser.fractional import Fractional
 from .dataset import to_dataset
@@ -93,6 +94,8 @@ def simulate(scenario: Scenario | dict, *,
     """Run one scenario and return its :class:`Result`."""
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
+    if not isinstance(scenario, Scenario):
+        raise InputError("scenario", scenario, "a Scenario or a scenario dict")
     run = run_fractional if scenario.fractional else run_full_field
     outcome = run(scenario, progress=progress)
     heal, hs = healing_of(outcome, scenario)

@@ -175,7 +175,12 @@ class ScenarioSpec(Spec):
 # -- resolution: the rules between fields ---------------------------------------------------------
 def _source(laser: LaserSpec) -> LaserSource:
     if laser.source is not None:
-        return get_source(laser.source)
+        src = get_source(laser.source)
+        if laser.wavelength is not None and abs(laser.wavelength - src.wavelength) >= 0.5e-9:
+            raise InputError("laser.wavelength", f"{laser.wavelength * 1e9:g} nm",
+                             f"the wavelength of {src.key} ({src.wavelength_nm:g} nm), or "
+                             "leave it out")
+        return src
     if laser.wavelength is not None:
         return get_source(wavelength=laser.wavelength)
     raise InputError("laser.source", None, "one of " + ", ".join(SOURCES))
