@@ -309,3 +309,33 @@ def markdown_table(model: type[BaseModel]) -> str:
     for row in field_rows(model):
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
     return "\n".join(lines)
+
+
+# -- files ------------------------------------------------------------------------------------
+#: largest input file read (bytes; a range check, not a physical number)
+MAX_FILE_BYTES = 1_000_000
+
+
+def read_toml(field: str, path: Any) -> dict:
+    """A TOML input file as a dict: a regular UTF-8 file of at most ``MAX_FILE_BYTES``, valid
+    TOML; anything else is one :class:`InputError` naming the file."""
+    import tomllib
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        if not p.is_file():  # a folder, a pipe (would block), a device, nothing
+            raise InputError(field, str(p), "an existing regular file")
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(field, str(p), f"a file of at most {MAX_FILE_BYTES:,} bytes")
+        text = p.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(field, str(p), f"a readable TOML file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(field, str(p), "a UTF-8 text file (TOML)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(field, str(p), f"valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(field, str(p), "TOML without deeply nested tables or arrays") from None

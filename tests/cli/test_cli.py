@@ -102,3 +102,55 @@ def test_usage_errors_are_one_line_exit_2(args):
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ")
     assert "Traceback" not in r.stderr and "--help" in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["folder", "dot", "fifo", "symlink", "long-name", "no-folder"])
+def test_outputs_that_cannot_be_written_are_refused_before_the_run(tmp_path, kind):
+    """Issue 17: never replace a device, pipe or link; refuse folders, missing folders and
+    names too long, up front (exit 2, one line), leaving everything as it was."""
+    import os
+
+    victim = tmp_path / "victim.nc"
+    victim.write_text("keep me")
+    targets = {"folder": str(tmp_path), "dot": ".", "long-name": str(tmp_path / ("n" * 300)),
+               "no-folder": str(tmp_path / "missing" / "r.nc")}
+    if kind == "fifo":
+        targets["fifo"] = str(tmp_path / "pipe.nc")
+        os.mkfifo(targets["fifo"])
+    if kind == "symlink":
+        targets["symlink"] = str(tmp_path / "link.nc")
+        os.symlink(victim, targets["symlink"])
+    r = cli("simulate", "default", "--out", targets[kind], cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "--out" in r.stderr and "Traceback" not in r.stderr
+    assert victim.read_text() == "keep me"
+    if kind == "symlink":
+        assert os.path.islink(targets["symlink"])
+    if kind == "fifo":
+        assert not os.path.isfile(targets["fifo"])
+
+
+@pytest.mark.parametrize("kind", ["utf16", "latin1", "binary", "nested", "fifo", "huge"])
+def test_unreadable_input_files_are_one_line_exit_2(tmp_path, kind):
+    """Issue 17: a file that is not UTF-8 TOML, too deep, too large or not a regular file (a
+    pipe would block) is refused with one line, never a hang or an internal error."""
+    import os
+
+    p = tmp_path / "s.toml"
+    body = '[skin]\nsite = "cheek"\n'
+    if kind == "utf16":
+        p.write_bytes(body.encode("utf-16"))
+    elif kind == "latin1":
+        p.write_bytes(('name = "caf\xe9"\n' + body).encode("latin-1"))
+    elif kind == "binary":
+        p.write_bytes(bytes(range(256)) * 4)
+    elif kind == "nested":
+        p.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    elif kind == "fifo":
+        os.mkfifo(p)
+    else:
+        p.write_text("# " + "x" * 2_000_000 + "\n")
+    for command in ("simulate", "plan"):
+        r = cli(command, str(p))
+        assert r.returncode == 2, (command, r.stderr)
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

@@ -21,11 +21,15 @@ def _fail(msg: str) -> None:
 
 
 def _check_out_path(option: str, path: str | None) -> None:
+    """Refuse an output that cannot be written before any work starts (io/files.py)."""
     if path is None:
         return
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        _fail(f"{option}: got {path!r}; allowed: a file in an existing folder")
+    from ..io.files import check_output_path
+
+    try:
+        check_output_path(option, path)
+    except InputError as exc:
+        _fail(str(exc))
 
 
 def _load(scenario: str):
@@ -143,7 +147,7 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     if out:
         from ..io.files import write_netcdf
 
-        write_netcdf(result.dataset, out)
+        write_netcdf(result.dataset, out, "--out")
     if figure:
         from ..report import treatment_figure
 
@@ -218,7 +222,7 @@ def plan(patient: str, as_json: bool, report: str | None) -> None:
         from ..planner.html import render
 
         text = render(result)
-        with atomic_write(report) as tmp:
+        with atomic_write(report, "--report") as tmp:
             Path(tmp).write_text(text, encoding="utf-8")
     if as_json:
         click.echo(json.dumps(result, indent=2, allow_nan=False))
@@ -333,11 +337,13 @@ def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
             runs = read_mci(mci)
     except InputError as exc:
         _fail(str(exc))
+    for r in runs:  # every output checked before the first run starts
+        _check_out_path("--out-dir", str(Path(out_dir) / Path(r.out_name).name))
     out = []
     for r in runs:
         res = mc_run(r.medium, r.n_photons, dr=r.dr, dz=r.dz, nr=r.nr, nz=r.nz, seed=seed)
         path = Path(out_dir) / Path(r.out_name).name
-        with atomic_write(path) as tmp:
+        with atomic_write(path, "--out-dir") as tmp:
             Path(tmp).write_text(format_mco(r, res, __version__), encoding="utf-8")
         out.append({"output": str(path), "photons": r.n_photons, "Rsp": res.Rsp, "Rd": res.Rd,
                     "A": res.A, "Tt": res.Tt, "se": res.se, "seconds": round(res.seconds, 3)})

@@ -1,30 +1,89 @@
-"""Atomic writes: outputs appear whole or not at all (no half-written files)."""
+"""Outputs: checked before the work starts, written atomically (whole or not at all), and never
+replacing anything but a regular file."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import InputError
+
+
+class OutputError(InputError):
+    """An output that cannot be written where asked (exit 2: the user's path or environment)."""
+
+    def __init__(self, field: str, path: object, reason: str):
+        super().__init__(field, path, reason)
+
+    def __str__(self) -> str:
+        return f"{self.field}: cannot write {self.value!r}: {self.allowed}; nothing was written"
+
+
+def check_output_path(field: str, path: str | os.PathLike) -> Path:
+    """Refuse, before any work, an output that could not be written or would replace something
+    that is not a regular file: a folder, a device, a pipe, a link, a missing or read-only
+    folder, a name too long. Returns the path."""
+    p = Path(path)
+    text = str(path)
+    if not text or p.name in ("", ".", ".."):
+        raise OutputError(field, text, "it is a folder; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    try:
+        name_max = os.pathconf(parent if parent.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max = 255
+    # the temporary file is ".<name>.<8 random>.tmp"
+    if len(p.name.encode()) + 14 > name_max:
+        raise OutputError(field, text, f"the file name is longer than {name_max - 14} bytes")
+    try:
+        if p.is_dir():
+            raise OutputError(field, text, "it is a folder; give a file name")
+        if p.is_symlink() or (p.exists() and not stat.S_ISREG(p.stat().st_mode)):
+            raise OutputError(field, text, "it exists and is not a regular file (a device, a "
+                              "pipe or a link); give a new or regular file")
+        if not parent.is_dir():
+            raise OutputError(field, text, "its folder does not exist")
+    except OSError as exc:
+        raise OutputError(field, text, exc.strerror or str(exc)) from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".dermalase-probe.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(field, text, f"its folder is not writable ({exc.strerror})") from None
+    return p
+
 
 @contextmanager
-def atomic_write(path: str | os.PathLike):
-    """Yield a temporary path in the target's folder; move it into place on success."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+def atomic_write(path: str | os.PathLike, field: str = "output"):
+    """Yield a temporary path in the target's folder; move it into place on success. The
+    target, if it exists, must be a regular file; a failed write (a full disk, a read-only
+    folder) leaves the previous file intact and raises :class:`OutputError`."""
+    path = check_output_path(field, path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                   dir=path.parent or ".")
+    except OSError as exc:
+        raise OutputError(field, str(path), exc.strerror or str(exc)) from None
     os.close(fd)
     try:
         yield tmp
+        with open(tmp, "rb+") as fh:  # on disk before it replaces anything
+            os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(field, str(path), exc.strerror or str(exc)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def write_netcdf(dataset, path: str | os.PathLike) -> None:
-    with atomic_write(path) as tmp:
+def write_netcdf(dataset, path: str | os.PathLike, field: str = "--out") -> None:
+    with atomic_write(path, field) as tmp:
         dataset.to_netcdf(tmp, mode="w", engine="h5netcdf")

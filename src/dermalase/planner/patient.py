@@ -6,7 +6,6 @@ key is reported as missing information, never assumed safe.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +14,7 @@ from pydantic import Field
 
 from .. import data
 from ..errors import InputError
-from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse, printable
+from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse, printable, read_toml
 from ..tissue.model import SITES
 
 HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "recent_tan",
@@ -134,14 +133,7 @@ class Patient:
     @classmethod
     def from_toml(cls, path) -> Patient:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError("patient file", str(path), "a readable TOML file") from exc
-        try:
-            d = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError("patient file", str(path), f"valid TOML ({exc})") from exc
+        d = read_toml("patient file", path)
         d.setdefault("name", path.stem)
         return cls.from_dict(d)
 

@@ -102,9 +102,9 @@ def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -
         value = compute(scenario)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(path) as tmp:
+            with atomic_write(path, "cache") as tmp:
                 Path(tmp).write_text(json.dumps(value), encoding="utf-8")
-        except OSError:
+        except (OSError, ValueError):  # OutputError is a ValueError
             pass  # a read-only home: the memory cache still works
     _MEMORY[key] = value
     return value

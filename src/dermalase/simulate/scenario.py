@@ -12,7 +12,6 @@ copy (re-validated).
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -24,7 +23,7 @@ from ..laser.fractional import Fractional
 from ..laser.sources import SOURCES, LaserSource, get_source
 from ..physics.constants import PhysicalConstants
 from ..physics.solver import Numerics
-from ..schema import Integer, Number, OneOf, Quantity, Spec, Text, parse
+from ..schema import Integer, Number, OneOf, Quantity, Spec, Text, parse, read_toml
 from ..tissue.model import SITES, SkinModel, build_skin
 
 #: Ranges accepted for inputs (SI). Wide enough for every clinical device in
@@ -289,16 +288,7 @@ class Scenario:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError("scenario file", str(path), "a readable TOML file") from exc
-        try:
-            d = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError("scenario file", str(path), f"valid TOML ({exc})") from exc
-        return cls.from_dict(d)
+        return cls.from_dict(read_toml("scenario file", path))
 
     # -- the spec these physics objects stand for -----------------------------------------------
     def spec(self) -> ScenarioSpec:
