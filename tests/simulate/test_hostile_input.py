@@ -116,3 +116,23 @@ def test_merged_zones_report_no_bridge_and_a_fractional_energy_balance():
     out = (e["reflected"] + e["removed_by_ablation"] + e["absorbed_by_plume"]
            + e["retained_in_tissue"] + e["conducted_and_perfused_out"] + e["transmitted"])
     assert out == pytest.approx(e["delivered"], rel=0.01)
+
+
+@pytest.mark.parametrize(("source", "tau"), [("er:yag", "250 us"), ("co2", "10 ms")])
+def test_settings_that_ablate_through_the_skin_say_so(source, tau):
+    """Issue 17: 200 J/cm^2 x 10 passes removes more than the skin model holds. The run must
+    finish with finite numbers and say that its depths are lower bounds, never report the
+    grid's edge as a result."""
+    from dermalase.testing import assert_summary_finite
+
+    s = simulate({"skin": {"site": "cheek"}, "laser": {"source": source, "pulse_duration": tau},
+                  "delivery": {"fluence": "200 J/cm^2", "passes": 10},
+                  "numerics": {"geometry": "1d", "cooling_time": "0.1 s"}}).summary
+    assert_summary_finite(s)
+    assert any("lower bounds" in w for w in s["warnings"])
+    assert any("left the bottom" in w for w in s["warnings"])
+
+
+def test_ordinary_settings_keep_their_domain_and_have_no_domain_warning():
+    s = simulate(BASE).summary
+    assert not any("bottom of the simulated domain" in w for w in s["warnings"])

@@ -73,13 +73,21 @@ def channel_domain_depth(skin: SkinModel, delivery: Fractional,
     """Depth (m) of the r-z domain: an upper bound on the channel depth (every pulse's peak
     fluence spent on ablation at the enthalpy of viable epidermis, no threshold, no losses) plus
     0.5 mm for the heat below it, capped at the skin depth and CHANNEL_DOMAIN_DEPTH."""
+    bound = crater_depth_bound(skin, delivery.as_spot().peak_fluence, delivery.stack,
+                               constants) + 0.5e-3
+    return min(skin.depth, CHANNEL_DOMAIN_DEPTH, bound)
+
+
+def crater_depth_bound(skin: SkinModel, peak_fluence: float, pulses: int,
+                       constants: PhysicalConstants | None = None) -> float:
+    """An upper bound on the crater depth (m): every pulse's peak fluence spent on ablation at
+    the enthalpy of viable epidermis (the wettest tissue), no threshold, no losses."""
     k = constants if constants is not None else PhysicalConstants.from_data()
     ep = skin.layers[1]
     h = ablation_enthalpy(ep.heat_capacity, ep.volume_fractions["water"], k.body_temperature,
                           k.boiling_temperature, k.water_latent_heat_volumetric,
                           k.ejection_residual_water)
-    bound = delivery.stack * delivery.as_spot().peak_fluence / h + 0.5e-3
-    return min(skin.depth, CHANNEL_DOMAIN_DEPTH, bound)
+    return pulses * peak_fluence / h
 
 
 def zone_geometry(out: SolverOutput, damage_set: str = NECROSIS_SET) -> ZoneGeometry:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from ..laser.delivery import FullField
 from ..physics.damage import COLLAGEN_SET, NECROSIS_SET
+from ..physics.microchannel import crater_depth_bound
 from ..physics.solver import SolverOutput, run_spot
 from .outcome import Outcome, energy_accounts
 
@@ -22,9 +24,30 @@ def depth_below(mask: np.ndarray, top: int, dz: float) -> float:
 
 
 def peak_temperature(out: SolverOutput) -> float:
-    """Highest temperature (C) reached by tissue still in place at the end."""
+    """Highest temperature (C) reached by tissue still in place at the end (by any tissue when
+    none is left)."""
     alive = np.arange(out.tmax.shape[1])[None, :] >= out.top[:, None]
-    return float(np.max(out.tmax[alive]))
+    return float(np.max(out.tmax[alive])) if alive.any() else float(np.max(out.tmax))
+
+
+#: share of the delivered energy leaving the domain bottom above which results are flagged
+TRANSMITTED_WARNING = 0.01
+
+
+def domain_warnings(out: SolverOutput, injury_depth: float) -> list[str]:
+    """Warnings when the run reached the edge of its domain: the depths are then lower bounds
+    (issue 17: never report the grid's edge as a result without saying so)."""
+    w = []
+    bottom = out.grid.bottom
+    if injury_depth >= bottom - 2 * out.dz:
+        w.append(f"the injury reached the bottom of the simulated domain ({bottom * 1e6:.0f} "
+                 "um, the bottom of the skin model or of the grid): ablation and injury depths "
+                 "are lower bounds; these settings remove more tissue than the model holds")
+    share = out.tallies["transmitted"] / out.delivered if out.delivered > 0 else 0.0
+    if share > TRANSMITTED_WARNING:
+        w.append(f"{share:.0%} of the delivered energy left the bottom of the simulated domain; "
+                 "energy figures below it are not modelled")
+    return w
 
 
 def full_field_outcome(out: SolverOutput, spot: FullField) -> Outcome:
@@ -42,11 +65,18 @@ def full_field_outcome(out: SolverOutput, spot: FullField) -> Outcome:
         deepest_layer=out.layer_names[int(out.layer_index[idx])] if injury > 0 else None,
         peak_temperature=peak_temperature(out),
         surface_injury_fraction=1.0 if injury > 0 else 0.0,
-        energy_balance={k: v / area for k, v in energy_accounts(out).items()})
+        energy_balance={k: v / area for k, v in energy_accounts(out).items()},
+        warnings=tuple(domain_warnings(out, injury)))
 
 
 def run_full_field(scenario, progress: Callable[[float], None] | None = None) -> Outcome:
     """Simulate a full-field scenario."""
-    out = run_spot(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
-                   scenario.constants, progress=progress)
+    spot, num = scenario.delivery, scenario.numerics
+    # a domain deep enough for the crater and the heat below it (up to the skin model's depth)
+    need = crater_depth_bound(scenario.skin, spot.peak_fluence, spot.passes,
+                              scenario.constants) + 0.5e-3
+    num = dataclasses.replace(num, domain_depth=max(num.domain_depth, need),
+                              domain_depth_rz=max(num.domain_depth_rz, need))
+    out = run_spot(scenario.skin, scenario.source, spot, num, scenario.constants,
+                   progress=progress)
     return full_field_outcome(out, scenario.delivery)
