@@ -9,11 +9,19 @@ compare them; angular tallies (Rd_a, Tt_a, Rd_ra, Tt_ra) are not computed and ar
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
 from ..physics.montecarlo import Layer, MCResult, Medium
+
+#: limits of an .mci file (range checks against hangs and memory exhaustion, not physics):
+#: photons per run (~20 min on 2 cores at 1e5 photons/s/core), runs, layers, grid cells
+MAX_PHOTONS = 100_000_000
+MAX_RUNS = 100
+MAX_LAYERS = 100
+MAX_GRID_CELLS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -37,9 +45,25 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _finite(field: str, value: float, low: float, inclusive: bool = True) -> float:
+    if not math.isfinite(value) or value < low or (value == low and not inclusive):
+        raise InputError(field, value, f"a finite number {'>=' if inclusive else '>'} {low:g}")
+    return value
+
+
+def _count(field: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise InputError(field, value, f"an integer {low}-{high:,}")
+    return value
+
+
 def read_mci(path) -> list[MCIRun]:
     path = Path(path)
     try:
+        if not path.is_file():  # a folder, a pipe (would block), a device, nothing
+            raise InputError("mci file", str(path), "an existing regular file")
+        if path.stat().st_size > 1_000_000:
+            raise InputError("mci file", str(path), "a file of at most 1,000,000 bytes")
         tok = _tokens(path.read_text(encoding="utf-8", errors="replace"))
     except OSError as exc:
         raise InputError("mci file", str(path), "a readable MCML .mci file") from exc
@@ -55,28 +79,32 @@ def read_mci(path) -> list[MCIRun]:
 
     nxt("file version")
     runs = []
-    for k in range(nxt("number of runs", int)):
+    for k in range(_count("mci number of runs", nxt("number of runs", int), 1, MAX_RUNS)):
         name = next(it, None)
         if name is None:
             raise InputError(f"mci run {k + 1} output name", "end of file", "a file name")
         nxt("output format", str)  # A (ASCII) or B; we write ASCII
-        n_ph = nxt("number of photons", lambda s: int(float(s)))
-        dz, dr = nxt("dz") * 1e-2, nxt("dr") * 1e-2
+        run = f"mci run {k + 1}"
+        n_ph_f = _finite(f"{run} photons", nxt("number of photons"), 1.0)
+        n_ph = _count(f"{run} photons", int(n_ph_f), 1, MAX_PHOTONS)
+        dz = _finite(f"{run} dz", nxt("dz"), 0.0, inclusive=False) * 1e-2
+        dr = _finite(f"{run} dr", nxt("dr"), 0.0, inclusive=False) * 1e-2
         nz, nr, na = nxt("nz", int), nxt("nr", int), nxt("na", int)
-        nl = nxt("number of layers", int)
-        n_above = nxt("n above")
+        _count(f"{run} nz", nz, 1, MAX_GRID_CELLS)
+        _count(f"{run} nr", nr, 1, MAX_GRID_CELLS)
+        _count(f"{run} nz x nr", nz * nr, 1, MAX_GRID_CELLS)
+        nl = _count(f"{run} number of layers", nxt("number of layers", int), 1, MAX_LAYERS)
+        n_above = _finite(f"{run} n above", nxt("n above"), 1.0)
         layers = []
         for i in range(nl):
             n, mua, mus, g, d = (nxt(f"layer {i + 1} {q}") for q in ("n", "mua", "mus", "g",
                                                                       "d"))
-            if not (n >= 1 and mua >= 0 and mus >= 0 and -1 < g < 1 and d > 0):
+            finite = all(math.isfinite(x) for x in (n, mua, mus, g, d))
+            if not (finite and n >= 1 and mua >= 0 and mus >= 0 and -1 < g < 1 and d > 0):
                 raise InputError(f"mci run {k + 1} layer {i + 1}", (n, mua, mus, g, d),
-                                 "n >= 1, mua >= 0, mus >= 0, -1 < g < 1, d > 0")
+                                 "finite n >= 1, mua >= 0, mus >= 0, -1 < g < 1, d > 0")
             layers.append(Layer(n, mua * 100, mus * 100, g, d * 1e-2))
-        n_below = nxt("n below")
-        if n_ph < 1 or dz <= 0 or dr <= 0 or nz < 1 or nr < 1:
-            raise InputError(f"mci run {k + 1} grid", (n_ph, dz, dr, nz, nr),
-                             "photons >= 1, dz, dr > 0, nz, nr >= 1")
+        n_below = _finite(f"{run} n below", nxt("n below"), 1.0)
         runs.append(MCIRun(name, n_ph, dz, dr, nz, nr, na, Medium(tuple(layers), n_above,
                                                                   n_below)))
     return runs
