@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean browser
+.PHONY: demo test test-slow lint bench validation clean browser fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_planner.py
 	$(BIN)/python benchmarks/bench_montecarlo.py
 	$(BIN)/python benchmarks/bench_threads.py
+
+## fuzz: 10,000+ hostile inputs against the input gate; figures in docs/validation.md
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz.py
 
 ## validation: regenerate docs/validation.md
 validation: $(STAMP)

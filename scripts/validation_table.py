@@ -216,7 +216,12 @@ def main() -> None:
             "second-order cell integral, energy balance of every simulation (property test), "
             "simulator refinement (resolution 1 vs 4) and the maximum principle.", ""]
     out += monte_carlo_rows()
-    (ROOT / "docs" / "validation.md").write_text("\n".join(out), encoding="utf-8")
+    doc = ROOT / "docs" / "validation.md"
+    old = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    # the fuzzing figures come from scripts/fuzz.py (make fuzz): kept as they are
+    fuzz = old[old.find("<!-- fuzz:start -->"):old.find("<!-- fuzz:end -->") + 17] \
+        if "<!-- fuzz:start -->" in old else ""
+    doc.write_text("\n".join(out), encoding="utf-8")
     print("wrote docs/validation.md")
     from scripts.inputs_table import main as write_inputs
 
@@ -224,6 +229,9 @@ def main() -> None:
     from scripts.planner_table import write as write_planner
 
     write_planner()
+    if fuzz:
+        doc.write_text(doc.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + fuzz + "\n",
+                       encoding="utf-8")
 
 
 if __name__ == "__main__":

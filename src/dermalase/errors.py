@@ -13,7 +13,18 @@ class InputError(ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+        super().__init__(f"{_one_line(field)}: got {_one_line(repr(value), 200)}; allowed: "
+                         f"{_one_line(allowed)}")
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one line without control characters (they are shown escaped: user text
+    reaches messages through keys and values), cut at ``limit`` characters."""
+    import unicodedata
+
+    out = "".join(ch if unicodedata.category(ch)[0] != "C" else ch.encode("unicode_escape")
+                  .decode("ascii") for ch in str(text))
+    return out if len(out) <= limit else out[:limit] + "..."
 
 
 def require(field: str, value: object, *, low: float = 0.0, inclusive: bool = False,
