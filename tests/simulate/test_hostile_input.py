@@ -136,3 +136,50 @@ def test_settings_that_ablate_through_the_skin_say_so(source, tau):
 def test_ordinary_settings_keep_their_domain_and_have_no_domain_warning():
     s = simulate(BASE).summary
     assert not any("bottom of the simulated domain" in w for w in s["warnings"])
+
+
+FRACTIONAL = {"skin": {"site": "cheek"}, "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+              "delivery": {"mode": "fractional", "microbeam_diameter": "250 um",
+                           "pulse_energy": "10 mJ", "stack": 3, "coverage": 0.11}}
+
+
+def test_runs_predicted_to_take_hours_are_refused_up_front(monkeypatch):
+    """Issue 17: a resource guard instead of a hang; the message says what to lower and how to
+    raise the limit."""
+    from dermalase.simulate import budget
+
+    fine = dict(FRACTIONAL, numerics={"resolution": 8})
+    t0 = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        simulate(fine)
+    assert time.perf_counter() - t0 < 5.0
+    assert err.value.field == "numerics.resolution" and "DERMALASE_MAX_SECONDS" in str(err.value)
+    wide = dict(FRACTIONAL, delivery={"mode": "fractional", "microbeam_diameter": "20 um",
+                                      "pulse_energy": "0.5 mJ", "density": "10000 /cm^2",
+                                      "area": "10 cm^2"})
+    sc = Scenario.from_dict(wide)
+    b = budget.predict(sc)
+    assert b.zones == 100_000 and b.pattern_seconds == pytest.approx(64.0)
+    monkeypatch.setenv("DERMALASE_MAX_SECONDS", "1")
+    with pytest.raises(InputError) as err:
+        simulate(wide)
+    assert err.value.field == "numerics.resolution"  # the 20 um channel costs more here
+    # where the pattern costs more than the channel, the area is named
+    monkeypatch.setattr(budget, "predict", lambda scenario: budget.Budget(1.0, 90.0, 10, 10,
+                                                                          100_000))
+    with pytest.raises(InputError) as err:
+        budget.check(sc)
+    assert err.value.field == "delivery.area" and "100,000 zones" in str(err.value)
+    monkeypatch.setenv("DERMALASE_MAX_SECONDS", "ten")
+    with pytest.raises(InputError) as err:
+        simulate(BASE)
+    assert err.value.field == "DERMALASE_MAX_SECONDS"
+
+
+def test_the_prediction_counts_the_steps_the_solver_takes():
+    """The guard's step count is the solver's own (default Er:YAG: the same 955 steps)."""
+    from dermalase.simulate import budget
+
+    sc = Scenario.from_dict(BASE)
+    b = budget.predict(sc)
+    assert b.steps == simulate(sc).outcome.solver.steps

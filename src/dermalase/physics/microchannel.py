@@ -53,19 +53,25 @@ def run_channel(skin: SkinModel, source: LaserSource, delivery: Fractional,
     """Simulate one microbeam with its stacked pulses (r-z). Beer-Lambert with Gaussian beam
     spreading where absorption dominates; Monte Carlo deposition where scattering matters
     (physics/deposition.py criterion), e.g. non-ablative 1,550 nm."""
+    k = constants if constants is not None else PhysicalConstants.from_data()
+    num, transport = channel_setup(skin, source, delivery, numerics, k, n_photons)
+    return run_spot(skin, source, delivery.as_spot(), num, k, progress=progress,
+                    transport=transport, eject=source.ablative or transport is None)
+
+
+def channel_setup(skin: SkinModel, source: LaserSource, delivery: Fractional,
+                  numerics: Numerics, constants: PhysicalConstants,
+                  n_photons: int = 200_000) -> tuple[Numerics, Transport | None]:
+    """The numerics of a channel run (r-z, its domain) and the transport request, if any."""
     from . import deposition
 
-    lam = source.wavelength_nm
-    k = constants if constants is not None else PhysicalConstants.from_data()
-    if deposition.needs_transport(skin, lam):
+    if deposition.needs_transport(skin, source.wavelength_nm):
         num = dataclasses.replace(numerics, geometry="rz",
                                   domain_depth_rz=min(skin.depth, NONABLATIVE_DOMAIN_DEPTH))
-        return run_spot(skin, source, delivery.as_spot(), num, k, progress=progress,
-                        transport=Transport(n_photons, seed=delivery.seed + 1),
-                        eject=source.ablative)
+        return num, Transport(n_photons, seed=delivery.seed + 1)
     num = dataclasses.replace(numerics, geometry="rz",
-                              domain_depth_rz=channel_domain_depth(skin, delivery, k))
-    return run_spot(skin, source, delivery.as_spot(), num, k, progress=progress)
+                              domain_depth_rz=channel_domain_depth(skin, delivery, constants))
+    return num, None
 
 
 def channel_domain_depth(skin: SkinModel, delivery: Fractional,

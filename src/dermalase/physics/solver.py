@@ -489,6 +489,28 @@ class SpotSolver:
             else None)
 
 
+def predicted_work(skin: SkinModel, source: LaserSource, spot: FullField, numerics: Numerics,
+                   constants: PhysicalConstants, *, transported: bool = False,
+                   eject: bool = True) -> tuple[int, int]:
+    """(cells, time steps) a run will take, without running it: the grid and the schedule it
+    would build, cooling steps counted from the geometric growth to ``max_dt``."""
+    grid = build_grid(skin, source, spot, numerics, transported=transported, ablative=eject)
+    medium = build_medium(skin, source.wavelength_nm, grid, constants)
+    sch = Schedule.build(spot, medium, grid, numerics, transported)
+    pulse = sch.pulse()
+    steps = 0
+    for p in range(spot.passes):
+        wait = numerics.cooling_time if p == spot.passes - 1 else spot.pass_interval
+        steps += len(pulse)
+        dt, t = pulse[-1], 0.0
+        while t < wait and dt < sch.max_dt:
+            dt = min(dt * sch.growth, sch.max_dt)
+            t += dt
+            steps += 1
+        steps += int(math.ceil(max(wait - t, 0.0) / sch.max_dt))
+    return grid.nr * grid.nz, steps
+
+
 def run_spot(skin: SkinModel, source: LaserSource, spot: FullField,
              numerics: Numerics = Numerics(), constants: PhysicalConstants | None = None, *,
              progress: Callable[[float], None] | None = None,

@@ -17,6 +17,7 @@ from .. import healing as heal_model
 from ..errors import InputError
 from ..healing import Healing
 from ..laser.fractional import Fractional
+from . import budget
 from .dataset import to_dataset
 from .fractional import run_fractional
 from .fullfield import run_full_field
@@ -96,6 +97,7 @@ def simulate(scenario: Scenario | dict, *,
         scenario = Scenario.from_dict(scenario)
     if not isinstance(scenario, Scenario):
         raise InputError("scenario", scenario, "a Scenario or a scenario dict")
+    budget.check(scenario)  # refuse up front what would run for hours
     run = run_fractional if scenario.fractional else run_full_field
     outcome = run(scenario, progress=progress)
     heal, hs = healing_of(outcome, scenario)
