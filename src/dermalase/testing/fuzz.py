@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..errors import InputError
+from . import assert_summary_finite
 
 SCENARIO: dict[str, Any] = {
     "name": "fuzz",
@@ -132,17 +133,6 @@ def mci_texts(draw) -> str:
     return "\n".join(" ".join(ln) for ln in lines) + "\n"
 
 
-def _finite_tree(value: Any, where: str) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise AssertionError(f"accepted a non-finite value at {where}: {value}")
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _finite_tree(v, f"{where}.{k}")
-    if isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            _finite_tree(v, f"{where}[{i}]")
-
-
 def _refused(exc: InputError) -> str:
     text = str(exc)
     assert exc.field and "\n" not in text and "\x1b" not in text, text
@@ -158,7 +148,7 @@ def check_scenario(d: dict) -> str:
     except InputError as exc:
         return _refused(exc)
     resolved = sc.resolved()
-    _finite_tree(resolved, "scenario")
+    assert_summary_finite(resolved)  # finite, JSON-native
     json.dumps(resolved, allow_nan=False)
     assert "\x1b" not in sc.name
     return "accepted"
@@ -171,7 +161,7 @@ def check_patient(d: dict) -> str:
         p = Patient.from_dict(d)
     except InputError as exc:
         return _refused(exc)
-    _finite_tree(p.to_dict(), "patient")
+    assert_summary_finite(p.to_dict())
     json.dumps(p.to_dict(), allow_nan=False)
     return "accepted"
 
