@@ -15,8 +15,9 @@ import os
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..physics.microchannel import channel_setup, crater_depth_bound
+from ..physics.microchannel import channel_setup
 from ..physics.solver import predicted_work
+from .fullfield import full_field_numerics
 
 #: cell-steps per second and zone evaluations per second assumed (a third of measured)
 CELL_STEPS_PER_S = 5.0e6
@@ -42,8 +43,6 @@ class Budget:
 
 def predict(scenario) -> Budget:
     """The predicted work and time of ``scenario`` (no simulation is run)."""
-    import dataclasses
-
     sc, k = scenario, scenario.constants
     zones = 0
     if sc.fractional:
@@ -54,11 +53,8 @@ def predict(scenario) -> Budget:
                                       eject=sc.source.ablative or transport is None)
         zones = int(d.density * d.area)
     else:
-        spot, num = sc.delivery, sc.numerics
-        need = crater_depth_bound(sc.skin, spot.peak_fluence, spot.passes, k) + 0.5e-3
-        num = dataclasses.replace(num, domain_depth=max(num.domain_depth, need),
-                                  domain_depth_rz=max(num.domain_depth_rz, need))
-        cells, steps = predicted_work(sc.skin, sc.source, spot, num, k)
+        cells, steps = predicted_work(sc.skin, sc.source, sc.delivery,
+                                      full_field_numerics(sc), k)
     return Budget(cells * steps / CELL_STEPS_PER_S, zones * _POINTS_X_TIMES / ZONE_EVALS_PER_S,
                   cells, steps, zones)
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..laser.delivery import FullField
 from ..physics.damage import COLLAGEN_SET, NECROSIS_SET
 from ..physics.microchannel import crater_depth_bound
-from ..physics.solver import SolverOutput, run_spot
+from ..physics.solver import Numerics, SolverOutput, run_spot
 from .outcome import Outcome, energy_accounts
 
 
@@ -69,14 +69,18 @@ def full_field_outcome(out: SolverOutput, spot: FullField) -> Outcome:
         warnings=tuple(domain_warnings(out, injury)))
 
 
-def run_full_field(scenario, progress: Callable[[float], None] | None = None) -> Outcome:
-    """Simulate a full-field scenario."""
+def full_field_numerics(scenario) -> Numerics:
+    """The scenario's numerics with a domain deep enough for the crater and the heat below it
+    (up to the skin model's depth; ordinary settings keep the default domain)."""
     spot, num = scenario.delivery, scenario.numerics
-    # a domain deep enough for the crater and the heat below it (up to the skin model's depth)
     need = crater_depth_bound(scenario.skin, spot.peak_fluence, spot.passes,
                               scenario.constants) + 0.5e-3
-    num = dataclasses.replace(num, domain_depth=max(num.domain_depth, need),
-                              domain_depth_rz=max(num.domain_depth_rz, need))
-    out = run_spot(scenario.skin, scenario.source, spot, num, scenario.constants,
-                   progress=progress)
+    return dataclasses.replace(num, domain_depth=max(num.domain_depth, need),
+                               domain_depth_rz=max(num.domain_depth_rz, need))
+
+
+def run_full_field(scenario, progress: Callable[[float], None] | None = None) -> Outcome:
+    """Simulate a full-field scenario."""
+    out = run_spot(scenario.skin, scenario.source, scenario.delivery,
+                   full_field_numerics(scenario), scenario.constants, progress=progress)
     return full_field_outcome(out, scenario.delivery)
