@@ -287,3 +287,46 @@ def test_control_characters_are_stripped_from_the_name():
     d = patient_dict()
     d["name"] = "evil\x1b[2Jname\x07"
     assert Patient.from_dict(d).name == "evil[2Jname"
+
+
+# --- values at a published threshold ------------------------------------------------------
+ISO_RULE = next(r for r in R.rules()["history"] if r["id"] == "isotretinoin-full-field")
+ISO_MONTHS = float(ISO_RULE["value"])  # Waldman et al. 2017: about 6 months
+
+
+@pytest.mark.parametrize("months", [0.0, ISO_MONTHS / 2, math.nextafter(ISO_MONTHS, 0.0)])
+def test_isotretinoin_inside_the_published_window_never_allows_full_field(months):
+    """Deep perioral wrinkles recommend full-field CO2 with a clean history; any time inside
+    the published window, down to the last representable instant before it ends, blocks it:
+    a value at the threshold is never read as past it."""
+    out = run(patient_dict(isotretinoin_never=None, isotretinoin_months_ago=months,
+                           sessions=3))
+    blocked = {b["modality"] for b in out["blocked"]}
+    assert {"full-field-co2", "full-field-er:yag"} <= blocked
+    rec = out["recommended"]
+    assert rec is None or not rec["modality"].startswith("full-field")
+    assert all(not c["modality"].startswith("full-field") for c in out["candidates"])
+
+
+def test_the_published_window_ends_where_the_source_says():
+    """At the end of the window (6 months, Waldman 2017: 'reconsidered 6 months after the last
+    dose') full field is allowed again, as it is with a clean history."""
+    clean = run(patient_dict())["recommended"]["modality"]
+    at_end = run(patient_dict(isotretinoin_never=None, isotretinoin_months_ago=ISO_MONTHS))
+    assert clean == "full-field-co2"
+    assert at_end["recommended"]["modality"] == clean
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, None])
+def test_no_recommendation_rests_on_a_missing_or_non_finite_isotretinoin_answer(value):
+    """Unknown is conditional (no recommendation of what it could block); non-finite is an
+    input error before any rule sees it."""
+    d = patient_dict(isotretinoin_never=None, isotretinoin_months_ago=value)
+    if value is None:
+        out = run(d)
+        assert out["recommended"] is None or not out["recommended"]["modality"].startswith(
+            ("full-field", "fractional"))
+        assert "isotretinoin_months_ago" in {a["key"] for a in out["needed_answers"]}
+    else:
+        with pytest.raises(InputError):
+            Patient.from_dict(d)

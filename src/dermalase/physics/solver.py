@@ -351,10 +351,11 @@ class SpotSolver:
         g = self.grid
         self.area = g.area
         self.kernel_r_faces = g.kernel_r_faces
+        self.r = g.r
         self.kernels = Kernels.choose(g.nr, g.nz, numerics.parallel)
         self.lnA = self.medium.lnA
         self.col_fluence = np.array([spot.peak_fluence]) if g.geometry == "1d" \
-            else np.asarray(spot.fluence_at(g.r), dtype=float)
+            else np.asarray(spot.fluence_at(self.r), dtype=float)
         # a Gaussian beam spreads over the depth of the domain when its Rayleigh range is short
         depth = min(skin.depth, numerics.domain_depth_rz)
         self.divergent = (g.geometry == "rz" and spot.profile == "gaussian"
@@ -417,7 +418,7 @@ class SpotSolver:
         delivers its full energy."""
         if not self.divergent:
             return self.col_fluence
-        f = np.asarray(self.spot.fluence_at(self.grid.r, st.top * self.grid.dz,
+        f = np.asarray(self.spot.fluence_at(self.r, st.top * self.grid.dz,
                                             self.source.wavelength))
         f *= float(np.sum(self.col_fluence * self.area)) / float(np.sum(f * self.area))
         return f

@@ -340,8 +340,12 @@ class Scenario:
     def replace(self, *, constants: PhysicalConstants | None = None,
                 **sections: dict[str, Any]) -> Scenario:
         """A copy with fields changed, e.g. ``replace(delivery={"passes": 3})`` (SI numbers or
-        unit strings), re-validated; ``constants`` replaces the physical constants."""
-        d = self.to_dict()
+        unit strings), re-validated; ``constants`` replaces the physical constants. The fields
+        kept are passed on as SI numbers (no unit strings to parse again)."""
+        spec = self.spec()
+        d: dict[str, Any] = {"name": spec.name}
+        for section in ("skin", "laser", "delivery", "numerics"):
+            d[section] = _section(getattr(spec, section), resolved=False, si=True)
         for section, changes in sections.items():
             if section not in ("skin", "laser", "delivery", "numerics"):
                 raise InputError(section, changes, "skin, laser, delivery or numerics")
@@ -355,7 +359,9 @@ class Scenario:
         return sc
 
 
-def _section(spec: Spec, *, resolved: bool) -> dict[str, Any]:
+def _section(spec: Spec, *, resolved: bool, si: bool = False) -> dict[str, Any]:
+    """A section as resolved (SI, keys naming the unit), as input with unit strings, or as
+    input with SI numbers (``si``)."""
     out: dict[str, Any] = {}
     skip: set[str] = getattr(spec, "canonical_exclude", set())
     for name, info in type(spec).model_fields.items():
@@ -364,6 +370,6 @@ def _section(spec: Spec, *, resolved: bool) -> dict[str, Any]:
         if resolved:
             out[name + (_SUFFIX[meta.unit] if meta is not None else "")] = value
         elif name not in skip and value is not None:
-            out[name] = f"{value!r} {meta.unit}" if meta is not None \
+            out[name] = f"{value!r} {meta.unit}" if meta is not None and not si \
                 and meta.unit != "dimensionless" else value
     return out
