@@ -139,31 +139,31 @@ def _refused(exc: InputError) -> str:
     return "refused"
 
 
+def _check(parse, dump, d: dict) -> str:
+    """'refused' (one line naming a field) or 'accepted' with every dumped value finite,
+    JSON-native and free of control characters; else an AssertionError."""
+    try:
+        value = parse(d)
+    except InputError as exc:
+        return _refused(exc)
+    out = dump(value)
+    assert_summary_finite(out)
+    assert "\x1b" not in json.dumps(out, allow_nan=False, ensure_ascii=False)
+    return "accepted"
+
+
 def check_scenario(d: dict) -> str:
     """The promise for a scenario dict: 'accepted' or 'refused' (else an AssertionError)."""
     from ..simulate import Scenario
 
-    try:
-        sc = Scenario.from_dict(d)
-    except InputError as exc:
-        return _refused(exc)
-    resolved = sc.resolved()
-    assert_summary_finite(resolved)  # finite, JSON-native
-    json.dumps(resolved, allow_nan=False)
-    assert "\x1b" not in sc.name
-    return "accepted"
+    return _check(Scenario.from_dict, Scenario.resolved, d)
 
 
 def check_patient(d: dict) -> str:
+    """The promise for a patient dict."""
     from ..planner.patient import Patient
 
-    try:
-        p = Patient.from_dict(d)
-    except InputError as exc:
-        return _refused(exc)
-    assert_summary_finite(p.to_dict())
-    json.dumps(p.to_dict(), allow_nan=False)
-    return "accepted"
+    return _check(Patient.from_dict, Patient.to_dict, d)
 
 
 def check_mci(text: str) -> str:
