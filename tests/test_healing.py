@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from dermalase import healing as H
 from dermalase import simulate
 from dermalase.report import healing_figure
+from dermalase.tissue.model import build_skin
 
 P = H.HealingParams(c=0.2e-3 / H.DAY, lag=0.5 * H.DAY, closure=0.99)
 
@@ -50,9 +51,33 @@ def test_calibration_reproduces_its_datum():
     from dermalase import data
 
     target = data.constant("superficial_resurfacing_healing") / H.DAY
-    assert H.heal_full_field("cheek", True, True).days == pytest.approx(target, rel=1e-9)
-    assert H.heal_full_field("cheek", True, True, sampled=True).days == pytest.approx(
-        target, rel=0.03)
+    coag = data.constants()["healing_calibration_coagulation"]["superficial"]
+    assert H.heal_full_field("cheek", True, True, coagulum=coag).days == pytest.approx(
+        target, rel=1e-9)
+    assert H.heal_full_field("cheek", True, True, sampled=True, coagulum=coag).days \
+        == pytest.approx(target, rel=0.03)
+
+
+def test_a_thicker_coagulum_heals_later_on_full_field_only():
+    """The coagulum delays a full-field wound by clearance x thickness; fractional zones are
+    covered from their rims (Manstein 2004) and get no delay."""
+    p = H.HealingParams.calibrated()
+    assert p.clearance > 0
+    thin = H.heal_full_field("cheek", True, True, coagulum=5e-6).days
+    thick = H.heal_full_field("cheek", True, True, coagulum=50e-6).days
+    assert thick - thin == pytest.approx(45e-6 * p.clearance / H.DAY, rel=1e-9)
+    skin = build_skin("cheek", 2)
+    pos = np.array([[1e-3, 1e-3]])
+    a = H.healing_for(skin, 300e-6, pattern=(pos, 2e-3, 150e-6), coagulum=5e-6).days
+    b = H.healing_for(skin, 300e-6, pattern=(pos, 2e-3, 150e-6), coagulum=50e-6).days
+    assert a == b
+
+
+def test_scarring_depth_is_a_third_of_the_skin():
+    """Dunkin et al. 2007: 0.56 mm, 33.1 % of the skin's thickness (lower end used)."""
+    skin = build_skin("forearm", 2)
+    assert H.scarring_depth(skin) == pytest.approx(0.313 * H.adnexa_depth(skin))
+    assert 0.3 * 1.1e-3 < H.scarring_depth(skin) < 0.35 * 1.2e-3
 
 
 def test_lower_adnexal_density_never_heals_faster():

@@ -13,21 +13,36 @@ solver: a disc of radius R healing from its rim closes at t_lag + R (1 - sqrt(1 
 closure fraction f, and a field of Poisson-distributed sources of density n leaves an open
 fraction exp(-n pi c^2 (t - t_lag)^2).
 
+A full-field wound also carries the coagulated (thermally necrotic) layer the laser left on its
+floor, which has to be shed or resorbed before the epithelium can cover it, and thermal injury
+slows the keratinocytes (clinical: CO2 wounds crust for 7.7 d where erbium wounds of similar
+depth crust for 3.4 d, Newman et al. 2000). The model lumps both into a delay proportional to
+the thickness of that layer: the lag becomes t_lag + s * coagulum. Fractional zones get no such
+delay: they are covered from their rims within a day or two although their walls are necrotic
+(Manstein et al. 2004; Hantash et al. 2007), and their debris is extruded later.
+
 Parameters and their status (data/constants.toml, data/adnexa.csv):
 - lag: 12-24 h (sourced range).
 - adnexal density by site: eccrine glands (Taylor & Machado-Moreira 2013) + hair follicles
   (Otberg 2004 to Blume 1991).
-- front speed c: **calibrated**, not measured: derived from the healing time of a superficial
-  facial Er:YAG peel (3-4 days, Pozner), where every adnexum survives, through the Poisson
-  limit above. The model's uncertainty range spans the lag and the calibration ranges.
+- front speed c and clearance time s: **calibrated**, not measured: the two solve the healing
+  times of a superficial facial Er:YAG peel (3-4 d, Pozner; thin coagulum) and of a two-pass
+  CO2 resurfacing of the upper lip (7.7 d, Newman et al. 2000; thick coagulum), with the
+  coagulated layer the model leaves in those two cases. The Er:YAG arm of Newman et al. and
+  the published ranges are the independent checks (docs/validation.md, calibration ledger).
+  The uncertainty range spans the lag and both calibration ranges.
 - adnexa depth: the bottom of the dermis (eccrine coils lie in the lower dermis and subcutis;
-  terminal follicles reach it). Vellus follicles are shallower; not modelled.
+  terminal follicles reach it). Vellus follicles are shallower, so fewer sources survive a
+  deeper wound; no sourced depth profile of adnexal density was found, so this is not
+  modelled (deep Er:YAG wounds without coagulation heal too fast: docs/validation.md).
+- scarring depth: a confluent wound deeper than ~1/3 of the skin's thickness scars (Dunkin et
+  al. 2007); :func:`scarring_depth` gives the depth the warnings use.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,31 +69,65 @@ def poisson_cover_radius(density: float, closure: float) -> float:
     return math.sqrt(-math.log(1.0 - closure) / (math.pi * density))
 
 
+#: The two calibration cases: (site, constants.toml entry of the healing time, key of the
+#: model's coagulated layer in ``healing_calibration_coagulation``)
+CALIBRATION_CASES = (("cheek", "superficial_resurfacing_healing", "superficial"),
+                     ("perioral", "deep_resurfacing_healing", "deep"))
+
+
 @dataclass(frozen=True)
 class HealingParams:
-    """Front speed ``c`` (m/s), ``lag`` (s) and the closure fraction."""
+    """Front speed ``c`` (m/s), ``lag`` (s), the closure fraction and the clearance time
+    ``clearance`` (s per m of coagulated tissue left on a full-field wound's floor)."""
 
     c: float
     lag: float
     closure: float
+    clearance: float = 0.0
 
     @classmethod
-    def calibrated(cls, lag: float | None = None, heal_time: float | None = None):
-        """Parameters with c derived from the superficial-peel healing time (see module doc)."""
+    def calibrated(cls, lag: float | None = None, heal_time: float | None = None,
+                   deep_heal_time: float | None = None) -> HealingParams:
+        """Parameters solving the two calibration cases (see module doc): for each, healing
+        time = lag + clearance x coagulum + r / c, with r the Poisson cover radius of the
+        site's adnexa."""
         k = data.constants()
         lag = k["reepithelialization_lag"]["value"] if lag is None else lag
-        heal = k["superficial_resurfacing_healing"]["value"] if heal_time is None else heal_time
         closure = k["wound_closure_fraction"]["value"]
-        r = poisson_cover_radius(adnexal_density("cheek"), closure)
-        return cls(c=r / (heal - lag), lag=lag, closure=closure)
+        times = (heal_time, deep_heal_time)
+        rows, rhs = [], []
+        for (site, entry, key), given in zip(CALIBRATION_CASES, times, strict=True):
+            heal = k[entry]["value"] if given is None else given
+            coag = k["healing_calibration_coagulation"][key]
+            rows.append((coag, poisson_cover_radius(adnexal_density(site), closure)))
+            rhs.append(heal - lag)
+        (a, b), (c, d) = rows
+        det = a * d - b * c
+        clearance = (rhs[0] * d - b * rhs[1]) / det
+        inv_speed = (a * rhs[1] - c * rhs[0]) / det
+        if not (clearance >= 0.0 and inv_speed > 0.0):
+            raise ValueError("healing calibration has no physical solution: "
+                             f"clearance {clearance:g} s/m, 1/c {inv_speed:g} s/m")
+        return cls(c=1.0 / inv_speed, lag=lag, closure=closure, clearance=clearance)
 
     @classmethod
     def corners(cls) -> list[HealingParams]:
-        """The four combinations of the lag range and the calibration range (uncertainty)."""
+        """The combinations of the lag range and both calibration ranges (uncertainty)."""
         k = data.constants()
-        return [cls.calibrated(lag, heal)
+        return [cls.calibrated(lag, heal, deep)
                 for lag in k["reepithelialization_lag"]["range"]
-                for heal in k["superficial_resurfacing_healing"]["range"]]
+                for heal in k["superficial_resurfacing_healing"]["range"]
+                for deep in k["deep_resurfacing_healing"]["range"]]
+
+    def delayed(self, coagulum: float) -> HealingParams:
+        """These parameters with the lag grown by the clearance of ``coagulum`` (m)."""
+        return replace(self, lag=self.lag + self.clearance * max(coagulum, 0.0))
+
+
+def scarring_depth(skin) -> float:
+    """Depth (m) beyond which a confluent wound is reported to scar: the lower end of Dunkin
+    et al. 2007's threshold, a fraction of the epidermis + dermis (data/constants.toml)."""
+    return data.constant("scarring_depth_fraction") * adnexa_depth(skin)
 
 
 @dataclass(frozen=True)
@@ -181,13 +230,14 @@ def _adnexa_pixels(shape, pixel, density, seed) -> np.ndarray:
 
 def heal_full_field(site: str, wounded: bool, adnexa_survive: bool, side: float = 1e-2,
                     seed: int = 0, params: HealingParams | None = None,
-                    sampled: bool = False) -> Healing:
+                    sampled: bool = False, coagulum: float = 0.0) -> Healing:
     """A full-field wound. With surviving adnexa it heals from them everywhere, far from any
     edge (full-face treatments span many cm): closed form for Poisson-distributed adnexa
     (``sampled`` solves a random periodic tile instead, the check of the solver). Without
-    adnexa it heals from the edges of the treated square of ``side`` (m) only."""
-    params = params or HealingParams.calibrated()
-    corners = HealingParams.corners()
+    adnexa it heals from the edges of the treated square of ``side`` (m) only. ``coagulum``
+    (m): the coagulated layer left on the floor, cleared before the front starts."""
+    params = (params or HealingParams.calibrated()).delayed(coagulum)
+    corners = [p.delayed(coagulum) for p in HealingParams.corners()]
     if not wounded:
         return _finish(np.full((4, 4), np.nan), 1.0, params, corners)
     if adnexa_survive:
@@ -256,14 +306,16 @@ def remodeling_volume(out, density: float | None) -> float:
     return per_zone * density
 
 
-def healing_for(skin, injury_depth: float, *, pattern: tuple | None = None,
-                seed: int = 0) -> Healing:
-    """The healing of a treated surface (SI). Full field: the treated 1 cm^2 square; fractional:
-    ``pattern = (positions (N, 2) m, side m, zone diameter m)``."""
+def healing_for(skin, injury_depth: float, *, coagulum: float = 0.0,
+                pattern: tuple | None = None, seed: int = 0) -> Healing:
+    """The healing of a treated surface (SI). Full field: the treated 1 cm^2 square, with the
+    ``coagulum`` (m, coagulated layer on the floor) to clear first; fractional:
+    ``pattern = (positions (N, 2) m, side m, zone diameter m)`` (no clearance delay)."""
     sc_thickness = skin.layers[0].thickness if skin.layers[0].name == "stratum_corneum" else 0.0
     survive = injury_depth < adnexa_depth(skin)
     if pattern is not None:
         positions, side, zone_diameter = pattern
         zone = zone_diameter if injury_depth > sc_thickness else 0.0
         return heal_pattern(positions, side, zone, skin.site, survive, seed=seed)
-    return heal_full_field(skin.site, injury_depth > sc_thickness, survive, seed=seed)
+    return heal_full_field(skin.site, injury_depth > sc_thickness, survive, seed=seed,
+                           coagulum=coagulum)

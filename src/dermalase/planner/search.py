@@ -142,7 +142,7 @@ def kept_result(sc: Scenario) -> Result:
         path = cache_dir() / f"{key}.nc"
         try:
             return _stored_result(sc, xr.load_dataset(path))
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             result = simulate(sc)
             _RESULTS[key] = result
     keep(sc, result)
@@ -166,7 +166,8 @@ def _stored_result(sc: Scenario, ds: xr.Dataset) -> Result:
         pos = np.column_stack([ds["zone_x"].values, ds["zone_y"].values]) * 1e-6
         pattern = (pos, float(ds.attrs["pattern_side_um"]) * 1e-6,
                    float(summary["mtz_diameter_um"]) * 1e-6)
-    heal = healing_for(sc.skin, injury, pattern=pattern)
+    heal = healing_for(sc.skin, injury, pattern=pattern,
+                       coagulum=float(summary["coagulation_depth_um"]) * 1e-6)
     return Result(summary=summary, dataset=ds, scenario=sc, healing=heal)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .. import data
 from .. import healing as heal_model
 from ..errors import InputError
 from ..healing import Healing
@@ -52,7 +53,8 @@ def healing_of(outcome: Outcome, scenario: Scenario) -> tuple[Healing, HealingSu
         pat = outcome.pattern
         assert outcome.zone is not None  # a fractional run has both
         pattern = (pat.positions, pat.side, outcome.zone.mtz_diameter)
-    heal = heal_model.healing_for(skin, outcome.injury_depth, pattern=pattern)
+    heal = heal_model.healing_for(skin, outcome.injury_depth,
+                                  coagulum=outcome.coagulation_depth, pattern=pattern)
     dl = scenario.delivery
     density = dl.density if isinstance(dl, Fractional) else None
     finite_range = bool(np.isfinite(heal.days_range[1]))
@@ -72,6 +74,12 @@ def healing_warnings(outcome: Outcome, hs: HealingSummary, scenario: Scenario) -
         w.append(f"the injury ({outcome.injury_depth * 1e6:.0f} um) reaches below the adnexa of "
                  f"the {scenario.skin.site} (bottom of the dermis, {depth * 1e6:.0f} um): the "
                  "wound heals from its edges only; risk of delayed healing and scarring")
+    scar = heal_model.scarring_depth(scenario.skin)
+    if outcome.pattern is None and hs.adnexa_survive and outcome.injury_depth > scar:
+        w.append(f"the injury ({outcome.injury_depth * 1e6:.0f} um) is deeper than the depth at "
+                 f"which a confluent wound scars ({scar * 1e6:.0f} um here: "
+                 f"{data.constant('scarring_depth_fraction'):.0%} of the skin's thickness, "
+                 "Dunkin et al., Plast Reconstr Surg 2007): risk of scarring")
     if hs.days is None:
         w.append("the wound has no surviving epidermis to heal from")
     return w

@@ -136,13 +136,15 @@ CASES: list[Case] = [
          "Lasers Med Sci 1991;6:391-397 (~6 um per J/cm^2 -> ~60 um). Range: the two sources, "
          "+5 % on the upper end.",
          lambda: run("er:yag", "10 J/cm^2", "250 us")["ablation_depth_um"],
-         note="partly calibration: the ejection parameter was derived from Hibst & Kaufmann 1991"),
+         note="half of its range comes from the 1991 study that the ablation enthalpy is fitted on "
+         "(er-yag-slope); Kaufmann & Hibst 1996 is the independent half"),
     Case("er-yag-slope", "Er:YAG 5-20 J/cm^2, 250 us", "ablation depth per fluence",
          "um per J/cm^2",
          6.0, 4.8, 7.2,
          "Hibst & Kaufmann 1991: ~6 um per J/cm^2 at high radiant exposure; crater depth linear "
          "in radiant exposure. Tolerance 20 %.",
-         lambda: er_slope()[0], note="calibration check (see above); linearity R^2 > 0.99 tested"),
+         lambda: er_slope()[0], note="calibration: the ejection parameter is fitted on this datum; linearity R^2 > 0.99 "
+         "tested"),
     Case("er-yag-damage-flat", "Er:YAG 5, 10, 20 J/cm^2, 250 us", "spread of coagulation depth",
          "um", 0.0, 0.0, 5.0,
          "Hibst & Kaufmann 1991: no significant change of damage at the crater bottom with "
@@ -204,7 +206,8 @@ CASES: list[Case] = [
          "re-epithelialization", "d", 3.5, 3.0, 4.0,
          "Pozner JN, MicroLaserPeel (n = 45; clinical-evidence.md W2): mostly healed by day 3-4.",
          lambda: heal_days(full_field("er:yag", "12.5 J/cm^2", "250 us", "cheek")),
-         note="calibration: the keratinocyte front speed is derived from this datum"),
+         note="calibration: with heal-co2-perioral it fixes the front speed and the coagulum "
+         "clearance time (calibration ledger below)"),
     Case("heal-mtz-nonablative", "one 100 um microthermal zone (forearm)",
          "re-epithelialization", "d", 1.0, 0.0, 1.0,
          "Manstein D et al., Lasers Surg Med 2004;34:426-438: MTZs ~100 um wide "
@@ -229,9 +232,18 @@ CASES: list[Case] = [
          "Newman et al. 2000 (CO2, upper lip, side by side with Er:YAG): crusting 7.7 d. "
          "Tolerance +-1 d.",
          lambda: heal_days(full_field("co2", "7 J/cm^2", "1 ms", "perioral", 2)),
-         known_gap="the model heals CO2 wounds as fast as Er:YAG wounds of similar depth "
-         "(~4 d): depth enters only through adnexal survival. The slough of the thicker "
-         "coagulated layer and slower healing after deeper thermal injury are not modelled"),
+         note="calibration: with heal-superficial-er-face it fixes the front speed and the "
+         "coagulum clearance time (calibration ledger below)"),
+    Case("heal-deep-er", "Er:YAG 12.5 J/cm^2, 250 us, 3 passes, cheek",
+         "re-epithelialization", "d", 7.0, 5.0, 12.0,
+         "clinical-evidence.md 7.1 (FF-Er deep, with or without coagulation): healing ~1 week, "
+         "'7-12 day healing' (clinic pages, [EXPERT]). Range 5-12 d: the vague end of '~1 week' "
+         "to the clinic's upper figure.",
+         lambda: heal_days(full_field("er:yag", "12.5 J/cm^2", "250 us", "cheek", 3)),
+         known_gap="deep erbium wounds heal like superficial ones in the model (~3.5 d): its "
+         "erbium pulses leave ~3 um of coagulum (clinical histology: 20-50 um after several "
+         "passes), and no sourced profile of adnexal density with depth was found, so a deeper "
+         "wound keeps all its adnexa"),
     Case("heal-full-field-co2-range", "CO2 7 J/cm^2, 1 ms, 2 passes, cheek",
          "re-epithelialization", "d", 0.0, 3.0, 14.0,
          "StatPearls, Ablative Laser Resurfacing (Verma, Yumeen, Raggio): full-field "
@@ -244,7 +256,7 @@ CASES: list[Case] = [
          "scatter plus ~21 % excision shrinkage (Marqa & Mordon, J Cosmet Laser Ther "
          "2014;16:57-65).",
          lambda: co2_channel(20.0)[0],
-         note="plume shielding with the measured ejecta speed (Nicola et al. 2002) and the "
+         note="calibration: plume shielding with the measured ejecta speed (Nicola et al. 2002) and the "
          "absorbing fraction at its upper bound (1.0), a bound chosen knowing this case; at the "
          "lower bound (0.1) it is ~1.8x deeper (sensitivity table below)"),
     Case("fractional-co2-depth-30mJ", "fractional CO2 120 um (1/e^2), 30 mJ at 30 W, neck",

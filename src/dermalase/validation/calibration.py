@@ -1,0 +1,76 @@
+"""The calibration ledger: every parameter fitted to a datum, the datum, and the independent
+data that test it (docs/validation.md; tests/validation/test_calibration.py).
+
+A datum is never its own check: the cases a parameter is fitted on and the cases that test it
+are disjoint, and every fitted case says so in its note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import data
+from ..healing import CALIBRATION_CASES, DAY, HealingParams
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    parameter: str          # name (constants.toml entry or model quantity)
+    value: str              # the value used, with its unit
+    fitted_on: str          # the datum, with its source
+    fitted_cases: tuple[str, ...]   # validation cases (cases.CASES) that are that datum
+    checks: tuple[str, ...]         # validation cases that test it independently
+    note: str = ""
+
+
+def healing_coagulation() -> dict[str, float]:
+    """The model's coagulated layer (m) in the two healing calibration cases, simulated now
+    (data/constants.toml ``healing_calibration_coagulation`` records them)."""
+    from .. import simulate
+
+    settings = {"superficial": ("er:yag", "12.5 J/cm^2", "250 us", 1),
+                "deep": ("co2", "7 J/cm^2", "1 ms", 2)}
+    out = {}
+    for site, _, key in CALIBRATION_CASES:
+        src, fluence, tau, passes = settings[key]
+        res = simulate({"skin": {"site": site, "phototype": 2},
+                        "laser": {"source": src, "pulse_duration": tau},
+                        "delivery": {"fluence": fluence, "passes": passes}})
+        assert res.outcome is not None
+        out[key] = res.outcome.coagulation_depth
+    return out
+
+
+def ledger() -> list[Calibrated]:
+    k = data.constants()
+    h = HealingParams.calibrated()
+    return [
+        Calibrated(
+            "ejection_residual_water (ablation enthalpy)",
+            f"{k['ejection_residual_water']['value']:g}",
+            "Hibst & Kaufmann, Lasers Med Sci 1991;6:391-397: ~6 um per J/cm^2 (Er:YAG, in vitro)",
+            ("er-yag-slope",),
+            ("er-yag-depth-10", "er-yag-qswitch-damage", "co2-ultrapulse-3pass",
+             "co2-heat-of-ablation"),
+            "er-yag-depth-10 shares the 1991 source in its range (Kaufmann & Hibst 1996 is the "
+            "independent half); the CO2 heat of ablation (Walsh 1988) disagrees: known gap"),
+        Calibrated(
+            "plume_absorbing_fraction",
+            f"{k['plume_absorbing_fraction']['value']:g} (upper end of the bound 0.1-1.0)",
+            "Avram et al., Lasers Surg Med 2009;41:185-188: 20 mJ fractional CO2 channel "
+            "~630 um (the bound's end was chosen knowing it)",
+            ("fractional-co2-depth-20mJ",),
+            ("fractional-co2-depth-30mJ", "fractional-co2-depth-ratio",
+             "fractional-co2-width-ratio")),
+        Calibrated(
+            "keratinocyte front speed c and coagulum clearance time s (healing)",
+            f"c = {h.c * DAY * 1e6:.0f} um/d, s = {h.clearance / DAY * 1e-6:.3f} d per um of "
+            "coagulum",
+            "Pozner MicroLaserPeel: superficial facial Er:YAG healed in 3-4 d; Newman et al., "
+            "Lasers Surg Med 2000;26:208-214: CO2 on the upper lip crusted 7.7 d (two equations, "
+            "two unknowns, with the model's coagulum in each case)",
+            ("heal-superficial-er-face", "heal-co2-perioral"),
+            ("heal-er-perioral", "heal-full-field-co2-range", "heal-deep-er",
+             "heal-mtz-nonablative", "heal-fractional-er-ablative"),
+            "the Er:YAG arm of Newman et al. (3.4 d) is the same study's independent arm"),
+    ]

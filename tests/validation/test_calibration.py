@@ -1,0 +1,46 @@
+"""The calibration ledger holds: recorded calibration inputs match the current model, and no
+datum is its own check."""
+
+import pytest
+
+from dermalase import data
+from dermalase.healing import DAY, HealingParams
+from dermalase.validation.calibration import healing_coagulation, ledger
+from dermalase.validation.cases import CASES
+
+
+def test_recorded_healing_coagulation_matches_the_model():
+    """constants.toml records the model's coagulum in the two healing calibration cases; a
+    change of the physics must be followed by a recalibration (scripts/calibrate.py)."""
+    recorded = data.constants()["healing_calibration_coagulation"]
+    for key, value in healing_coagulation().items():
+        assert value == pytest.approx(recorded[key], rel=0.02, abs=0.2e-6), \
+            f"rerun scripts/calibrate.py: {key} is now {value:.4e} m"
+
+
+def test_healing_calibration_reproduces_both_data():
+    """The two calibration cases get their healing times back (closed form, exact)."""
+    from dermalase.healing import heal_full_field
+
+    k = data.constants()
+    coag = k["healing_calibration_coagulation"]
+    for site, entry, key in (("cheek", "superficial_resurfacing_healing", "superficial"),
+                             ("perioral", "deep_resurfacing_healing", "deep")):
+        days = heal_full_field(site, True, True, coagulum=coag[key]).days
+        assert days == pytest.approx(k[entry]["value"] / DAY, rel=1e-9)
+
+
+def test_every_corner_of_the_calibration_is_physical():
+    for p in HealingParams.corners():
+        assert p.c > 0 and p.clearance >= 0
+
+
+def test_no_datum_is_its_own_check():
+    names = {c.name: c for c in CASES}
+    for row in ledger():
+        assert not set(row.fitted_cases) & set(row.checks), row.parameter
+        for name in (*row.fitted_cases, *row.checks):
+            assert name in names, name
+        for name in row.fitted_cases:
+            assert "calibration" in names[name].note, name
+        assert row.checks, row.parameter
