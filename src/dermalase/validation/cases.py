@@ -293,8 +293,13 @@ CASES: list[Case] = [
          "avoid with cooling (not modelled)"),
     Case("nafl-1550-depth-40mJ", "1,550 nm, 40 mJ, 60 um beam (assumed), forearm",
          "MTZ depth", "um", 1000.0, 1000.0, math.inf,
-         "Laubach H et al., Lasers Surg Med 2007;39:389-395: depth can exceed 1 mm at high "
-         "pulse energy (4.5-40 mJ tested).",
+         "Bedi VP et al., 'The effects of pulse energy variations on the dimensions of "
+         "microscopic thermal treatment zones in nonablative fractional resurfacing', Lasers "
+         "Surg Med 2007;39:145-155 (Fraxel SR, 4.5-40 mJ, human skin ex vivo and in vivo): "
+         "depth can exceed 1 mm at high pulse energy. Formerly attributed here to Laubach et "
+         "al. 2007;39:389 (as in shared/reference/published.md); the abstract with these "
+         "figures carries this title, and Marqa & Mordon 2014 cite Bedi et al. for the "
+         "1,550 nm histology.",
          lambda: nafl_zone(40.0)[0],
          known_gap="the model reaches ~740 um at 40 mJ and widens the zone instead: with a 60 um "
          "beam (assumed) the tissue under the surface boils and spreads heat sideways; device "
