@@ -143,3 +143,18 @@ def test_higher_repetition_rate_ablates_less_per_pulse_and_coagulates_more():
     slow, fast = series("1 s"), series("0.1 s")
     assert fast["ablation_depth_um"] < slow["ablation_depth_um"]
     assert fast["coagulation_depth_um"] > slow["coagulation_depth_um"]
+
+
+def test_a_sub_ablative_train_adds_coagulation_without_ablating():
+    """Erbium's coagulation mode: a train of sub-ablative pulses after the ablative one adds
+    thermal damage (Sciton's coagulation setting: clinical-evidence.md section 2, [VENDOR]/
+    [EXPERT]) and, being sub-ablative, removes nothing more."""
+    base = {"skin": {"site": "cheek"}, "laser": {"source": "er:yag", "pulse_duration": "250 us"}}
+    plain = simulate({**base, "delivery": {"fluence": "12.5 J/cm^2"}}).summary
+    coag = simulate({**base, "delivery": {
+        "fluence": "12.5 J/cm^2", "train_pulses": 10, "train_fluence": "0.3 J/cm^2",
+        "train_duration": "20 ms"}}).summary
+    assert coag["ablation_depth_um"] == pytest.approx(plain["ablation_depth_um"], abs=1e-9)
+    assert coag["coagulation_depth_um"] > 3 * plain["coagulation_depth_um"]
+    assert coag["reepithelialization_days"] > plain["reepithelialization_days"]
+    assert not coag["warnings"]

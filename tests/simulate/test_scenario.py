@@ -82,3 +82,32 @@ def test_round_trip_through_dict():
     sc = Scenario.from_dict(BASE)
     again = Scenario.from_dict(sc.to_dict())
     assert again.resolved() == sc.resolved()
+
+
+@pytest.mark.parametrize("delivery, field", [
+    ({"train_pulses": 3}, "delivery.train_fluence"),
+    ({"train_pulses": 3, "train_fluence": "1 J/cm^2"}, "delivery.train_duration"),
+    ({"train_pulses": 3, "train_fluence": "1 J/cm^2", "train_duration": "0.5 ms"},
+     "delivery.train_duration"),  # three 250 us pulses need 0.75 ms
+    ({"train_fluence": "1 J/cm^2"}, "delivery.train_fluence"),
+    ({"train_pulses": 101, "train_fluence": "1 J/cm^2", "train_duration": "50 ms"},
+     "delivery.train_pulses"),
+    ({"train_pulses": 2, "train_fluence": "1 J/cm^2", "train_duration": "1 s"},
+     "delivery.train_duration"),
+])
+def test_a_train_is_checked_as_a_whole(delivery, field):
+    d = {**BASE, "delivery": {"fluence": "10 J/cm^2", **delivery}}
+    with pytest.raises(InputError) as e:
+        Scenario.from_dict(d)
+    assert e.value.field == field
+
+
+def test_the_resource_guard_counts_the_train():
+    from dermalase.physics.solver import SpotSolver, predicted_work
+
+    sc = Scenario.from_dict({**BASE, "delivery": {"fluence": "10 J/cm^2", "passes": 2,
+                                          "train_pulses": 5, "train_fluence": "0.3 J/cm^2",
+                                          "train_duration": "10 ms"}})
+    _, steps = predicted_work(sc.skin, sc.source, sc.delivery, sc.numerics, sc.constants)
+    run = SpotSolver(sc.skin, sc.source, sc.delivery, sc.numerics, sc.constants).run()
+    assert 0.7 * run.steps <= steps <= 1.3 * run.steps

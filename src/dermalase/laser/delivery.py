@@ -29,6 +29,13 @@ class FullField:
         s between passes (the tissue cools meanwhile).
     profile : str
         ``"top-hat"`` or ``"gaussian"``.
+    train_pulses, train_fluence, train_duration : int, float, float
+        A train of ``train_pulses`` sub-ablative pulses (each of ``pulse_duration`` and
+        ``train_fluence`` J/m^2) after each ablative pulse, spread evenly over
+        ``train_duration`` s: the period ``train_duration / train_pulses`` ends with a
+        sub-pulse, so the train ends ``train_duration`` after the ablative pulse. How devices
+        add coagulation to erbium resurfacing (Sciton's coagulation mode: clinical-evidence.md
+        section 2). ``pass_interval`` runs from the end of the train. 0 pulses: no train.
     """
 
     spot_diameter: float
@@ -38,6 +45,9 @@ class FullField:
     pass_interval: float = 2.0
     profile: str = "top-hat"
     beam_quality: float = 1.0  # M^2 (1: ideal Gaussian beam)
+    train_pulses: int = 0
+    train_fluence: float = 0.0
+    train_duration: float = 0.0
 
     def __post_init__(self) -> None:
         require("delivery.spot_diameter", self.spot_diameter)
@@ -47,6 +57,24 @@ class FullField:
         require("delivery.pass_interval", self.pass_interval, inclusive=True)
         require_choice("delivery.profile", self.profile, ("top-hat", "gaussian"))
         require("delivery.beam_quality", self.beam_quality, low=1.0, inclusive=True)
+        require("delivery.train_pulses", self.train_pulses, low=0, inclusive=True,
+                integer=True)
+        if self.train_pulses:
+            require("delivery.train_fluence", self.train_fluence)
+            require("delivery.train_duration", self.train_duration,
+                    low=self.train_pulses * self.pulse_duration * (1 - 1e-9), inclusive=True)
+
+    @property
+    def train_period(self) -> float:
+        """s from the start of one train period to the next (0: no train)."""
+        return self.train_duration / self.train_pulses if self.train_pulses else 0.0
+
+    @property
+    def train_peak_fluence(self) -> float:
+        """J/m^2 on the axis per sub-pulse of the train (0: no train)."""
+        if not self.train_pulses:
+            return 0.0
+        return self.train_fluence * (2.0 if self.profile == "gaussian" else 1.0)
 
     @property
     def pulse_energy(self) -> float:

@@ -137,6 +137,7 @@ class PassRecord:
     surface_after: float
     pulse_steps: int
     energy: dict = field(default_factory=dict)  # J per category during this pulse + interval
+    train_ablation: float = 0.0  # m removed on the axis by the pass's sub-ablative train
 
 
 @dataclass
@@ -241,12 +242,15 @@ class Schedule:
 
     @classmethod
     def build(cls, spot: FullField, medium: Medium, grid: Grid, numerics: Numerics,
-              volumetric: bool) -> Schedule:
+              volumetric: bool, peak_fluence: float | None = None) -> Schedule:
+        """The schedule of a pulse of ``spot`` (``peak_fluence``: J/m^2 on the axis, default
+        the spot's; a sub-pulse of a train gives its own)."""
         tau = spot.pulse_duration
+        peak = spot.peak_fluence if peak_fluence is None else peak_fluence
         # the front may move at most ``front_cells_per_step`` cells per step: a boiling surface
         # cell conducts heat for the whole step, so coarser steps under-ablate (first order)
         dt_front = numerics.front_cells_per_step * grid.dz * medium.front_enthalpy \
-            / (spot.peak_fluence / tau)
+            / (peak / tau)
         n_pulse = int(min(numerics.max_pulse_steps,
                           max(numerics.min_pulse_steps * numerics.resolution,
                               math.ceil(tau / dt_front))))
@@ -360,7 +364,10 @@ class SpotSolver:
         depth = min(skin.depth, numerics.domain_depth_rz)
         self.divergent = (g.geometry == "rz" and spot.profile == "gaussian"
                           and spot.rayleigh_range(source.wavelength) < 100.0 * depth)
-        self.t_total = spot.passes * spot.pulse_duration \
+        self.train = Schedule.build(spot, self.medium, self.grid, numerics,
+                                    self.beam.volumetric, spot.train_peak_fluence) \
+            if spot.train_pulses else None
+        self.t_total = spot.passes * (spot.pulse_duration + spot.train_duration) \
             + (spot.passes - 1) * spot.pass_interval + numerics.cooling_time
         # below T_skip every damage set accumulates < 1e-4 over the whole run (far from the
         # Omega = 1 boundaries reported): not evaluated
@@ -423,16 +430,20 @@ class SpotSolver:
         f *= float(np.sum(self.col_fluence * self.area)) / float(np.sum(f * self.area))
         return f
 
-    def pulse(self, st: State, trackers) -> tuple[float, float, int]:
-        """One pulse; returns (J delivered, the last step, the number of steps)."""
-        sch, tau = self.schedule, self.schedule.tau
+    def pulse(self, st: State, trackers, schedule: Schedule | None = None,
+              scale: float = 1.0) -> tuple[float, float, int]:
+        """One pulse (``schedule``: default the spot's; ``scale``: its fluence relative to the
+        spot's, for a sub-pulse of a train); returns (J delivered, the last step, the number
+        of steps)."""
+        sch = schedule or self.schedule
+        tau = sch.tau
         st.vapor[:] = 0.0  # vapor made in earlier passes escaped without ejecting tissue
         st.water_optics[:] = st.water  # a new pulse sees the water the previous ones left
         delivered = 0.0
         steps = sch.pulse()
         dt = steps[0]
         for n, dt in enumerate(steps):
-            f_now = self.fluence_now(st)
+            f_now = self.fluence_now(st) * scale
             step_in = float(np.sum(f_now * self.area)) * dt / tau
             delivered += step_in
             entering = self.beam.incident(f_now, dt, tau, step_in, st)
@@ -451,6 +462,11 @@ class SpotSolver:
         tally_before = st.tally.copy()
         retained_before = st.retained(dz, area)
         delivered, last_dt, n_steps = self.pulse(st, trackers)
+        after_pulse = st.top[0] * dz
+        if self.train is not None:
+            e, last_dt, n = self.run_train(st, last_dt, trackers)
+            delivered += e
+            n_steps += n
         last = p == self.spot.passes - 1
         wait = self.numerics.cooling_time if last else self.spot.pass_interval
         for dt in self.schedule.cooling(last_dt, st.t, st.t + wait):
@@ -461,7 +477,26 @@ class SpotSolver:
         energy["retained_change"] = st.retained(dz, area) - retained_before
         energy["delivered"] = delivered
         regime = "blow-off" if self.schedule.blow_off else "confined-then-steady"
-        return PassRecord(p + 1, regime, before, st.top[0] * dz, n_steps, energy), delivered
+        return PassRecord(p + 1, regime, before, st.top[0] * dz, n_steps, energy,
+                          train_ablation=st.top[0] * dz - after_pulse), delivered
+
+    def run_train(self, st: State, dt: float, trackers) -> tuple[float, float, int]:
+        """The sub-ablative train after a pulse: each period cools, then fires a sub-pulse.
+        Returns (J delivered, the last step, pulse steps)."""
+        spot, sch = self.spot, self.schedule
+        assert self.train is not None
+        scale = spot.train_fluence / spot.fluence
+        delivered, steps = 0.0, 0
+        for _ in range(spot.train_pulses):
+            start = st.t + spot.train_period - spot.pulse_duration
+            for step in sch.cooling(dt, st.t, start):
+                self.step(st, step, None, False)
+                for tr in trackers:
+                    tr.after_step(st)
+            e, dt, n = self.pulse(st, trackers, self.train, scale)
+            delivered += e
+            steps += n
+        return delivered, dt, steps
 
     # -- the run ----------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None) -> SolverOutput:
@@ -500,6 +535,12 @@ def predicted_work(skin: SkinModel, source: LaserSource, spot: FullField, numeri
     sch = Schedule.build(spot, medium, grid, numerics, transported)
     pulse = sch.pulse()
     steps = 0
+    if spot.train_pulses:  # each sub-pulse, and the cooling steps of each period before it
+        train = Schedule.build(spot, medium, grid, numerics, transported,
+                               spot.train_peak_fluence).pulse()
+        gap = spot.train_period - spot.pulse_duration
+        per = len(train) + sum(1 for _ in sch.cooling(min(pulse[-1], train[-1]), 0.0, gap))
+        steps += spot.passes * spot.train_pulses * per
     for p in range(spot.passes):
         wait = numerics.cooling_time if p == spot.passes - 1 else spot.pass_interval
         steps += len(pulse)

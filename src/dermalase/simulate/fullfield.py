@@ -66,14 +66,25 @@ def full_field_outcome(out: SolverOutput, spot: FullField) -> Outcome:
         peak_temperature=peak_temperature(out),
         surface_injury_fraction=1.0 if injury > 0 else 0.0,
         energy_balance={k: v / area for k, v in energy_accounts(out).items()},
-        warnings=tuple(domain_warnings(out, injury)))
+        warnings=tuple(domain_warnings(out, injury) + train_warnings(out)))
+
+
+def train_warnings(out: SolverOutput) -> list[str]:
+    """A train meant to be sub-ablative that ablated says so."""
+    removed = sum(rec.train_ablation for rec in out.passes)
+    if removed <= 0.0:
+        return []
+    return [f"the pulse train ablated {removed * 1e6:.1f} um in the model: its fluence is above "
+            "the model's ablation threshold, so it is not sub-ablative here (the model's "
+            "erbium threshold is lower than published: docs/validation.md)"]
 
 
 def full_field_numerics(scenario) -> Numerics:
     """The scenario's numerics with a domain deep enough for the crater and the heat below it
     (up to the skin model's depth; ordinary settings keep the default domain)."""
     spot, num = scenario.delivery, scenario.numerics
-    need = crater_depth_bound(scenario.skin, spot.peak_fluence, spot.passes,
+    per_pass = spot.peak_fluence + spot.train_pulses * spot.train_peak_fluence
+    need = crater_depth_bound(scenario.skin, per_pass, spot.passes,
                               scenario.constants) + 0.5e-3
     return dataclasses.replace(num, domain_depth=max(num.domain_depth, need),
                                domain_depth_rz=max(num.domain_depth_rz, need))

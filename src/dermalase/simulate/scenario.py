@@ -44,6 +44,8 @@ LIMITS = {
     "repetition_rate": (0.0, 1.0e5),       # 1/s
     "area": (1e-8, 1e-3),                  # m^2 (0.01 mm^2 - 10 cm^2)
     "beam_quality": (1.0, 50.0),           # M^2
+    "train_pulses": (0, 100),
+    "train_duration": (0.0, 0.1),          # s: 10x the longest variable erbium pulse (10 ms)
 }
 
 
@@ -100,6 +102,14 @@ class FullFieldSpec(Spec):
         "top-hat", description="Beam profile.")
     beam_quality: Annotated[float, Number(*LIMITS["beam_quality"], what="an M^2 of")] = Field(
         1.0, description="Beam quality M^2 (1: ideal Gaussian); sets the spread with depth.")
+    train_pulses: Annotated[int, Integer(*LIMITS["train_pulses"])] = Field(
+        0, description="Sub-ablative pulses after each ablative pulse (a coagulation train, as "
+        "in Sciton's coagulation mode); 0: none.")
+    train_fluence: Annotated[float | None, _q("J/m^2", "fluence", example="1 J/cm^2")] = Field(
+        None, description="Fluence of each pulse of the train (each lasts pulse_duration).")
+    train_duration: Annotated[float | None, _q("s", "train_duration", example="10 ms")] = \
+        Field(None, description="Duration of the train after the ablative pulse; its pulses "
+              "are spread evenly over it.")
 
 
 class FractionalSpec(Spec):
@@ -200,8 +210,28 @@ def _full_field(d: FullFieldSpec, tau: float) -> FullField:
     else:
         raise InputError("delivery.fluence", None, "a fluence such as '10 J/cm^2' "
                          "(or pulse_energy with spot_diameter)")
+    train = _train(d, tau)
     return FullField(d.spot_diameter, fluence, tau, d.passes, d.pass_interval, d.profile,
-                     d.beam_quality)
+                     d.beam_quality, *train)
+
+
+def _train(d: FullFieldSpec, tau: float) -> tuple[int, float, float]:
+    """(pulses, fluence, duration) of the coagulation train, checked together."""
+    if not d.train_pulses:
+        for name in ("train_fluence", "train_duration"):
+            if getattr(d, name) is not None:
+                raise InputError(f"delivery.{name}", getattr(d, name),
+                                 "only with train_pulses >= 1 (no train is set)")
+        return 0, 0.0, 0.0
+    if d.train_fluence is None:
+        raise InputError("delivery.train_fluence", None,
+                         "a fluence per train pulse such as '1 J/cm^2' (train_pulses is set)")
+    if d.train_duration is None or d.train_duration < d.train_pulses * tau * (1 - 1e-9):
+        raise InputError("delivery.train_duration", d.train_duration,
+                         f"room for {d.train_pulses} pulses of {tau:g} s: at least "
+                         f"{d.train_pulses * tau:g} s and at most "
+                         f"{LIMITS['train_duration'][1]:g} s")
+    return d.train_pulses, d.train_fluence, d.train_duration
 
 
 def _fractional(d: FractionalSpec, tau: float) -> Fractional:
@@ -302,11 +332,14 @@ class Scenario:
                 repetition_rate=dl.repetition_rate, area=dl.area, profile=dl.profile,
                 seed=dl.seed, beam_quality=dl.beam_quality)
         else:
+            train = dl.train_pulses > 0
             delivery = FullFieldSpec.model_construct(
                 spot_diameter=dl.spot_diameter, fluence=dl.fluence,
-                                     pulse_energy=dl.pulse_energy, passes=dl.passes,
-                                     pass_interval=dl.pass_interval, profile=dl.profile,
-                                     beam_quality=dl.beam_quality)
+                pulse_energy=dl.pulse_energy, passes=dl.passes,
+                pass_interval=dl.pass_interval, profile=dl.profile,
+                beam_quality=dl.beam_quality, train_pulses=dl.train_pulses,
+                train_fluence=dl.train_fluence if train else None,
+                train_duration=dl.train_duration if train else None)
         n = self.numerics
         return ScenarioSpec.model_construct(
             name=self.name,

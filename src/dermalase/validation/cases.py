@@ -143,8 +143,9 @@ CASES: list[Case] = [
          6.0, 4.8, 7.2,
          "Hibst & Kaufmann 1991: ~6 um per J/cm^2 at high radiant exposure; crater depth linear "
          "in radiant exposure. Tolerance 20 %.",
-         lambda: er_slope()[0], note="calibration: the ejection parameter is fitted on this datum; linearity R^2 > 0.99 "
-         "tested"),
+         lambda: er_slope()[0],
+         note="calibration: the ejection parameter is fitted on this datum; linearity "
+         "R^2 > 0.99 tested"),
     Case("er-yag-damage-flat", "Er:YAG 5, 10, 20 J/cm^2, 250 us", "spread of coagulation depth",
          "um", 0.0, 0.0, 5.0,
          "Hibst & Kaufmann 1991: no significant change of damage at the crater bottom with "
@@ -256,9 +257,9 @@ CASES: list[Case] = [
          "scatter plus ~21 % excision shrinkage (Marqa & Mordon, J Cosmet Laser Ther "
          "2014;16:57-65).",
          lambda: co2_channel(20.0)[0],
-         note="calibration: plume shielding with the measured ejecta speed (Nicola et al. 2002) and the "
-         "absorbing fraction at its upper bound (1.0), a bound chosen knowing this case; at the "
-         "lower bound (0.1) it is ~1.8x deeper (sensitivity table below)"),
+         note="calibration: plume shielding with the measured ejecta speed (Nicola et al. "
+         "2002) and the absorbing fraction at its upper bound (1.0), a bound chosen knowing "
+         "this case; at the lower bound (0.1) it is ~1.8x deeper (sensitivity table below)"),
     Case("fractional-co2-depth-30mJ", "fractional CO2 120 um (1/e^2), 30 mJ at 30 W, neck",
          "channel depth", "um", 859.0, 690.0, 1230.0,
          "Avram et al. 2009: 30 mJ ~859 um. Range: the same relative range as at 20 mJ "
