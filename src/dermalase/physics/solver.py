@@ -443,7 +443,9 @@ class SpotSolver:
         steps = sch.pulse()
         dt = steps[0]
         for n, dt in enumerate(steps):
-            f_now = self.fluence_now(st) * scale
+            f_now = self.fluence_now(st)
+            if scale != 1.0:
+                f_now = f_now * scale
             step_in = float(np.sum(f_now * self.area)) * dt / tau
             delivered += step_in
             entering = self.beam.incident(f_now, dt, tau, step_in, st)
