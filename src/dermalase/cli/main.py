@@ -11,7 +11,7 @@ import click
 
 from ..errors import InputError
 
-EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag")
+EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag", "er_yag_coagulation")
 PATIENTS = ("patient_perioral", "patient_acne_v")
 
 
@@ -133,7 +133,8 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
              healing_figure: str | None, quiet: bool) -> None:
-    """Run SCENARIO.toml (or a built-in example: default, co2_two_pass, fractional_er_yag)."""
+    """Run SCENARIO.toml (or a built-in example: default, co2_two_pass, fractional_er_yag,
+    er_yag_coagulation)."""
     from ..simulate import simulate as run
 
     _check_out_path("--out", out)
