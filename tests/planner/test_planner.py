@@ -250,3 +250,37 @@ def test_a_kept_fractional_result_reads_back_from_disk(monkeypatch, tmp_path):
     assert stored.healing.days == fresh.healing.days
     healing_figure([stored], tmp_path / "h.png")
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_stored_result_heals_as_the_simulation_did(monkeypatch):
+    """A report drawn from the disk cache recomputes the healing from the stored summary: it
+    must carry the coagulum (a full-field CO2 wound heals later for it), and a stored summary
+    of the wrong shape is simulated again, not trusted."""
+    import json
+
+    import xarray as xr
+
+    from dermalase import Scenario, simulate
+    from dermalase.planner import search
+
+    sc = Scenario.from_dict({"laser": {"source": "co2", "pulse_duration": "1 ms"},
+                             "skin": {"site": "cheek"},
+                             "delivery": {"fluence": "7 J/cm^2", "passes": 2}})
+    fresh = simulate(sc)
+    assert fresh.healing is not None and fresh.summary["coagulation_depth_um"] > 0
+    search.keep(sc, fresh)
+    monkeypatch.setattr(search, "_RESULTS", {})
+    stored = search.kept_result(sc)
+    assert stored.healing is not None
+    assert stored.healing.days == fresh.healing.days
+
+    path = search.cache_dir() / f"{search._key('summary', sc)}.nc"
+    ds = xr.load_dataset(path)
+    summary = json.loads(ds.attrs["summary"])
+    summary["coagulation_depth_um"] = None
+    ds.attrs["summary"] = json.dumps(summary)
+    path.unlink()
+    ds.to_netcdf(path)
+    again = search.kept_result(sc)
+    assert again.healing is not None and again.healing.days == fresh.healing.days
+    assert again.summary["coagulation_depth_um"] == fresh.summary["coagulation_depth_um"]

@@ -4,7 +4,7 @@ datum is its own check."""
 import pytest
 
 from dermalase import data
-from dermalase.healing import DAY, HealingParams
+from dermalase.healing import CALIBRATION_CASES, DAY, HealingParams
 from dermalase.validation.calibration import healing_coagulation, ledger
 from dermalase.validation.cases import CASES
 
@@ -24,8 +24,7 @@ def test_healing_calibration_reproduces_both_data():
 
     k = data.constants()
     coag = k["healing_calibration_coagulation"]
-    for site, entry, key in (("cheek", "superficial_resurfacing_healing", "superficial"),
-                             ("perioral", "deep_resurfacing_healing", "deep")):
+    for site, entry, key in CALIBRATION_CASES:
         days = heal_full_field(site, True, True, coagulum=coag[key]).days
         assert days == pytest.approx(k[entry]["value"] / DAY, rel=1e-9)
 

@@ -74,7 +74,7 @@ class FullField:
         """J/m^2 on the axis per sub-pulse of the train (0: no train)."""
         if not self.train_pulses:
             return 0.0
-        return self.train_fluence * (2.0 if self.profile == "gaussian" else 1.0)
+        return self.peak_fluence * self.train_fluence / self.fluence
 
     @property
     def pulse_energy(self) -> float:

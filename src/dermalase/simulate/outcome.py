@@ -6,24 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..physics.solver import SolverOutput
-from .summary import ZoneSummary
+from .summary import Findings, ZoneSummary
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(Findings):
     """Depths (m), peak temperature (C), injured surface fraction, energy accounts and warnings
     of one run; ``zone`` and ``pattern`` for fractional runs (``pattern`` holds the zone
     positions, firing times and bulk heating of :mod:`dermalase.simulate.fractional`)."""
 
     solver: SolverOutput
-    ablation_depth: float
-    coagulation_depth: float
-    injury_depth: float
-    collagen_denaturation_depth: float
-    deepest_layer: str | None
-    peak_temperature: float
-    surface_injury_fraction: float
-    energy_balance: dict[str, float] | None
     zone: ZoneSummary | None = None
     pattern: Any = None
     zone_geometry: Any = None

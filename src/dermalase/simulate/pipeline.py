@@ -88,14 +88,9 @@ def healing_warnings(outcome: Outcome, hs: HealingSummary, scenario: Scenario) -
 def summarize(outcome: Outcome, hs: HealingSummary, warnings: list[str]) -> Summary:
     """The typed summary of a run and its healing."""
     return Summary(
-        ablation_depth=outcome.ablation_depth, coagulation_depth=outcome.coagulation_depth,
-        injury_depth=outcome.injury_depth,
-        collagen_denaturation_depth=outcome.collagen_denaturation_depth,
-        deepest_layer=outcome.deepest_layer, peak_temperature=outcome.peak_temperature,
-        surface_injury_fraction=outcome.surface_injury_fraction,
-        ablation_per_pass=outcome.ablation_per_pass, regimes=outcome.regimes,
-        geometry=outcome.solver.geometry, energy_balance=outcome.energy_balance,
-        healing=hs, zone=outcome.zone, warnings=(*outcome.warnings, *warnings))
+        **outcome.findings(), ablation_per_pass=outcome.ablation_per_pass,
+        regimes=outcome.regimes, geometry=outcome.solver.geometry, healing=hs,
+        zone=outcome.zone, warnings=(*outcome.warnings, *warnings))
 
 
 def simulate(scenario: Scenario | dict, *,

@@ -7,7 +7,7 @@ attributes and the planner's report columns all read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .._version import __version__
@@ -87,8 +87,9 @@ class HealingSummary:
 
 
 @dataclass(frozen=True)
-class Summary:
-    """What one simulation predicts (SI: m, degrees C)."""
+class Findings:
+    """What a run finds, shared by the SI :class:`~dermalase.simulate.outcome.Outcome` of a
+    run and the :class:`Summary` that carries it on (m, degrees C)."""
 
     ablation_depth: float
     coagulation_depth: float
@@ -97,10 +98,20 @@ class Summary:
     deepest_layer: str | None
     peak_temperature: float
     surface_injury_fraction: float
+    energy_balance: dict[str, float] | None   # J/m^2 of the spot (full field)
+
+    def findings(self) -> dict[str, Any]:
+        """These fields by name (to carry them from an outcome to its summary)."""
+        return {f.name: getattr(self, f.name) for f in fields(Findings)}
+
+
+@dataclass(frozen=True)
+class Summary(Findings):
+    """What one simulation predicts (SI: m, degrees C)."""
+
     ablation_per_pass: tuple[float, ...]
     regimes: tuple[str, ...]
     geometry: str
-    energy_balance: dict[str, float] | None   # J/m^2 of the spot (full field)
     healing: HealingSummary
     zone: ZoneSummary | None = None
     warnings: tuple[str, ...] = field(default=())

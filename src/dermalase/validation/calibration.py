@@ -27,15 +27,13 @@ def healing_coagulation() -> dict[str, float]:
     """The model's coagulated layer (m) in the two healing calibration cases, simulated now
     (data/constants.toml ``healing_calibration_coagulation`` records them)."""
     from .. import simulate
+    from .cases import HEALING_CALIBRATION
 
-    settings = {"superficial": ("er:yag", "12.5 J/cm^2", "250 us", 1),
-                "deep": ("co2", "7 J/cm^2", "1 ms", 2)}
     out = {}
     for site, _, key in CALIBRATION_CASES:
-        src, fluence, tau, passes = settings[key]
-        res = simulate({"skin": {"site": site, "phototype": 2},
-                        "laser": {"source": src, "pulse_duration": tau},
-                        "delivery": {"fluence": fluence, "passes": passes}})
+        scenario = HEALING_CALIBRATION[key]
+        assert scenario["skin"]["site"] == site
+        res = simulate(scenario)
         assert res.outcome is not None
         out[key] = res.outcome.coagulation_depth
     return out

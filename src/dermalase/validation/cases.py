@@ -62,6 +62,14 @@ def full_field(src, fluence, tau, site, passes=1):
             "delivery": {"fluence": fluence, "passes": passes}}
 
 
+#: The two healing calibration cases (healing.CALIBRATION_CASES, by key): Pozner's superficial
+#: peel on the cheek and Newman's CO2 arm on the upper lip (settings approximated)
+HEALING_CALIBRATION = {
+    "superficial": full_field("er:yag", "12.5 J/cm^2", "250 us", "cheek"),
+    "deep": full_field("co2", "7 J/cm^2", "1 ms", "perioral", 2),
+}
+
+
 def co2_zone(energy_mJ: float, constants=None, numerics=None):
     """Fractional CO2 microchannel as in Hantash et al. 2007 (30 W laser focused to a 1/e^2 spot
     of 120 um, so the pulse lasts energy / 30 W; neck as in Avram et al. 2009): the solver output
@@ -206,7 +214,7 @@ CASES: list[Case] = [
     Case("heal-superficial-er-face", "Er:YAG 12.5 J/cm^2, 250 us, 1 pass, cheek",
          "re-epithelialization", "d", 3.5, 3.0, 4.0,
          "Pozner JN, MicroLaserPeel (n = 45; clinical-evidence.md W2): mostly healed by day 3-4.",
-         lambda: heal_days(full_field("er:yag", "12.5 J/cm^2", "250 us", "cheek")),
+         lambda: heal_days(HEALING_CALIBRATION["superficial"]),
          note="calibration: with heal-co2-perioral it fixes the front speed and the coagulum "
          "clearance time (calibration ledger below)"),
     Case("heal-mtz-nonablative", "one 100 um microthermal zone (forearm)",
@@ -232,7 +240,7 @@ CASES: list[Case] = [
          "re-epithelialization", "d", 7.7, 6.7, 8.7,
          "Newman et al. 2000 (CO2, upper lip, side by side with Er:YAG): crusting 7.7 d. "
          "Tolerance +-1 d.",
-         lambda: heal_days(full_field("co2", "7 J/cm^2", "1 ms", "perioral", 2)),
+         lambda: heal_days(HEALING_CALIBRATION["deep"]),
          note="calibration: with heal-superficial-er-face it fixes the front speed and the "
          "coagulum clearance time (calibration ledger below)"),
     Case("heal-deep-er", "Er:YAG 12.5 J/cm^2, 250 us, 3 passes, cheek",
