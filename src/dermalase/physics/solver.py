@@ -189,6 +189,7 @@ class State:
 
     H: np.ndarray            # volumetric enthalpy, J/m^3
     H0: np.ndarray           # initial enthalpy
+    water0: np.ndarray       # initial water volume fraction
     water: np.ndarray        # water volume fraction
     water_optics: np.ndarray  # water that sets absorption (frozen during a pulse)
     vapor: np.ndarray        # water boiled off in the current pass
@@ -202,10 +203,26 @@ class State:
     t: float = 0.0
     steps: int = 0
 
-    def retained(self, dz: float, area: np.ndarray) -> float:
-        """Heat (J) held by the tissue still in place, relative to the initial state."""
+    def accounts(self, dz: float, area: np.ndarray, water_heat: float) -> dict[str, float]:
+        """The tallies (J) with every account relative to body temperature, plus ``retained``.
+
+        The kernels count the vapor's enthalpy from 0 C (``water_heat`` = C_w T_body per unit
+        water fraction is heat the water had before the laser came) and measure ejected and
+        remaining cells against their initial state, water included. Water that boiled off took
+        its body heat with it, so those two views disagree by ``water_heat`` per unit of water
+        lost; here the vapor tally gives it back to the cells that lost the water: ``retained``
+        is the heat the tissue still in place holds above what its present solid and water would
+        hold at body temperature (zero once it has cooled back, however dry), and ``ablated``
+        the same for the ejected cells. The sum of the accounts is unchanged.
+        """
         alive = np.arange(self.H.shape[1])[None, :] >= self.top[:, None]
-        return float(np.sum(np.where(alive, self.H - self.H0, 0.0) * dz * area[:, None]))
+        lost = (self.water0 - self.water) * water_heat * dz * area[:, None]
+        d = as_dict(self.tally)
+        d["vaporized"] -= float(np.sum(lost))
+        d["ablated"] += float(np.sum(np.where(alive, 0.0, lost)))
+        d["retained"] = float(np.sum(np.where(alive, self.H - self.H0, 0.0) * dz * area[:, None])
+                              + np.sum(np.where(alive, lost, 0.0)))
+        return d
 
 
 def initial_state(medium: Medium) -> State:
@@ -214,7 +231,7 @@ def initial_state(medium: Medium) -> State:
     water = medium.water.copy()
     H = (medium.Cs + water * Cw) * Ta
     shape = water.shape
-    st = State(H=H, H0=H.copy(), water=water, water_optics=water.copy(),
+    st = State(H=H, H0=H.copy(), water0=water.copy(), water=water, water_optics=water.copy(),
                vapor=np.zeros(shape), top=np.zeros(shape[0], dtype=np.int64),
                omega=np.zeros((len(DAMAGE_SETS), *shape)), rate=np.zeros((len(DAMAGE_SETS),
                                                                           *shape)),
@@ -461,8 +478,8 @@ class SpotSolver:
     def run_pass(self, st: State, p: int, trackers) -> tuple[PassRecord, float]:
         dz, area = self.grid.dz, self.area
         before = st.top[0] * dz
-        tally_before = st.tally.copy()
-        retained_before = st.retained(dz, area)
+        heat = self.k.water_heat_capacity * self.k.body_temperature
+        accounts_before = st.accounts(dz, area, heat)
         delivered, last_dt, n_steps = self.pulse(st, trackers)
         after_pulse = st.top[0] * dz
         if self.train is not None:
@@ -475,8 +492,8 @@ class SpotSolver:
             self.step(st, dt, None, False)
             for tr in trackers:
                 tr.after_step(st)
-        energy = as_dict(st.tally - tally_before)
-        energy["retained_change"] = st.retained(dz, area) - retained_before
+        energy = {k: v - accounts_before[k] for k, v in st.accounts(dz, area, heat).items()}
+        energy["retained_change"] = energy.pop("retained")
         energy["delivered"] = delivered
         regime = "blow-off" if self.schedule.blow_off else "confined-then-steady"
         return PassRecord(p + 1, regime, before, st.top[0] * dz, n_steps, energy,
@@ -515,8 +532,8 @@ class SpotSolver:
             delivered += e
             for tr in trackers:
                 tr.after_pass(p + 1, self.spot.passes)
-        tallies = as_dict(st.tally)
-        tallies["retained"] = st.retained(self.grid.dz, self.area)
+        tallies = st.accounts(self.grid.dz, self.area,
+                              self.k.water_heat_capacity * self.k.body_temperature)
         return SolverOutput(
             grid=self.grid, layer_names=tuple(la.name for la in self.skin.layers),
             top=st.top.copy(), omega={n: st.omega[s] for s, n in enumerate(DAMAGE_SETS)},
