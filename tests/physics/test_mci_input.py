@@ -55,3 +55,20 @@ def test_nan_dr_from_the_cli_is_exit_2_not_an_abort(tmp_path):
     r = subprocess.run([sys.executable, "-m", "dermalase.cli", "mc", str(p), "--out-dir",
                         str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "dr" in r.stderr
+
+
+def test_a_photon_count_that_would_take_hours_is_refused_up_front(tmp_path):
+    """Issue 17: 1e8 packets in a thick, strongly scattering slab (mus = 1000 /cm, 10 cm: each
+    packet takes thousands of steps) would run for hours. A pilot of a few thousand packets
+    predicts it, and the run is refused in one line naming the photon count, in seconds."""
+    import time
+
+    p = tmp_path / "slow.mci"
+    p.write_text(mci(photons="100000000", layer="1.37 0.01 1000.0 0.9 10"))
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "mc", str(p), "--out-dir",
+                        str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "photons" in r.stderr and "DERMALASE_MAX_SECONDS" in r.stderr
+    assert time.perf_counter() - t0 < 120
+    assert not (tmp_path / "out.mco").exists()

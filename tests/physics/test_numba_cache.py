@@ -33,7 +33,7 @@ def test_no_writable_home_falls_back_to_a_temporary_folder(tmp_path):
         return str(path) == tmp  # only the temporary folder can be written
 
     folder = numba_cache_dir(pkg, {"HOME": "/nonexistent"}, writable)
-    assert folder == str(Path(tmp) / "dermalase" / "numba")
+    assert folder == str(Path(tmp) / f"dermalase-{os.getuid()}" / "numba")
 
 
 def test_the_command_line_starts_with_a_cache_folder_given(tmp_path):

@@ -198,3 +198,15 @@ def test_the_prediction_counts_the_steps_the_solver_takes():
     sc = Scenario.from_dict(BASE)
     b = budget.predict(sc)
     assert b.steps == simulate(sc).outcome.solver.steps
+
+
+def test_runs_predicted_to_need_more_memory_than_allowed_are_refused(monkeypatch):
+    """Issue 17: the resource guard covers memory too; the limit is a stated setting."""
+    monkeypatch.setenv("DERMALASE_MAX_MEMORY_GB", "0.001")
+    with pytest.raises(InputError) as err:
+        simulate(BASE)
+    assert err.value.field == "numerics.resolution" and "DERMALASE_MAX_MEMORY_GB" in str(err.value)
+    monkeypatch.setenv("DERMALASE_MAX_MEMORY_GB", "nan")
+    with pytest.raises(InputError) as err:
+        simulate(BASE)
+    assert err.value.field == "DERMALASE_MAX_MEMORY_GB"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +31,17 @@ def _check_out_path(option: str, path: str | None) -> None:
         check_output_path(option, path)
     except InputError as exc:
         _fail(str(exc))
+
+
+@contextmanager
+def _output(option: str):
+    """Report a failed write under the command-line option that named the file."""
+    from ..io.files import OutputError
+
+    try:
+        yield
+    except OutputError as exc:
+        _fail(str(OutputError(option, exc.value, exc.allowed)))
 
 
 def _load(scenario: str):
@@ -152,11 +164,13 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     if figure:
         from ..report import treatment_figure
 
-        treatment_figure(result, figure)
+        with _output("--figure"):
+            treatment_figure(result, figure)
     if healing_figure:
         from ..report import healing_figure as heal_fig
 
-        heal_fig([result], healing_figure)
+        with _output("--healing-figure"):
+            heal_fig([result], healing_figure)
     if as_json:
         click.echo(result.to_json())
     else:
@@ -188,7 +202,8 @@ def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
     if healing_figure:
         from ..report import healing_figure as heal_fig
 
-        heal_fig(results, healing_figure)
+        with _output("--healing-figure"):
+            heal_fig(results, healing_figure)
     if as_json:
         click.echo(json.dumps([r.summary for r in results], indent=2, allow_nan=False))
     else:
@@ -340,6 +355,12 @@ def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
         _fail(str(exc))
     for r in runs:  # every output checked before the first run starts
         _check_out_path("--out-dir", str(Path(out_dir) / Path(r.out_name).name))
+    from ..simulate.budget import check_monte_carlo
+
+    try:
+        check_monte_carlo(runs)  # refuse up front what would run for hours
+    except InputError as exc:
+        _fail(str(exc))
     out = []
     for r in runs:
         res = mc_run(r.medium, r.n_photons, dr=r.dr, dz=r.dz, nr=r.nr, nz=r.nz, seed=seed)

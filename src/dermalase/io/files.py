@@ -19,7 +19,25 @@ class OutputError(InputError):
         super().__init__(field, path, reason)
 
     def __str__(self) -> str:
-        return f"{self.field}: cannot write {self.value!r}: {self.allowed}; nothing was written"
+        from ..errors import _one_line
+
+        return _one_line(f"{self.field}: cannot write {self.value!r}: {self.allowed}; nothing "
+                         "was written", 1000)
+
+
+def _reason(exc: BaseException) -> str:
+    """What the system said, in a few words: the errno's text where there is one (HDF5 wraps
+    'No space left on device' in a multi-line report), else the message's first line."""
+    import re
+
+    errno = getattr(exc, "errno", None)
+    if errno:
+        return os.strerror(errno)
+    m = re.search(r"errno = (\d+)", str(exc))
+    if m:
+        return os.strerror(int(m.group(1)))
+    first = str(exc).strip().splitlines()
+    return first[0] if first else type(exc).__name__
 
 
 def check_output_path(field: str, path: str | os.PathLike) -> Path:
@@ -78,7 +96,7 @@ def atomic_write(path: str | os.PathLike, field: str = "output"):
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(field, str(path), exc.strerror or str(exc)) from None
+        raise OutputError(field, str(path), _reason(exc)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
