@@ -1,8 +1,10 @@
 """The long fuzzing run of the input gate (``make fuzz``): N generated inputs per entry point
-(scenario dict, patient dict, MCML file), each checked against the promise of
+(scenario dict, patient dict, MCML file) and M through the command line (scenario and patient
+files, accepted ones simulated or planned to the end), each checked against the promise of
 :mod:`dermalase.testing.fuzz`; the figures replace the fuzzing section of docs/validation.md.
 
-Run: ``.venv/bin/python scripts/fuzz.py [N]`` (default 3,400 per entry point: 10,200 inputs).
+Run: ``.venv/bin/python scripts/fuzz.py [N [M]]`` (default 3,400 per entry point and 1,000 per
+command: 12,200 inputs).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ START, END = "<!-- fuzz:start -->", "<!-- fuzz:end -->"
 def run(name: str, strategy, check, n: int) -> dict:
     counts: Counter = Counter()
     slowest = [0.0]
+    # an accepted file through the command line runs a whole simulation or plan
+    deadline = None if "command line" in name else 5000
 
-    @settings(max_examples=n, deadline=5000, database=None, derandomize=True,
+    @settings(max_examples=n, deadline=deadline, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(strategy)
     def case(value):
@@ -48,33 +52,51 @@ def run(name: str, strategy, check, n: int) -> dict:
         ok = False
     return {"entry": name, "tried": sum(counts.values()), "accepted": counts["accepted"],
             "refused": counts["refused"], "failed": counts["failed"], "ok": ok,
+            "not_toml": counts["not-toml"],
             "seconds": time.perf_counter() - t0, "slowest": slowest[0]}
 
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3400
+    m = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     rows = [run("scenario (TOML/dict, API)", fuzz.scenarios(), fuzz.check_scenario, n),
             run("patient (TOML/dict, API)", fuzz.patients(), fuzz.check_patient, n),
-            run("MCML .mci file", fuzz.mci_texts(), fuzz.check_mci, n)]
+            run("MCML .mci file", fuzz.mci_texts(), fuzz.check_mci, n),
+            run("scenario file, command line (`simulate --json --out`)", fuzz.scenarios(),
+                fuzz.check_scenario_cli, m),
+            run("patient file, command line (`plan --json --report`)", fuzz.patients(),
+                fuzz.check_patient_cli, m)]
     total = sum(r["tried"] for r in rows)
     lines = [START, "## Fuzzing the input gate (issue 17)", "",
              f"`make fuzz` ({date.today().isoformat()}, dermalase {dermalase.__version__}): "
              f"{total:,} generated inputs. Each is a valid file broken in 1-3 places (hostile "
              "numbers: NaN, ±inf, huge, negative, zero; unit strings with exponent towers, no "
              "number, superscripts, control sequences; wrong types; unknown keys; deleted keys; "
-             ".mci tokens replaced, deleted or repeated). The promise: accepted with every "
-             "resolved number finite, or refused with one InputError naming a field on one "
-             "line; anything else, or more than 5 s on one input, is a failure. "
-             "`tests/test_fuzz.py` runs 150 per entry point in `make test`.", "",
-             "| entry point | inputs | accepted | refused (one line, a field) | failures | "
-             "slowest input |", "| --- | --- | --- | --- | --- | --- |"]
+             ".mci tokens replaced, deleted or repeated). The promise through the API: "
+             "accepted with every resolved number finite, or refused with one InputError naming "
+             "a field on one line; anything else, or more than 5 s on one input, is a failure. "
+             "Through the command line (run in-process through the users' entry point, with its "
+             "last-resort handler): the same inputs written as TOML files; an accepted file is "
+             "simulated or planned to the end and must exit 0 with a finite JSON summary and a "
+             "complete output file (the NetCDF re-read, its summary and fields finite; the HTML "
+             "report whole); a refused one must exit 2 with one line on stderr and leave no "
+             "output and no temporary file; exit 1 (internal error), a traceback, or a control "
+             "sequence from the input reaching the terminal is a failure. A compiled kernel "
+             "aborting the process would end the run, so a finished run means no abort. "
+             "`tests/test_fuzz.py` runs 150 per API entry point and 60 + 40 through the command "
+             "line in `make test`.", "",
+             "| entry point | inputs | accepted (run to the end) | refused (one line, a field) | "
+             "not writable as TOML | failures | slowest input |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         lines.append(f"| {r['entry']} | {r['tried']:,} | {r['accepted']:,} | "
-                     f"{r['refused']:,} | {r['failed']} | {r['slowest'] * 1e3:.0f} ms |")
-    lines += ["", "Simulations of accepted inputs are covered by the property tests over the "
-              "valid ranges (tests/simulate/test_properties.py) and the extreme-setting tests "
-              "(tests/simulate/test_hostile_input.py); output paths and unreadable files by "
-              "tests/cli/test_cli.py.", END]
+                     f"{r['refused']:,} | {r['not_toml']:,} | {r['failed']} | "
+                     f"{r['slowest'] * 1e3:,.0f} ms |")
+    lines += ["", "Not writable as TOML: an integer beyond TOML's 64 bits (the API rows cover "
+              "those values). Simulations over the whole valid ranges are the property tests "
+              "(tests/simulate/test_properties.py); extreme settings, full disks, read-only "
+              "folders and other users are tests/simulate/test_hostile_input.py and "
+              "tests/cli/test_environment.py.", END]
     doc = ROOT / "docs" / "validation.md"
     text = doc.read_text(encoding="utf-8")
     block = "\n".join(lines)

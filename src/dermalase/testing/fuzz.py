@@ -4,6 +4,13 @@ valid scenario, patient or MCML file and break it, and the promise each entry po
 The promise: an input is either accepted with every resolved number finite, or refused with one
 :class:`~dermalase.errors.InputError` that names a field on one line. Anything else (another
 exception, a hang caught by the deadline, a non-finite accepted value) is a failure.
+Through the command line (:func:`check_scenario_cli`, :func:`check_patient_cli`) the same
+inputs are written as TOML files and run as ``dermalase simulate`` / ``dermalase plan`` in this
+process: an accepted input is simulated or planned to the end, and the promise grows to the
+outputs: exit 0 with a finite JSON summary and a complete output file, or exit 2 with one line
+on stderr and no output file at all (nor a temporary one); exit 1 ("internal error"), a
+traceback or a control character from the input in the output is a failure.
+
 Used by tests/test_fuzz.py (a short run in ``make test``) and scripts/fuzz.py (``make fuzz``,
 10,000+ inputs, figures in docs/validation.md).
 """
@@ -16,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
 from ..errors import InputError
@@ -183,3 +191,90 @@ def check_mci(text: str) -> str:
             values += [la.n, la.mua, la.mus, la.g, la.d]
         assert all(math.isfinite(v) for v in values), values
     return "accepted"
+
+
+# -- through the command line -----------------------------------------------------------------
+
+def _toml_ready(value: Any) -> Any:
+    """TOML has no null: a None value is a missing key."""
+    if isinstance(value, dict):
+        return {k: _toml_ready(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_toml_ready(v) for v in value if v is not None]
+    return value
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    """``dermalase ARGS`` in this process, through the entry point users run (its last-resort
+    handler included): (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+    import sys
+
+    from ..cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, sys.argv = sys.argv, ["dermalase", *args]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = argv
+    return code, out.getvalue(), err.getvalue()
+
+
+def _reject_constant(name: str) -> float:
+    raise AssertionError(f"non-finite number {name} in the JSON output")
+
+
+def _check_cli(command: str, d: dict, output_option: str, output_name: str, complete) -> str:
+    import tomli_w
+
+    try:
+        text = tomli_w.dumps(_toml_ready(d))
+    except (TypeError, ValueError, OverflowError):
+        return "not-toml"  # e.g. an integer beyond TOML's 64 bits: the API run covers it
+    with tempfile.TemporaryDirectory() as folder:
+        src, out = Path(folder) / "input.toml", Path(folder) / output_name
+        src.write_text(text, encoding="utf-8")
+        code, stdout, stderr = run_cli([command, str(src), "--json", output_option, str(out)])
+        assert "Traceback" not in stdout + stderr, stderr[-2000:]
+        assert "\x1b" not in stdout + stderr, "a control sequence reached the terminal"
+        leftovers = sorted(p.name for p in Path(folder).iterdir()
+                           if p.name not in ("input.toml", output_name))
+        assert not leftovers, f"temporary files left behind: {leftovers}"
+        if code == 2:
+            assert stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
+            assert not out.exists(), "an output file was written by a refused run"
+            return "refused"
+        assert code == 0, f"exit {code}: {stderr.strip()[-500:]}"
+        assert_summary_finite(json.loads(stdout, parse_constant=_reject_constant))
+        complete(out)
+        return "accepted"
+
+
+def _netcdf_complete(path: Path) -> None:
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        summary = json.loads(ds.attrs["summary"], parse_constant=_reject_constant)
+        assert_summary_finite(summary)
+        assert bool(np.isfinite(ds["peak_temperature"].values).all())
+
+
+def _html_complete(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.rstrip().endswith("</html>") and "\x1b" not in text
+
+
+def check_scenario_cli(d: dict) -> str:
+    """The promise for a scenario through ``dermalase simulate FILE --json --out r.nc``."""
+    return _check_cli("simulate", d, "--out", "r.nc", _netcdf_complete)
+
+
+def check_patient_cli(d: dict) -> str:
+    """The promise for a patient through ``dermalase plan FILE --json --report p.html``."""
+    return _check_cli("plan", d, "--report", "p.html", _html_complete)
