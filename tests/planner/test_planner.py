@@ -284,3 +284,67 @@ def test_a_stored_result_heals_as_the_simulation_did(monkeypatch):
     again = search.kept_result(sc)
     assert again.healing is not None and again.healing.days == fresh.healing.days
     assert again.summary["coagulation_depth_um"] == fresh.summary["coagulation_depth_um"]
+
+
+@pytest.mark.parametrize("damage", ["list", "empty", "string", "string-depth", "negative",
+                                    "edited-depth", "other-key", "bytes"])
+def test_a_damaged_or_edited_cache_entry_is_discarded_with_a_note(monkeypatch, damage):
+    """Issue 17: a cache entry of the wrong shape made every plan that hit it exit 1, and an
+    edited depth silently changed the plan. Each entry carries its key and a digest: a bad one
+    is simulated again, replaced, and the plan says so."""
+    from dermalase import Scenario
+    from dermalase.planner import search
+
+    sc = Scenario.from_dict({"laser": {"source": "er:yag", "pulse_duration": "250 us"},
+                             "skin": {"site": "cheek"}, "delivery": {"fluence": "6 J/cm^2"}})
+    monkeypatch.setattr(search, "_MEMORY", {})
+    search.take_notes()
+    good = search.summary_of(sc)
+    path = search.cache_dir() / f"{search._key('summary', sc)}.json"
+    entry = json.loads(path.read_text())
+    value = dict(entry["value"])
+    if damage == "list":
+        path.write_text("[]")
+    elif damage == "empty":
+        path.write_text("{}")
+    elif damage == "string":
+        path.write_text('"x"')
+    elif damage == "bytes":
+        path.write_bytes(b"\xff\xfe\x00garbage")
+    elif damage == "other-key":  # another scenario's entry copied under this name
+        path.write_text(json.dumps(dict(entry, key="0" * 32)))
+    else:
+        value["injury_depth_um"] = {"string-depth": "deep", "negative": -5.0,
+                                    "edited-depth": 3 * good["injury_depth_um"]}[damage]
+        digest = search._digest(value) if damage != "edited-depth" else entry["sha256"]
+        path.write_text(json.dumps(dict(entry, value=value, sha256=digest)))
+    monkeypatch.setattr(search, "_MEMORY", {})  # a new process: only the disk is left
+    again = search.summary_of(sc)
+    assert again == good
+    notes = search.take_notes()
+    assert len(notes) == 1 and path.name in notes[0] and "simulated again" in notes[0]
+    assert json.loads(path.read_text())["value"] == good  # replaced by the good entry
+    monkeypatch.setattr(search, "_MEMORY", {})
+    search.summary_of(sc)
+    assert search.take_notes() == []  # the replaced entry is trusted again
+
+
+def test_a_plan_that_met_an_edited_entry_says_so_and_is_unchanged(monkeypatch):
+    from dermalase.planner import search
+    from dermalase.planner.plan import make_plan
+
+    p = patient()
+    first = make_plan(p).to_dict()
+    rec = first["plans"][0]["recommended"]
+    assert rec is not None
+    from dermalase import Scenario
+
+    sc = Scenario.from_dict(rec["scenario"])
+    path = search.cache_dir() / f"{search._key('summary', sc)}.json"
+    entry = json.loads(path.read_text())
+    entry["value"]["injury_depth_um"] *= 0.5  # a hand edit: the digest no longer matches
+    path.write_text(json.dumps(entry))
+    monkeypatch.setattr(search, "_MEMORY", {})
+    second = make_plan(p).to_dict()
+    assert second["plans"][0]["recommended"] == rec
+    assert any(path.name in w and "simulated again" in w for w in second["warnings"])

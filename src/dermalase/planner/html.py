@@ -202,7 +202,11 @@ def render(plan: dict, *, figures: bool = True) -> str:
                     + f"<p>Intervals between treatments: {e(comb['source'])}</p></section>")
     sources = sorted({s for p in plan["plans"] for c in p["candidates"] for s in c["sources"]}
                      | {b["source"] for p in plan["plans"] for b in p["blocked"]})
-    warns = _ul(plan["warnings"], "warn")
+    from .search import take_notes
+
+    # cache entries the figures found edited (and simulated again) are said in the report too
+    warns = _ul(plan["warnings"] + [n for n in take_notes() if n not in plan["warnings"]],
+                "warn")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>dermalase plan: {e(pat['name'])}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:auto;padding:0 1em}}

@@ -87,23 +87,66 @@ def _valid(kind: str, value) -> bool:
     return True
 
 
+#: notes on cache entries found damaged or edited and discarded (read by the plan's warnings)
+NOTES: list[str] = []
+
+
+def take_notes() -> list[str]:
+    """The cache notes gathered since the last call (each once)."""
+    out = list(dict.fromkeys(NOTES))
+    NOTES.clear()
+    return out
+
+
+def _digest(value: dict) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _discard(path: Path, why: str) -> None:
+    NOTES.append(f"cache entry {path.name} in {path.parent} was {why}; it was discarded and "
+                 "simulated again")
+
+
+def _read_entry(path: Path, key: str, kind: str) -> dict | None:
+    """The value stored at ``path`` if it is whole and unchanged: written for this key, its
+    digest matching, every required number finite and non-negative. None if there is no entry;
+    a damaged or edited one is discarded with a note."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        _discard(path, "unreadable")
+        return None
+    value = raw.get("value") if isinstance(raw, dict) else None
+    if not (isinstance(value, dict) and raw.get("key") == key
+            and raw.get("sha256") == _digest(value)):
+        _discard(path, "damaged or edited (its digest does not match)")
+        return None
+    if not _valid(kind, value):
+        _discard(path, "of the wrong shape")
+        return None
+    return value
+
+
 def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -> dict:
-    """``compute(scenario)`` -> JSON-able dict, cached in memory and on disk. A disk entry that
-    is unreadable or of the wrong shape is recomputed and replaced."""
+    """``compute(scenario)`` -> JSON-able dict, cached in memory and on disk. Each disk entry
+    carries its key and a digest of its value: an entry that is unreadable, of the wrong shape,
+    or edited (a changed depth would silently change a plan) is recomputed and replaced, and
+    the plan says so (:data:`NOTES`). The digest detects damage and casual edits, not a
+    deliberate forgery: the cache is the user's own folder."""
     key = _key(kind, scenario)
     if key in _MEMORY:
         return _MEMORY[key]
     path = cache_dir() / f"{key}.json"
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-        if not _valid(kind, value):
-            raise ValueError(f"cache entry {path} has the wrong shape")
-    except (OSError, ValueError):
+    value = _read_entry(path, key, kind)
+    if value is None:
         value = compute(scenario)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(path, "cache") as tmp:
-                Path(tmp).write_text(json.dumps(value), encoding="utf-8")
+                Path(tmp).write_text(json.dumps({"key": key, "sha256": _digest(value),
+                                                 "value": value}), encoding="utf-8")
         except (OSError, ValueError):  # OutputError is a ValueError
             pass  # a read-only home: the memory cache still works
     _MEMORY[key] = value
@@ -141,7 +184,12 @@ def kept_result(sc: Scenario) -> Result:
     else:
         path = cache_dir() / f"{key}.nc"
         try:
-            return _stored_result(sc, xr.load_dataset(path))
+            stored = _stored_result(sc, xr.load_dataset(path))
+            checked = summary_of(sc)  # the digest-checked summary of the same scenario
+            if any(stored.summary.get(k) != checked.get(k) for k in REQUIRED["summary"]):
+                _discard(path, "edited (its depths differ from the checked summary)")
+                raise ValueError(path)
+            return stored
         except (OSError, ValueError, KeyError, TypeError):
             result = simulate(sc)
             _RESULTS[key] = result
