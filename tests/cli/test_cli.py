@@ -104,7 +104,8 @@ def test_usage_errors_are_one_line_exit_2(args):
     assert "Traceback" not in r.stderr and "--help" in r.stderr
 
 
-@pytest.mark.parametrize("kind", ["folder", "dot", "fifo", "symlink", "long-name", "no-folder"])
+@pytest.mark.parametrize("kind", ["folder", "dot", "dotdot", "fifo", "symlink", "long-name",
+                                  "no-folder", "device"])
 def test_outputs_that_cannot_be_written_are_refused_before_the_run(tmp_path, kind):
     """Issue 17: never replace a device, pipe or link; refuse folders, missing folders and
     names too long, up front (exit 2, one line), leaving everything as it was."""
@@ -112,7 +113,11 @@ def test_outputs_that_cannot_be_written_are_refused_before_the_run(tmp_path, kin
 
     victim = tmp_path / "victim.nc"
     victim.write_text("keep me")
-    targets = {"folder": str(tmp_path), "dot": ".", "long-name": str(tmp_path / ("n" * 300)),
+    if kind == "device" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    # /dev/full: a device that accepts nothing; it used to exit 0 having written nothing
+    targets = {"folder": str(tmp_path), "dot": ".", "dotdot": "..", "device": "/dev/full",
+               "long-name": str(tmp_path / ("n" * 300)),
                "no-folder": str(tmp_path / "missing" / "r.nc")}
     if kind == "fifo":
         targets["fifo"] = str(tmp_path / "pipe.nc")
