@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import dermalase
 
 ROOT = Path(dermalase.__file__).parent
@@ -134,3 +136,28 @@ def test_functions_are_short():
                 if n > MAX_LINES and (rel, node.name) not in LONG_FUNCTIONS:
                     long.append(f"{rel}:{node.name} ({n} lines)")
     assert long == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["example", "default"], ["--version"]])
+def test_commands_that_need_no_physics_import_none_of_it(args):
+    """Issue 18 (start-up): the public names load on first use, so a command that needs no
+    physics imports none of the heavy libraries (each costs 0.1-0.4 s at start)."""
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "numba", "xarray", "pydantic", "scipy", "matplotlib", "pint", "pandas")
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: sys.stderr.write('HEAVY:' + ' '.join(m for m in {heavy!r} "
+            "if m in sys.modules)))\n"
+            f"sys.argv = ['dermalase', *{args!r}]\n"
+            "from dermalase.cli.main import main\nmain()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.rsplit("HEAVY:", 1)[1].strip() == ""
+
+
+def test_the_function_simulate_survives_the_import_of_its_subpackage():
+    import dermalase
+    import dermalase.simulate.scenario  # noqa: F401  (sets the parent's attribute on import)
+
+    assert callable(dermalase.simulate) and not isinstance(dermalase.simulate, type(dermalase))
