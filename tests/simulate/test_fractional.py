@@ -133,3 +133,24 @@ def test_co2_reaches_beyond_1_mm_at_high_energy():
     s = simulate(scen(src="co2", energy="30 mJ", stack=2, diameter="120 um",
                       tau=f"{30 / 30.0:.5f} ms")).summary
     assert s["ablation_depth_um"] > 1000.0
+
+
+def test_a_non_ablative_zone_reuses_the_transport_of_its_optics_exactly():
+    """Issue 18: the Monte Carlo transport of a 1,550 nm zone is kept by its arguments (the
+    optical properties, beam, grid, photons, seed), so zones of other pulse energies on the same
+    grid reuse it; the kept result is the result (the run is deterministic for a seed)."""
+    from dermalase import simulate
+    from dermalase.physics import deposition
+
+    d = {"skin": {"site": "cheek"}, "laser": {"source": "er:glass", "pulse_duration": "10 ms"},
+         "delivery": {"mode": "fractional", "microbeam_diameter": "140 um",
+                      "pulse_energy": "10 mJ", "coverage": 0.1, "area": "0.05 cm^2"}}
+    deposition._TRANSPORTS.clear()
+    first = simulate(d).summary
+    assert len(deposition._TRANSPORTS) == 1
+    d["delivery"]["pulse_energy"] = "20 mJ"
+    kept = simulate(d).summary
+    assert len(deposition._TRANSPORTS) == 1  # the 20 mJ zone reused the 10 mJ transport
+    deposition._TRANSPORTS.clear()
+    fresh = simulate(d).summary
+    assert kept == fresh and kept["injury_depth_um"] > first["injury_depth_um"]

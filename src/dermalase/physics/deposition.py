@@ -11,6 +11,7 @@ rest of the chain (conduction, damage, zone geometry) is unchanged.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,30 @@ class MCDeposition:
     result: MC.MCResult
 
 
+#: transports kept in this process (issue 18): the absorbed field is per unit of delivered
+#: energy, so zones of every pulse energy and stack on one grid share one transport
+TRANSPORT_CACHE_SIZE = 16
+_TRANSPORTS: OrderedDict[tuple, MC.MCResult] = OrderedDict()
+
+
+def transport(medium: MC.Medium, n_photons: int, beam: str, radius: float, dr: float,
+              dz: float, nr: int, nz: int, seed: int) -> MC.MCResult:
+    """:func:`montecarlo.run`, kept by its arguments (the optical properties among them): the
+    run is deterministic for a seed, so a kept result is the result. Callers must not modify
+    it."""
+    key = (medium, int(n_photons), beam, float(radius), float(dr), float(dz), int(nr), int(nz),
+           int(seed))
+    if key in _TRANSPORTS:
+        _TRANSPORTS.move_to_end(key)
+        return _TRANSPORTS[key]
+    res = MC.run(medium, n_photons, beam=beam, radius=radius, dr=dr, dz=dz, nr=nr, nz=nz,
+                 seed=seed)
+    _TRANSPORTS[key] = res
+    while len(_TRANSPORTS) > TRANSPORT_CACHE_SIZE:
+        _TRANSPORTS.popitem(last=False)
+    return res
+
+
 def monte_carlo(skin: SkinModel, wavelength_nm: float, beam_radius: float, profile: str,
                 rfaces: np.ndarray, z: np.ndarray, dz: float, n_photons: int = 200_000,
                 seed: int = 1) -> MCDeposition:
@@ -65,8 +90,8 @@ def monte_carlo(skin: SkinModel, wavelength_nm: float, beam_radius: float, profi
     nr_mc = int(math.ceil(R / dr_mc))
     nz_mc = int(math.ceil(depth / dz))
     beam = {"gaussian": "gaussian", "top-hat": "top-hat"}.get(profile, "gaussian")
-    res = MC.run(MC.Medium(layers, 1.0, 1.0), n_photons, beam=beam, radius=beam_radius,
-                 dr=dr_mc, dz=dz, nr=nr_mc, nz=nz_mc, seed=seed)
+    res = transport(MC.Medium(layers, 1.0, 1.0), n_photons, beam, beam_radius, dr_mc, dz,
+                    nr_mc, nz_mc, seed)
     # energy per MC bin (fraction of delivered), rebinned by radial centre into solver rings
     ring_mc = np.pi * dr_mc**2 * (2 * np.arange(nr_mc) + 1)
     e_mc = res.A_rz * ring_mc[:, None] * dz
