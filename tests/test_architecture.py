@@ -21,7 +21,7 @@ LAYERS = (
     ("dermalase.healing",),
     ("dermalase.simulate",),
     ("dermalase.report",),
-    ("dermalase.planner",),
+    ("dermalase.planner", "dermalase.sweep"),
     ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
      "dermalase"),
 )

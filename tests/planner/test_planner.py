@@ -198,17 +198,17 @@ def test_cache_key_follows_the_model(monkeypatch):
     """A physics change (code or data) must not serve results cached by the previous model,
     even under the same version string; the key is the resolved scenario, its name aside."""
     from dermalase import Scenario
-    from dermalase.planner import search
+    from dermalase.simulate import store
 
     sc = Scenario.from_dict({"laser": {"source": "co2", "pulse_duration": "1 ms"},
                              "skin": {"site": "cheek"}, "delivery": {"fluence": "9 J/cm^2"}})
-    a = search._key("summary", sc)
-    assert a == search._key("summary", Scenario.from_dict(dict(sc.to_dict(), name="other")))
-    assert a != search._key("summary", sc.replace(delivery={"passes": 2}))
+    a = store.key("summary", sc)
+    assert a == store.key("summary", Scenario.from_dict(dict(sc.to_dict(), name="other")))
+    assert a != store.key("summary", sc.replace(delivery={"passes": 2}))
     k = sc.constants
-    assert a != search._key("summary", sc.replace(constants=k.replace(ejection_delay=2e-6)))
-    monkeypatch.setattr(search, "model_fingerprint", lambda: "another model")
-    assert search._key("summary", sc) != a
+    assert a != store.key("summary", sc.replace(constants=k.replace(ejection_delay=2e-6)))
+    monkeypatch.setattr(store, "model_fingerprint", lambda: "another model")
+    assert store.key("summary", sc) != a
 
 
 def test_report_draws_the_plan_without_simulating_again(monkeypatch):
@@ -262,6 +262,7 @@ def test_a_stored_result_heals_as_the_simulation_did(monkeypatch):
 
     from dermalase import Scenario, simulate
     from dermalase.planner import search
+    from dermalase.simulate import store
 
     sc = Scenario.from_dict({"laser": {"source": "co2", "pulse_duration": "1 ms"},
                              "skin": {"site": "cheek"},
@@ -274,7 +275,7 @@ def test_a_stored_result_heals_as_the_simulation_did(monkeypatch):
     assert stored.healing is not None
     assert stored.healing.days == fresh.healing.days
 
-    path = search.cache_dir() / f"{search._key('summary', sc)}.nc"
+    path = store.cache_dir() / f"{store.key('summary', sc)}.nc"
     ds = xr.load_dataset(path)
     summary = json.loads(ds.attrs["summary"])
     summary["coagulation_depth_um"] = None
@@ -294,13 +295,14 @@ def test_a_damaged_or_edited_cache_entry_is_discarded_with_a_note(monkeypatch, d
     is simulated again, replaced, and the plan says so."""
     from dermalase import Scenario
     from dermalase.planner import search
+    from dermalase.simulate import store
 
     sc = Scenario.from_dict({"laser": {"source": "er:yag", "pulse_duration": "250 us"},
                              "skin": {"site": "cheek"}, "delivery": {"fluence": "6 J/cm^2"}})
-    monkeypatch.setattr(search, "_MEMORY", {})
-    search.take_notes()
+    monkeypatch.setattr(store, "_MEMORY", {})
+    store.take_notes()
     good = search.summary_of(sc)
-    path = search.cache_dir() / f"{search._key('summary', sc)}.json"
+    path = store.cache_dir() / f"{store.key('summary', sc)}.json"
     entry = json.loads(path.read_text())
     value = dict(entry["value"])
     if damage == "list":
@@ -316,22 +318,22 @@ def test_a_damaged_or_edited_cache_entry_is_discarded_with_a_note(monkeypatch, d
     else:
         value["injury_depth_um"] = {"string-depth": "deep", "negative": -5.0,
                                     "edited-depth": 3 * good["injury_depth_um"]}[damage]
-        digest = search._digest(value) if damage != "edited-depth" else entry["sha256"]
+        digest = store._digest(value) if damage != "edited-depth" else entry["sha256"]
         path.write_text(json.dumps(dict(entry, value=value, sha256=digest)))
-    monkeypatch.setattr(search, "_MEMORY", {})  # a new process: only the disk is left
+    monkeypatch.setattr(store, "_MEMORY", {})  # a new process: only the disk is left
     again = search.summary_of(sc)
     assert again == good
-    notes = search.take_notes()
+    notes = store.take_notes()
     assert len(notes) == 1 and path.name in notes[0] and "simulated again" in notes[0]
     assert json.loads(path.read_text())["value"] == good  # replaced by the good entry
-    monkeypatch.setattr(search, "_MEMORY", {})
+    monkeypatch.setattr(store, "_MEMORY", {})
     search.summary_of(sc)
-    assert search.take_notes() == []  # the replaced entry is trusted again
+    assert store.take_notes() == []  # the replaced entry is trusted again
 
 
 def test_a_plan_that_met_an_edited_entry_says_so_and_is_unchanged(monkeypatch):
-    from dermalase.planner import search
     from dermalase.planner.plan import make_plan
+    from dermalase.simulate import store
 
     p = patient()
     first = make_plan(p).to_dict()
@@ -340,11 +342,11 @@ def test_a_plan_that_met_an_edited_entry_says_so_and_is_unchanged(monkeypatch):
     from dermalase import Scenario
 
     sc = Scenario.from_dict(rec["scenario"])
-    path = search.cache_dir() / f"{search._key('summary', sc)}.json"
+    path = store.cache_dir() / f"{store.key('summary', sc)}.json"
     entry = json.loads(path.read_text())
     entry["value"]["injury_depth_um"] *= 0.5  # a hand edit: the digest no longer matches
     path.write_text(json.dumps(entry))
-    monkeypatch.setattr(search, "_MEMORY", {})
+    monkeypatch.setattr(store, "_MEMORY", {})
     second = make_plan(p).to_dict()
     assert second["plans"][0]["recommended"] == rec
     assert any(path.name in w and "simulated again" in w for w in second["warnings"])

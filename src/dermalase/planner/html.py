@@ -202,7 +202,7 @@ def render(plan: dict, *, figures: bool = True) -> str:
                     + f"<p>Intervals between treatments: {e(comb['source'])}</p></section>")
     sources = sorted({s for p in plan["plans"] for c in p["candidates"] for s in c["sources"]}
                      | {b["source"] for p in plan["plans"] for b in p["blocked"]})
-    from .search import take_notes
+    from ..simulate.store import take_notes
 
     # cache entries the figures found edited (and simulated again) are said in the report too
     warns = _ul(plan["warnings"] + [n for n in take_notes() if n not in plan["warnings"]],

@@ -478,7 +478,7 @@ def make_plan(patient: Patient) -> Plan:
                             + "; ".join((p.deferral or {}).get("why", [])))
         for c in p.candidates:
             warnings += [w for w in c.warnings if w not in warnings]
-    from .search import take_notes
+    from ..simulate.store import take_notes
 
     warnings += take_notes()  # cache entries found damaged or edited, and replaced
     return Plan(patient, plans, missing, needed, warnings)

@@ -21,22 +21,16 @@ summary), so the plan's report draws them without simulating again.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import math
-import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from .._version import __version__
 from ..healing import healing_for
 from ..io.files import atomic_write
-from ..simulate import Result, Scenario, simulate, simulate_zone
+from ..simulate import Result, Scenario, simulate, simulate_zone, store
 from .rules import site_factor
 
 #: Numerics of fractional channel runs in the search: resolution 0.5 gives the same channel
@@ -48,115 +42,6 @@ BISECTION_STEPS = 5
 #: depths the targets come from)
 DEPTH_TOLERANCE = 0.03
 
-_MEMORY: dict[str, dict] = {}
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("DERMALASE_CACHE", Path.home() / ".cache" / "dermalase"))
-
-
-@functools.cache
-def model_fingerprint() -> str:
-    """Hash of the package's code and data: a physics change invalidates the disk cache even
-    when the version string stays the same (an editable install between releases)."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for f in sorted(root.rglob("*")):
-        if f.suffix in (".py", ".csv", ".toml") and "__pycache__" not in f.parts:
-            h.update(f.relative_to(root).as_posix().encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def _key(kind: str, scenario: Scenario) -> str:
-    resolved = {k: v for k, v in scenario.resolved().items() if k != "name"}
-    blob = json.dumps({"kind": kind, "scenario": resolved, "version": __version__,
-                       "model": model_fingerprint()}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
-#: Keys every cached entry must hold as finite numbers (per kind).
-REQUIRED = {"summary": ("injury_depth_um", "ablation_depth_um", "surface_injury_fraction"),
-            "channel": ("injury_depth_um", "channel_depth_um", "mtz_diameter_um")}
-
-
-def _valid(kind: str, value) -> bool:
-    if not isinstance(value, dict):
-        return False
-    for k in REQUIRED.get(kind, ()):
-        v = value.get(k)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
-                or v < 0:
-            return False
-    return True
-
-
-#: notes on cache entries found damaged or edited and discarded (read by the plan's warnings)
-NOTES: list[str] = []
-
-
-def take_notes() -> list[str]:
-    """The cache notes gathered since the last call (each once)."""
-    out = list(dict.fromkeys(NOTES))
-    NOTES.clear()
-    return out
-
-
-def _digest(value: dict) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
-
-
-def _discard(path: Path, why: str) -> None:
-    NOTES.append(f"cache entry {path.name} in {path.parent} was {why}; it was discarded and "
-                 "simulated again")
-
-
-def _read_entry(path: Path, key: str, kind: str) -> dict | None:
-    """The value stored at ``path`` if it is whole and unchanged: written for this key, its
-    digest matching, every required number finite and non-negative. None if there is no entry;
-    a damaged or edited one is discarded with a note."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        _discard(path, "unreadable")
-        return None
-    value = raw.get("value") if isinstance(raw, dict) else None
-    if not (isinstance(value, dict) and raw.get("key") == key
-            and raw.get("sha256") == _digest(value)):
-        _discard(path, "damaged or edited (its digest does not match)")
-        return None
-    if not _valid(kind, value):
-        _discard(path, "of the wrong shape")
-        return None
-    return value
-
-
-def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -> dict:
-    """``compute(scenario)`` -> JSON-able dict, cached in memory and on disk. Each disk entry
-    carries its key and a digest of its value: an entry that is unreadable, of the wrong shape,
-    or edited (a changed depth would silently change a plan) is recomputed and replaced, and
-    the plan says so (:data:`NOTES`). The digest detects damage and casual edits, not a
-    deliberate forgery: the cache is the user's own folder."""
-    key = _key(kind, scenario)
-    if key in _MEMORY:
-        return _MEMORY[key]
-    path = cache_dir() / f"{key}.json"
-    value = _read_entry(path, key, kind)
-    if value is None:
-        value = compute(scenario)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(path, "cache") as tmp:
-                Path(tmp).write_text(json.dumps({"key": key, "sha256": _digest(value),
-                                                 "value": value}), encoding="utf-8")
-        except (OSError, ValueError):  # OutputError is a ValueError
-            pass  # a read-only home: the memory cache still works
-    _MEMORY[key] = value
-    return value
-
-
 #: fields a report draws (the temperature history is left out: it is not drawn)
 KEPT_FIELDS_DROP = ("temperature",)
 _RESULTS: dict[str, Result] = {}
@@ -164,7 +49,7 @@ _RESULTS: dict[str, Result] = {}
 
 def _summary(sc: Scenario) -> dict:
     result = simulate(sc)
-    _RESULTS[_key("summary", sc)] = result
+    _RESULTS[store.key("summary", sc)] = result
     return {k: v for k, v in result.summary.items() if k not in ("scenario", "units")}
 
 
@@ -176,22 +61,22 @@ def _channel(sc: Scenario) -> dict:
 
 def summary_of(sc: Scenario) -> dict:
     """The JSON summary of ``sc`` (cached)."""
-    return cached("summary", sc, _summary)
+    return store.cached("summary", sc, _summary)
 
 
 def kept_result(sc: Scenario) -> Result:
     """The :class:`Result` of ``sc`` with the fields a report draws: from memory, else from the
     disk cache, else simulated (and kept on disk for the next report)."""
-    key = _key("summary", sc)
+    key = store.key("summary", sc)
     if key in _RESULTS:
         result = _RESULTS[key]
     else:
-        path = cache_dir() / f"{key}.nc"
+        path = store.cache_dir() / f"{key}.nc"
         try:
             stored = _stored_result(sc, xr.load_dataset(path))
             checked = summary_of(sc)  # the digest-checked summary of the same scenario
-            if any(stored.summary.get(k) != checked.get(k) for k in REQUIRED["summary"]):
-                _discard(path, "edited (its depths differ from the checked summary)")
+            if any(stored.summary.get(k) != checked.get(k) for k in store.REQUIRED["summary"]):
+                store.discard(path, "edited (its depths differ from the checked summary)")
                 raise ValueError(path)
             return stored
         except (OSError, ValueError, KeyError, TypeError):
@@ -203,7 +88,7 @@ def kept_result(sc: Scenario) -> Result:
 
 def remember(sc: Scenario) -> None:
     """Keep the fields of a chosen setting simulated in this process (for the report)."""
-    result = _RESULTS.get(_key("summary", sc))
+    result = _RESULTS.get(store.key("summary", sc))
     if result is not None:
         keep(sc, result)
 
@@ -225,7 +110,7 @@ def _stored_result(sc: Scenario, ds: xr.Dataset) -> Result:
 
 def keep(sc: Scenario, result: Result) -> None:
     """Write the drawn fields of ``result`` next to its cached summary (best effort)."""
-    path = cache_dir() / f"{_key('summary', sc)}.nc"
+    path = store.cache_dir() / f"{store.key('summary', sc)}.nc"
     if path.exists():
         return
     try:
@@ -431,13 +316,13 @@ def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
                                       "coverage": round(cov, 5)})
 
     def depth(e, n):
-        return cached("channel", scen(e, n, probe_cov), _channel)["injury_depth_um"]
+        return store.cached("channel", scen(e, n, probe_cov), _channel)["injury_depth_um"]
 
     beam_um = float(st["microbeam_diameter"].split()[0])
     cap = injured_surface_cap if injured_surface_cap is not None else 1.0
 
     def finish(e, n):
-        ch = cached("channel", scen(e, n, probe_cov), _channel)
+        ch = store.cached("channel", scen(e, n, probe_cov), _channel)
         # injured surface ~ beam coverage x (MTZ / beam diameter)^2 (discs that do not overlap)
         cov = injured_surface * (beam_um / max(ch["mtz_diameter_um"], beam_um)) ** 2
         sc = scen(e, n, cov)

@@ -1,0 +1,151 @@
+"""The simulation store: results kept in memory and on disk, keyed by what determines them.
+
+A key is the SHA-256 of the resolved scenario (its name aside), the kind of result, the package
+version and a fingerprint of the model's code and data, so a physics change never serves an old
+result. Each disk entry (``$DERMALASE_CACHE``, default ``~/.cache/dermalase``) holds its key, its
+value and a digest of the value: an entry that is unreadable, of the wrong shape, misplaced or
+edited is discarded, computed again and replaced, with a note (:func:`take_notes`) for whoever
+reports on the run (the planner's warnings, a sweep's attributes). Used by the planner's
+searches and by sweeps, whose interrupted runs resume from what is stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from .._version import __version__
+from ..io.files import atomic_write
+from .scenario import Scenario
+
+_MEMORY: dict[str, dict] = {}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("DERMALASE_CACHE", Path.home() / ".cache" / "dermalase"))
+
+
+@functools.cache
+def model_fingerprint() -> str:
+    """Hash of the package's code and data: a physics change invalidates the disk cache even
+    when the version string stays the same (an editable install between releases)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".csv", ".toml") and "__pycache__" not in f.parts:
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def key(kind: str, scenario: Scenario) -> str:
+    """The store's key of a ``kind`` of result of ``scenario``."""
+    resolved = {k: v for k, v in scenario.resolved().items() if k != "name"}
+    blob = json.dumps({"kind": kind, "scenario": resolved, "version": __version__,
+                       "model": model_fingerprint()}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+#: Keys every cached entry must hold as finite numbers (per kind).
+REQUIRED = {"summary": ("injury_depth_um", "ablation_depth_um", "surface_injury_fraction"),
+            "channel": ("injury_depth_um", "channel_depth_um", "mtz_diameter_um")}
+
+
+def _valid(kind: str, value) -> bool:
+    if not isinstance(value, dict):
+        return False
+    for k in REQUIRED.get(kind, ()):
+        v = value.get(k)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
+                or v < 0:
+            return False
+    return True
+
+
+#: notes on cache entries found damaged or edited and discarded (read by the plan's warnings)
+NOTES: list[str] = []
+
+
+def take_notes() -> list[str]:
+    """The cache notes gathered since the last call (each once)."""
+    out = list(dict.fromkeys(NOTES))
+    NOTES.clear()
+    return out
+
+
+def _digest(value: dict) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def discard(path: Path, why: str) -> None:
+    """Note that the entry at ``path`` was not trusted (it is computed again)."""
+    NOTES.append(f"cache entry {path.name} in {path.parent} was {why}; it was discarded and "
+                 "simulated again")
+
+
+def _read_entry(path: Path, key: str, kind: str) -> dict | None:
+    """The value stored at ``path`` if it is whole and unchanged: written for this key, its
+    digest matching, every required number finite and non-negative. None if there is no entry;
+    a damaged or edited one is discarded with a note."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        discard(path, "unreadable")
+        return None
+    value = raw.get("value") if isinstance(raw, dict) else None
+    if not (isinstance(value, dict) and raw.get("key") == key
+            and raw.get("sha256") == _digest(value)):
+        discard(path, "damaged or edited (its digest does not match)")
+        return None
+    if not _valid(kind, value):
+        discard(path, "of the wrong shape")
+        return None
+    return value
+
+
+def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -> dict:
+    """``compute(scenario)`` -> JSON-able dict, kept in memory and on disk. Each disk entry
+    carries its key and a digest of its value: an entry that is unreadable, of the wrong shape,
+    or edited (a changed depth would silently change a plan) is recomputed and replaced, with a
+    note (:func:`take_notes`). The digest detects damage and casual edits, not a deliberate
+    forgery: the store is the user's own folder."""
+    name = key(kind, scenario)
+    if name in _MEMORY:
+        return _MEMORY[name]
+    path = cache_dir() / f"{name}.json"
+    value = _read_entry(path, name, kind)
+    if value is None:
+        value = compute(scenario)
+        store(path, name, value)
+    _MEMORY[name] = value
+    return value
+
+
+def stored(kind: str, scenario: Scenario) -> dict | None:
+    """The stored value of ``scenario`` if there is a good one (memory, then disk), else None;
+    computes nothing."""
+    name = key(kind, scenario)
+    if name in _MEMORY:
+        return _MEMORY[name]
+    value = _read_entry(cache_dir() / f"{name}.json", name, kind)
+    if value is not None:
+        _MEMORY[name] = value
+    return value
+
+
+def store(path: Path, name: str, value: dict) -> None:
+    """Write one entry atomically (best effort: a read-only home keeps the memory store)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path, "cache") as tmp:
+            Path(tmp).write_text(json.dumps({"key": name, "sha256": _digest(value),
+                                             "value": value}), encoding="utf-8")
+    except (OSError, ValueError):  # OutputError is a ValueError
+        pass
