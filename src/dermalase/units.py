@@ -113,3 +113,37 @@ def _range_text(low, high, unit, low_inclusive) -> str:
     hi = "" if high is None else f"<= {high:g}"
     both = " and ".join(x for x in (lo, hi) if x)
     return f"{both} {unit:~}".strip()
+
+
+def split_quantity(field: str, value: object) -> tuple[float, str] | None:
+    """``(number, unit text)`` of a quantity written ``"2 J/cm^2"`` (or a plain number: unit
+    ""); None when ``value`` is neither (a word such as a site name). The unit is checked as
+    :func:`to_si` checks it."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value), ""
+    if not isinstance(value, str):
+        return None
+    m = _QUANTITY.match(value.translate(_ASCII))
+    if m is None:
+        return None
+    unit = m.group(2)
+    if unit and unit != "%":
+        _parse(field, value, registry().Unit(unit if not unit.startswith("/") else "1" + unit),
+               unit)
+    return float(m.group(1)), unit
+
+
+def in_unit(field: str, value: object, unit: str) -> float:
+    """``value`` (a quantity string or a number) as a number in ``unit`` (written as the user
+    wrote it, e.g. "J/cm^2"); a bare number is taken as already in ``unit``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if not unit:
+        parsed = split_quantity(field, value)
+        if parsed is None or parsed[1] not in ("", "%"):
+            raise InputError(field, value, "a plain number like the other values")
+        return parsed[0] / 100.0 if parsed[1] == "%" else parsed[0]
+    text = unit if not unit.startswith("/") else "1" + unit
+    return _parse(field, str(value), registry().Unit(text), unit)

@@ -393,6 +393,79 @@ def schema(which: str) -> None:
     click.echo(json.dumps(json_schema(which), indent=2))
 
 
+@cli.command()
+@click.argument("sweep_file", metavar="SWEEP.toml", type=click.Path(dir_okay=False))
+@click.option("--workers", type=click.IntRange(0, 1024), default=None,
+              help="Dask workers on this machine (default: one per core; 0: no Dask, here).")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler (or set DASK_SCHEDULER_ADDRESS).")
+@click.option("--out", type=click.Path(), help="Write the results (.nc or .zarr).")
+@click.option("--figure", type=click.Path(dir_okay=False),
+              help="Write the dose-response curves or maps (PNG).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON records.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str | None,
+          figure: str | None, as_json: bool, quiet: bool) -> None:
+    """Run a scenario whose fields are lists or ranges {from, to, steps}, on Dask: one dimension
+    per swept field. Stored points are not run again (an interrupted sweep resumes)."""
+    from ..sweep import read_sweep, run_sweep
+
+    if out is not None:
+        if not out.endswith((".nc", ".zarr")):
+            _fail(f"--out: got {out!r}; allowed: a file name ending in .nc or .zarr")
+        from ..io.files import check_output_dir
+
+        if out.endswith(".zarr"):
+            try:
+                check_output_dir("--out", out)
+            except InputError as exc:
+                _fail(str(exc))
+        else:
+            _check_out_path("--out", out)
+    _check_out_path("--figure", figure)
+    try:
+        sw = read_sweep(sweep_file)
+    except InputError as exc:
+        _fail(str(exc))
+    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json)
+    if out:
+        from ..sweep.dataset import write
+
+        with _output("--out"):
+            write(ds, out)
+    if figure:
+        from ..sweep.figures import dose_response_figure
+
+        band = (sw.target_depth[0] * 1e6, sw.target_depth[1] * 1e6) if sw.target_depth \
+            else None
+        with _output("--figure"):
+            dose_response_figure(ds, figure, target_um=band)
+    if as_json:
+        records = ds.drop_vars([v for v in ds.data_vars if ds[v].dtype == object
+                                and v != "error"]).to_dataframe().reset_index()
+        click.echo(records.to_json(orient="records", double_precision=6))
+        return
+    a = ds.attrs
+    click.echo(f"{a['points']} points ({a['computed']} computed, {a['from_store']} from the "
+               f"store, {a['failed']} failed) in {a['seconds']:.1f} s on {a['engine']}")
+    for e in sorted({str(x) for x in ds["error"].values.ravel() if x}):
+        click.echo(f"failed: {e}", err=True)
+    for label, path in (("results", out), ("figure", figure)):
+        if path:
+            click.echo(f"wrote {label}: {path}")
+
+
+def _sweep_with_progress(run, sw, workers, scheduler, quiet):
+    if quiet:
+        return run(sw, workers=workers, scheduler=scheduler)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as prog:
+        task = prog.add_task(f"sweep of {sw.size} points", total=sw.size)
+        return run(sw, workers=workers, scheduler=scheduler,
+                   progress=lambda done, total: prog.update(task, completed=done))
+
+
 def _run_with_progress(run, sc, quiet):
     if quiet:
         return run(sc)

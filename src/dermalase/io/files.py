@@ -105,3 +105,51 @@ def atomic_write(path: str | os.PathLike, field: str = "output"):
 def write_netcdf(dataset, path: str | os.PathLike, field: str = "--out") -> None:
     with atomic_write(path, field) as tmp:
         dataset.to_netcdf(tmp, mode="w", engine="h5netcdf")
+
+
+def _is_zarr_store(p: Path) -> bool:
+    return p.is_dir() and not p.is_symlink() and any(
+        (p / marker).exists() for marker in ("zarr.json", ".zgroup", ".zattrs"))
+
+
+def check_output_dir(field: str, path: str | os.PathLike) -> Path:
+    """Refuse, before any work, a folder output (a Zarr store) that could not be written or
+    would replace something other than an earlier Zarr store."""
+    p = Path(path)
+    if p.name in ("", ".", ".."):
+        raise OutputError(field, str(path), "give a new folder name ending in .zarr")
+    if p.exists() or p.is_symlink():
+        if not _is_zarr_store(p):
+            raise OutputError(field, str(path), "it exists and is not a Zarr store; give a "
+                              "new name")
+    # the parent must take a new entry; a file probe checks it and the name's length
+    check_output_path(field, p.with_name(p.name + ".probe") if p.exists() else p)
+    return p
+
+
+@contextmanager
+def atomic_directory(path: str | os.PathLike, field: str = "output"):
+    """Yield a temporary folder beside ``path``; on success it takes the place of ``path`` (an
+    earlier Zarr store there is replaced only once the new one is complete)."""
+    path = check_output_dir(field, path)
+    try:
+        tmp = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(field, str(path), _reason(exc)) from None
+    old = None
+    try:
+        yield tmp
+        if path.exists():
+            old = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
+            os.replace(path, Path(old) / "store")
+        os.replace(tmp, path)
+    except OSError as exc:
+        if old is not None and not path.exists():  # put the earlier store back
+            os.replace(Path(old) / "store", path)
+        raise OutputError(field, str(path), _reason(exc)) from None
+    finally:
+        import shutil
+
+        for leftover in (tmp, old):
+            if leftover is not None and os.path.exists(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)

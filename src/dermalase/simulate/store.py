@@ -53,7 +53,9 @@ def key(kind: str, scenario: Scenario) -> str:
 
 #: Keys every cached entry must hold as finite numbers (per kind).
 REQUIRED = {"summary": ("injury_depth_um", "ablation_depth_um", "surface_injury_fraction"),
-            "channel": ("injury_depth_um", "channel_depth_um", "mtz_diameter_um")}
+            "channel": ("injury_depth_um", "channel_depth_um", "mtz_diameter_um"),
+            "sweep-summary": ("injury_depth_um", "ablation_depth_um",
+                              "surface_injury_fraction")}
 
 
 def _valid(kind: str, value) -> bool:
@@ -149,3 +151,10 @@ def store(path: Path, name: str, value: dict) -> None:
                                              "value": value}), encoding="utf-8")
     except (OSError, ValueError):  # OutputError is a ValueError
         pass
+
+
+def put(kind: str, scenario: Scenario, value: dict) -> None:
+    """Keep ``value`` as the ``kind`` of result of ``scenario`` (memory and disk)."""
+    name = key(kind, scenario)
+    _MEMORY[name] = value
+    store(cache_dir() / f"{name}.json", name, value)

@@ -1,0 +1,79 @@
+"""Dose–response figures of a sweep: depth curves over one swept field, depth maps over two,
+with the target depth band drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+DEPTHS = (("ablation_depth_um", "ablation"), ("coagulation_depth_um", "coagulation"),
+          ("injury_depth_um", "injury (ablation + coagulation)"))
+
+
+def _axis_label(ds: xr.Dataset, dim: str) -> str:
+    unit = ds[dim].attrs.get("units")
+    return f"{dim} [{unit}]" if unit else dim
+
+
+def _positions(ds: xr.Dataset, dim: str):
+    c = ds[dim].values
+    if c.dtype.kind == "f":
+        return c, None
+    return np.arange(len(c)), [str(x) for x in c]
+
+
+def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, float] | None
+                         = None):
+    """Curves (one swept field, the others at their first value) or maps (two)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dims = [str(d) for d in ds["injury_depth_um"].dims]
+    rest = {d: 0 for d in dims[2:]}
+    sub = ds.isel(rest) if rest else ds
+    fixed = ", ".join(f"{d} = {ds[d].values[0]}" for d in rest)
+    if len(dims) == 1:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        x, labels = _positions(ds, dims[0])
+        for var, label in DEPTHS:
+            ax.plot(x, sub[var].values, marker="o", label=label)
+        if labels:
+            ax.set_xticks(x, labels)
+        if target_um:
+            ax.axhspan(*target_um, color="#1e6b2e", alpha=0.15, label="target depth")
+        ax.set_xlabel(_axis_label(ds, dims[0]))
+        ax.set_ylabel("depth [µm]")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    else:
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), constrained_layout=True)
+        x, xl = _positions(ds, dims[1])
+        y, yl = _positions(ds, dims[0])
+        for ax, (var, label) in zip(axes, DEPTHS, strict=True):
+            z = sub[var].transpose(dims[0], dims[1]).values
+            mesh = ax.pcolormesh(x, y, z, shading="nearest", cmap="magma_r")
+            fig.colorbar(mesh, ax=ax, label=f"{label} [µm]")
+            if target_um and np.isfinite(z).any() and len(x) > 1 and len(y) > 1:
+                ax.contour(x, y, sub["injury_depth_um"].transpose(dims[0], dims[1]).values,
+                           levels=sorted(target_um), colors="#1e6b2e", linewidths=2)
+            if xl:
+                ax.set_xticks(x, xl)
+            if yl:
+                ax.set_yticks(y, yl)
+            ax.set_xlabel(_axis_label(ds, dims[1]))
+            ax.set_ylabel(_axis_label(ds, dims[0]))
+            ax.set_title(label)
+        if target_um:
+            fig.suptitle(f"green lines: injury depth {target_um[0]:g}-{target_um[1]:g} µm "
+                         "(target band)")
+    if fixed:
+        fig.text(0.01, 0.01, f"at {fixed}", fontsize=8)
+    if path is not None:
+        from ..io.files import atomic_write
+
+        with atomic_write(path, "--figure") as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
+        plt.close(fig)
+    return fig
