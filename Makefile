@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_montecarlo.py
 	$(BIN)/python benchmarks/bench_threads.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 ## fuzz: 10,000+ hostile inputs against the input gate; figures in docs/validation.md
 fuzz: $(STAMP)
