@@ -174,3 +174,16 @@ def test_zarr_and_json_outputs_and_the_figure(tmp_path, fresh_store):
                        text=True, timeout=300, env=env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert (tmp_path / "x.zarr").read_text() == "not a store"
+
+
+def test_the_built_in_example_is_a_valid_sweep():
+    from importlib import resources
+
+    from dermalase.sweep import read_sweep
+
+    with resources.as_file(resources.files("dermalase").joinpath(
+            "examples", "sweep_er_yag.toml")) as p:
+        sw = read_sweep(p)
+    assert [a.name for a in sw.axes] == ["laser.pulse_duration", "delivery.fluence"]
+    assert sw.shape == (3, 7) and sw.target_depth == pytest.approx((50e-6, 100e-6))
+    assert sw.axes[1].coords[0] == 2.0 and sw.axes[1].coords[-1] == 20.0

@@ -14,6 +14,7 @@ from ..errors import InputError
 
 EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag", "er_yag_coagulation")
 PATIENTS = ("patient_perioral", "patient_acne_v")
+SWEEPS = ("sweep_er_yag",)
 
 
 def _fail(msg: str) -> None:
@@ -378,9 +379,9 @@ def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(EXAMPLES + PATIENTS))
+@click.argument("name", type=click.Choice(EXAMPLES + PATIENTS + SWEEPS))
 def example(name: str) -> None:
-    """Print a built-in example scenario or patient (TOML) to adapt."""
+    """Print a built-in example scenario, patient or sweep (TOML) to adapt."""
     click.echo(example_path(name).read_text(encoding="utf-8"), nl=False)
 
 
@@ -407,7 +408,8 @@ def schema(which: str) -> None:
 def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str | None,
           figure: str | None, as_json: bool, quiet: bool) -> None:
     """Run a scenario whose fields are lists or ranges {from, to, steps}, on Dask: one dimension
-    per swept field. Stored points are not run again (an interrupted sweep resumes)."""
+    per swept field (built-in: sweep_er_yag). Stored points are not run again (an interrupted
+    sweep resumes)."""
     from ..sweep import read_sweep, run_sweep
 
     if out is not None:
@@ -424,7 +426,11 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
             _check_out_path("--out", out)
     _check_out_path("--figure", figure)
     try:
-        sw = read_sweep(sweep_file)
+        if sweep_file in SWEEPS and not Path(sweep_file).exists():
+            with resources.as_file(example_path(sweep_file)) as p:
+                sw = read_sweep(p)
+        else:
+            sw = read_sweep(sweep_file)
     except InputError as exc:
         _fail(str(exc))
     ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json)

@@ -22,6 +22,15 @@ def _positions(ds: xr.Dataset, dim: str):
     return np.arange(len(c)), [str(x) for x in c]
 
 
+def _log_scale(values, labels) -> bool:
+    """A numeric axis whose values are spaced more evenly by ratio than by difference (a log
+    range, or 250 us, 1 ms, 4 ms) is drawn on a log scale."""
+    if labels is not None or len(values) < 3 or values.min() <= 0:
+        return False
+    d, r = np.diff(values), np.diff(np.log(values))
+    return bool(np.std(r) / np.mean(r) < np.std(d) / np.mean(d))
+
+
 def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, float] | None
                          = None):
     """Curves (one swept field, the others at their first value) or maps (two)."""
@@ -41,6 +50,8 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
             ax.plot(x, sub[var].values, marker="o", label=label)
         if labels:
             ax.set_xticks(x, labels)
+        if _log_scale(x, labels):
+            ax.set_xscale("log")
         if target_um:
             ax.axhspan(*target_um, color="#1e6b2e", alpha=0.15, label="target depth")
         ax.set_xlabel(_axis_label(ds, dims[0]))
@@ -62,6 +73,10 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
                 ax.set_xticks(x, xl)
             if yl:
                 ax.set_yticks(y, yl)
+            if _log_scale(x, xl):
+                ax.set_xscale("log")
+            if _log_scale(y, yl):
+                ax.set_yscale("log")
             ax.set_xlabel(_axis_label(ds, dims[1]))
             ax.set_ylabel(_axis_label(ds, dims[0]))
             ax.set_title(label)
