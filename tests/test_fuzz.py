@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 from hypothesis import HealthCheck, given, settings
 
 from dermalase.testing import fuzz
@@ -34,13 +37,30 @@ CLI = settings(max_examples=60, deadline=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
+@contextmanager
+def _time_limit(seconds: str):
+    """A lower resource-guard limit for the short run (an accepted input predicted to take
+    longer is refused by the guard, a valid exit 2): make fuzz keeps the default."""
+    old = os.environ.get("DERMALASE_MAX_SECONDS")
+    os.environ["DERMALASE_MAX_SECONDS"] = seconds
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["DERMALASE_MAX_SECONDS"]
+        else:
+            os.environ["DERMALASE_MAX_SECONDS"] = old
+
+
 @CLI
 @given(fuzz.scenarios())
 def test_scenario_files_through_the_command_line_keep_the_promise(d):
-    fuzz.check_scenario_cli(d)
+    with _time_limit("20"):
+        fuzz.check_scenario_cli(d)
 
 
 @settings(CLI, max_examples=40)
 @given(fuzz.patients())
 def test_patient_files_through_the_command_line_keep_the_promise(d):
-    fuzz.check_patient_cli(d)
+    with _time_limit("20"):
+        fuzz.check_patient_cli(d)
