@@ -39,7 +39,7 @@ SCENARIO: dict[str, Any] = {
 }
 FRACTIONAL = {"mode": "fractional", "microbeam_diameter": "120 um", "pulse_energy": "10 mJ",
               "stack": 2, "stack_interval": "2 ms", "coverage": 0.1, "pattern": "grid",
-              "scan": "raster", "repetition_rate": "500 Hz", "area": "1 cm^2",
+              "scan": "raster", "repetition_rate": "500 Hz", "area": "0.1 cm^2",
               "profile": "gaussian", "seed": 1, "beam_quality": 1.2}
 PATIENT: dict[str, Any] = {
     "name": "fuzz",
