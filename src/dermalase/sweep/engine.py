@@ -21,12 +21,13 @@ from .spec import Sweep
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 
-def run_point(point: dict) -> tuple[str, dict | str]:
-    """One point on a worker: ("ok", summary) or ("error", one line). Nothing else escapes."""
+def run_point(point) -> tuple[str, dict | str]:
+    """One point on a worker (a Scenario, or its dict): ("ok", summary) or ("error", one
+    line). Nothing else escapes."""
     from ..simulate import Scenario, simulate
 
     try:
-        result = simulate(Scenario.from_dict(point))
+        result = simulate(point if isinstance(point, Scenario) else Scenario.from_dict(point))
     except InputError as exc:  # e.g. the resource guard
         return "error", str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded, never lost: the sweep goes on
@@ -76,13 +77,13 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
     from ..simulate import Scenario, store
 
     t0 = time.perf_counter()
-    points = list(sweep.points())
-    total = len(points)
+    scenarios = sweep.scenarios or tuple(Scenario.from_dict(d) for _, d in sweep.points())
+    total = len(scenarios)
     summaries: list[dict | None] = [None] * total
     errors = [""] * total
     todo = []
-    for k, (_, d) in enumerate(points):  # resume: what is stored is taken at once
-        kept = store.stored(_store_kind(), Scenario.from_dict(d))
+    for k, sc in enumerate(scenarios):  # resume: what is stored is taken at once
+        kept = store.stored(_store_kind(), sc)
         if kept is not None:
             summaries[k] = kept
         else:
@@ -96,7 +97,7 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
         nonlocal done
         if status == "ok":
             summaries[k] = value
-            store.put(_store_kind(), Scenario.from_dict(points[k][1]), value)
+            store.put(_store_kind(), scenarios[k], value)
         else:
             errors[k] = value
         done += 1
@@ -106,13 +107,13 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
 
     if workers == 0 or not todo:
         for k in todo:
-            record(k, *run_point(points[k][1]))
+            record(k, *run_point(scenarios[k]))
     else:
         from distributed import as_completed
 
         client, out.engine = _client(workers, scheduler)
         try:
-            futures = client.map(run_point, [points[k][1] for k in todo], pure=False)
+            futures = client.map(run_point, [scenarios[k] for k in todo], pure=False)
             index = {f.key: k for f, k in zip(futures, todo, strict=True)}
             for fut in as_completed(futures):
                 record(index[fut.key], *fut.result())

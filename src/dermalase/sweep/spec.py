@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,8 @@ class Sweep:
     base: dict
     axes: tuple[Axis, ...]
     target_depth: tuple[float, float] | None  # m
+    #: the checked Scenario of every point (C order), built once when the sweep is read
+    scenarios: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -178,13 +180,14 @@ def sweep_from_dict(d: dict) -> Sweep:
     sweep = Sweep(base, axes, target)
     if sweep.size > MAX_POINTS:
         raise InputError("sweep", f"{sweep.size:,} points", f"at most {MAX_POINTS:,} points")
+    scenarios = []
     for idx, point in sweep.points():
         try:
-            Scenario.from_dict(point)
+            scenarios.append(Scenario.from_dict(point))
         except InputError as exc:
             raise InputError(exc.field, exc.value, f"{exc.allowed} (at the sweep point "
                              f"{sweep.label(idx)})") from None
-    return sweep
+    return replace(sweep, scenarios=tuple(scenarios))
 
 
 def read_sweep(path) -> Sweep:
