@@ -187,3 +187,15 @@ def test_the_built_in_example_is_a_valid_sweep():
     assert [a.name for a in sw.axes] == ["laser.pulse_duration", "delivery.fluence"]
     assert sw.shape == (3, 7) and sw.target_depth == pytest.approx((50e-6, 100e-6))
     assert sw.axes[1].coords[0] == 2.0 and sw.axes[1].coords[-1] == 20.0
+
+
+def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text('[skin]\nsite = "cheek"\n[laser]\nsource = "er:yag"\n'
+                    'pulse_duration = "250 us"\n[delivery]\nfluence = ["5 J/cm^2", "8 J/cm^2"]\n')
+    env = dict(os.environ, DERMALASE_CACHE=str(tmp_path / "store"))
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "sweep", str(spec),
+                        "--scheduler", "tcp://127.0.0.1:9", "--quiet"], capture_output=True,
+                       text=True, timeout=120, env=env)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("error: --scheduler") and "Traceback" not in r.stderr

@@ -19,6 +19,10 @@ from .spec import Sweep
 
 #: environment variable naming a running scheduler (as Dask's own tools use it)
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+#: the kind of result a sweep keeps in the simulation store
+STORE_KIND = "sweep-summary"
+#: seconds to wait for a scheduler given by address
+CONNECT_TIMEOUT = 5
 
 
 def run_point(point) -> tuple[str, dict | str]:
@@ -48,10 +52,6 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _store_kind() -> str:
-    return "sweep-summary"
-
-
 def _client(workers: int | None, scheduler: str | None):
     """A Dask client: on ``scheduler`` (or $DASK_SCHEDULER_ADDRESS), else on a new LocalCluster
     of ``workers`` single-threaded processes (default: one per core)."""
@@ -60,7 +60,7 @@ def _client(workers: int | None, scheduler: str | None):
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address:
         try:
-            return Client(address, timeout="10s"), f"cluster at {address}"
+            return Client(address, timeout=f"{CONNECT_TIMEOUT}s"), f"cluster at {address}"
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError("--scheduler", address, f"the address of a running Dask "
                              f"scheduler ({type(exc).__name__})") from None
@@ -83,7 +83,7 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
     errors = [""] * total
     todo = []
     for k, sc in enumerate(scenarios):  # resume: what is stored is taken at once
-        kept = store.stored(_store_kind(), sc)
+        kept = store.stored(STORE_KIND, sc)
         if kept is not None:
             summaries[k] = kept
         else:
@@ -97,7 +97,7 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
         nonlocal done
         if status == "ok":
             summaries[k] = value
-            store.put(_store_kind(), scenarios[k], value)
+            store.put(STORE_KIND, scenarios[k], value)
         else:
             errors[k] = value
         done += 1
@@ -116,7 +116,12 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
             futures = client.map(run_point, [scenarios[k] for k in todo], pure=False)
             index = {f.key: k for f, k in zip(futures, todo, strict=True)}
             for fut in as_completed(futures):
-                record(index[fut.key], *fut.result())
+                try:
+                    status, value = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker lost with its point
+                    status, value = "error", (f"the worker running this point was lost "
+                                              f"({type(exc).__name__})")
+                record(index[fut.key], status, value)
         finally:
             cluster = getattr(client, "cluster", None)
             client.close()
