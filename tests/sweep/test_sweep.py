@@ -157,9 +157,13 @@ def test_zarr_and_json_outputs_and_the_figure(tmp_path, fresh_store):
                         str(tmp_path / "f.png"), "--json"], capture_output=True, text=True,
                        timeout=300, env=env)
     assert r.returncode == 0, r.stderr
-    records = json.loads(r.stdout)
+    out = json.loads(r.stdout)
+    records = out["points"]
     assert len(records) == 4 and {"laser.pulse_duration", "delivery.fluence",
-                                  "ablation_depth_um", "error"} <= set(records[0])
+                                  "ablation_depth_um", "deepest_layer", "error"} <= set(records[0])
+    assert out["dims"] == ["laser.pulse_duration", "delivery.fluence"]
+    assert out["units"]["ablation_depth_um"] == "um"
+    assert out["units"]["delivery.fluence"] == "J/cm^2"
     ds = xr.open_zarr(tmp_path / "r.zarr")
     assert ds["ablation_depth_um"].attrs["units"] == "um"
     assert ds["laser.pulse_duration"].attrs["units"] == "us"

@@ -403,7 +403,8 @@ def schema(which: str) -> None:
 @click.option("--out", type=click.Path(), help="Write the results (.nc or .zarr).")
 @click.option("--figure", type=click.Path(dir_okay=False),
               help="Write the dose-response curves or maps (PNG).")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON records.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the results as JSON: dims, units and one record per point.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str | None,
           figure: str | None, as_json: bool, quiet: bool) -> None:
@@ -447,9 +448,13 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
         with _output("--figure"):
             dose_response_figure(ds, figure, target_um=band)
     if as_json:
-        records = ds.drop_vars([v for v in ds.data_vars if ds[v].dtype == object
-                                and v != "error"]).to_dataframe().reset_index()
-        click.echo(records.to_json(orient="records", double_precision=6))
+        records = json.loads(ds.to_dataframe().reset_index().to_json(orient="records",
+                                                                     double_precision=6))
+        units = {str(k): v.attrs["units"] for k, v in {**ds.coords, **ds.data_vars}.items()
+                 if "units" in v.attrs}
+        click.echo(json.dumps({"dims": list(ds.sizes), "units": units, "points": records,
+                               "attrs": {k: v for k, v in ds.attrs.items()
+                                         if k not in ("sweep",)}}, allow_nan=False))
         return
     a = ds.attrs
     click.echo(f"{a['points']} points ({a['computed']} computed, {a['from_store']} from the "
