@@ -111,3 +111,29 @@ def test_the_resource_guard_counts_the_train():
     _, steps = predicted_work(sc.skin, sc.source, sc.delivery, sc.numerics, sc.constants)
     run = SpotSolver(sc.skin, sc.source, sc.delivery, sc.numerics, sc.constants).run()
     assert 0.7 * run.steps <= steps <= 1.3 * run.steps
+
+
+def test_a_layers_water_can_be_set_within_its_sourced_range():
+    """[skin] water_<layer> sets a layer's water mass fraction inside the range its source gives
+    (data/layers.csv); protein and fat keep their proportion; the scenario round-trips and its
+    key changes. Outside the range: one line naming the field and the range."""
+    from dermalase import InputError, Scenario
+    from dermalase.tissue.model import water_ranges
+
+    lo, hi = water_ranges()["epidermis"]
+    d = {"skin": {"site": "cheek", "water_epidermis": lo},
+         "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+         "delivery": {"fluence": "5 J/cm^2"}}
+    sc = Scenario.from_dict(d)
+    epi = next(la for la in sc.skin.layers if la.name == "epidermis")
+    assert epi.water == lo and epi.water + epi.protein + epi.fat == pytest.approx(1.0)
+    assert Scenario.from_dict(sc.to_dict()).resolved() == sc.resolved()
+    plain = Scenario.from_dict({**d, "skin": {"site": "cheek"}})
+    assert sc.resolved() != plain.resolved()
+    # at 2.94 um the absorption is the water's (Beer-Lambert, water-dominated): less water,
+    # less absorption in the layer
+    wet = next(la for la in plain.skin.layers if la.name == "epidermis")
+    assert epi.absorption(2940) < wet.absorption(2940)
+    with pytest.raises(InputError) as err:
+        Scenario.from_dict({**d, "skin": {"site": "cheek", "water_epidermis": hi + 0.05}})
+    assert err.value.field == "skin.water_epidermis" and f"{hi:g}" in str(err.value)

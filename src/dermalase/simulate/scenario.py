@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Discriminator, Field, Tag
 
+from .. import data
 from ..errors import InputError
 from ..laser.delivery import FullField
 from ..laser.fractional import Fractional
@@ -24,7 +25,7 @@ from ..laser.sources import SOURCES, LaserSource, get_source
 from ..physics.constants import PhysicalConstants
 from ..physics.solver import Numerics
 from ..schema import Integer, Number, OneOf, Quantity, Spec, Text, parse, read_toml
-from ..tissue.model import SITES, SkinModel, build_skin
+from ..tissue.model import LAYER_NAMES, SITES, SkinModel, build_skin, water_ranges
 
 #: Ranges accepted for inputs (SI). Wide enough for every clinical device in
 #: shared/reference/clinical-evidence.md sections 2 and 8; beyond them the model is not meant
@@ -62,12 +63,40 @@ class SourceKey(OneOf):
 
 
 # -- the declaration ------------------------------------------------------------------------------
+def _water(layer: str) -> Number:
+    lo, hi = water_ranges()[layer]
+    return Number(lo, hi, "a water mass fraction")
+
+
+def _water_text(layer: str) -> str:
+    lo, hi = water_ranges()[layer]
+    default = next(float(r["water_mass_fraction"]) for r in data.table("layers")
+                   if r["layer"] == layer)
+    return (f"Water mass fraction of the {layer.replace('_', ' ')}, within its sourced range "
+            f"(data/layers.csv); default {default:g}. Sets its absorption and heat capacity.")
+
+
 class SkinSpec(Spec):
     site: Annotated[str, OneOf(SITES)] = Field(
         "cheek", description="Body site: sets layer thicknesses and adnexal density "
         "(data/sites.csv).")
     phototype: Annotated[int, Integer(1, 6)] = Field(
         2, description="Fitzpatrick skin phototype I-VI: sets epidermal melanin.")
+    water_stratum_corneum: Annotated[float | None, _water("stratum_corneum")] = Field(
+        None, description=_water_text("stratum_corneum"))
+    water_epidermis: Annotated[float | None, _water("epidermis")] = Field(
+        None, description=_water_text("epidermis"))
+    water_papillary_dermis: Annotated[float | None, _water("papillary_dermis")] = Field(
+        None, description=_water_text("papillary_dermis"))
+    water_reticular_dermis: Annotated[float | None, _water("reticular_dermis")] = Field(
+        None, description=_water_text("reticular_dermis"))
+    water_subcutis: Annotated[float | None, _water("subcutis")] = Field(
+        None, description=_water_text("subcutis"))
+
+    def water(self) -> dict[str, float]:
+        """The layers whose water mass fraction is set, by layer name."""
+        return {name: v for name in LAYER_NAMES
+                if (v := getattr(self, f"water_{name}", None)) is not None}
 
 
 class LaserSpec(Spec):
@@ -305,7 +334,8 @@ class Scenario:
         delivery = _fractional(spec.delivery, tau) if isinstance(spec.delivery, FractionalSpec) \
             else _full_field(spec.delivery, tau)
         num = spec.numerics
-        return cls(name=spec.name, skin=build_skin(spec.skin.site, spec.skin.phototype),
+        return cls(name=spec.name, skin=build_skin(spec.skin.site, spec.skin.phototype,
+                                                   spec.skin.water()),
                    source=source, delivery=delivery,
                    numerics=Numerics(geometry=num.geometry, resolution=num.resolution,
                                      cooling_time=num.cooling_time), constants=constants)
@@ -343,13 +373,20 @@ class Scenario:
         n = self.numerics
         return ScenarioSpec.model_construct(
             name=self.name,
-            skin=SkinSpec.model_construct(site=self.skin.site, phototype=self.skin.phototype),
+            skin=SkinSpec.model_construct(site=self.skin.site, phototype=self.skin.phototype,
+                                          **self._water_set()),  # type: ignore[arg-type]
             laser=LaserSpec.model_construct(source=self.source.key,
                                             wavelength=self.source.wavelength,
                                             pulse_duration=dl.pulse_duration),
             delivery=delivery,
             numerics=NumericsSpec.model_construct(geometry=n.geometry, resolution=n.resolution,
                                                   cooling_time=n.cooling_time))
+
+    def _water_set(self) -> dict[str, float | None]:
+        """``water_<layer>`` of every layer whose water differs from the tables' value."""
+        base = build_skin(self.skin.site, self.skin.phototype)
+        return {f"water_{a.name}": (a.water if a.water != b.water else None)
+                for a, b in zip(self.skin.layers, base.layers, strict=True)}
 
     def resolved(self) -> dict[str, Any]:
         """The scenario with every value resolved, in SI units (keys name the unit)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import data
 from ..errors import InputError
@@ -98,8 +98,27 @@ class SkinModel:
         return self.layers[-1].name
 
 
-def build_skin(site: str = "cheek", phototype: int = 2) -> SkinModel:
-    """Skin model for a body site and Fitzpatrick phototype (1-6), from the data tables."""
+def water_ranges() -> dict[str, tuple[float, float]]:
+    """The sourced range of each layer's water mass fraction (data/layers.csv water_range)."""
+    out = {}
+    for r in data.table("layers"):
+        lo, hi = (float(x) for x in str(r["water_range"]).split("-"))
+        out[r["layer"]] = (lo, hi)
+    return out
+
+
+def _with_water(layer: Layer, water: float) -> Layer:
+    """``layer`` with another water mass fraction; protein and fat keep their proportion."""
+    rest = 1.0 - layer.water
+    k = (1.0 - water) / rest if rest > 0 else 0.0
+    return replace(layer, water=water, protein=layer.protein * k, fat=layer.fat * k)
+
+
+def build_skin(site: str = "cheek", phototype: int = 2,
+               water: dict[str, float] | None = None) -> SkinModel:
+    """Skin model for a body site and Fitzpatrick phototype (1-6), from the data tables.
+    ``water`` sets a layer's water mass fraction within its sourced range (the tables' value
+    otherwise)."""
     rows = {r["site"]: r for r in data.table("sites")}
     if site not in rows:
         raise InputError("skin.site", site, "one of " + ", ".join(SITES))
@@ -121,4 +140,15 @@ def build_skin(site: str = "cheek", phototype: int = 2) -> SkinModel:
             melanin=melanin if name == "epidermis" else 0.0,
             source=f"{c['source']} | thickness: {site_row['source']}",
         ))
+    ranges = water_ranges()
+    for name, value in (water or {}).items():
+        if name not in LAYER_NAMES:
+            raise InputError(f"skin.water_{name}", value, "a layer: " + ", ".join(LAYER_NAMES))
+        lo, hi = ranges[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not lo <= value <= hi:
+            raise InputError(f"skin.water_{name}", value, f"a water mass fraction {lo:g}-"
+                             f"{hi:g} (the sourced range, data/layers.csv)")
+        i = LAYER_NAMES.index(name)
+        layers[i] = _with_water(layers[i], float(value))
     return SkinModel(site=site, phototype=phototype, layers=tuple(layers))
