@@ -144,8 +144,14 @@ def main() -> None:
 @click.option("--healing-figure", type=click.Path(dir_okay=False),
               help="Write the healing curve and surface maps (PNG).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--uncertainty", type=int, default=None, metavar="N",
+              help="Also run N samples over the sourced ranges of the tissue inputs and report "
+              "5-95 % prediction intervals and the inputs that drive them.")
+@click.option("--workers", type=click.IntRange(0, 1024), default=None,
+              help="With --uncertainty: Dask workers (default one per core; 0: here).")
 def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
-             healing_figure: str | None, quiet: bool) -> None:
+             healing_figure: str | None, quiet: bool, uncertainty: int | None,
+             workers: int | None) -> None:
     """Run SCENARIO.toml (or a built-in example: default, co2_two_pass, fractional_er_yag,
     er_yag_coagulation)."""
     from ..simulate import simulate as run
@@ -157,7 +163,16 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
         sc = _load(scenario)
     except InputError as exc:
         _fail(str(exc))
+    if uncertainty is not None:
+        from ..sweep.uncertainty import samples
+
+        try:
+            samples(sc, uncertainty)  # a bad count is refused before anything runs
+        except InputError as exc:
+            _fail(str(exc))
     result = _run_with_progress(run, sc, quiet or as_json)
+    spread = None if uncertainty is None else \
+        _intervals(sc, uncertainty, workers, quiet or as_json)
     if out:
         from ..io.files import write_netcdf
 
@@ -173,11 +188,17 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
         with _output("--healing-figure"):
             heal_fig([result], healing_figure)
     if as_json:
-        click.echo(result.to_json())
+        if spread is None:
+            click.echo(result.to_json())
+        else:
+            click.echo(json.dumps({**json.loads(result.to_json()), "uncertainty": spread},
+                                  indent=2, allow_nan=False))
     else:
         from rich.console import Console
 
         Console().print(_summary_table([result]))
+        if spread is not None:
+            Console().print(_interval_table(spread))
         _print_warnings([result])
         for label, path in (("fields", out), ("figure", figure),
                             ("healing figure", healing_figure)):
@@ -464,6 +485,55 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
     for label, path in (("results", out), ("figure", figure)):
         if path:
             click.echo(f"wrote {label}: {path}")
+
+
+#: the quantities the terminal shows intervals for (the JSON has every quantity)
+INTERVAL_KEYS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um",
+                 "collagen_denaturation_depth_um", "peak_temperature_C",
+                 "surface_injury_fraction", "reepithelialization_days")
+
+
+def _intervals(sc, n: int, workers: int | None, quiet: bool) -> dict:
+    """The prediction intervals of ``sc`` over ``n`` samples (sweep/uncertainty.py)."""
+    from ..sweep.uncertainty import intervals, run_uncertainty, sensitivity
+
+    def go(progress=None):
+        return run_uncertainty(sc, n, workers=workers, progress=progress)
+
+    if quiet:
+        ds = go()
+    else:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as prog:
+            task = prog.add_task(f"uncertainty: {n} samples", total=n)
+            ds = go(lambda done, total: prog.update(task, completed=done))
+    return {"samples": n, "seed": ds.attrs["seed"], "sampling": ds.attrs["sampling"],
+            "varied": ds.attrs["varied"].split(", "), "failed": ds.attrs["failed"],
+            "engine": ds.attrs["engine"],
+            "note": "model intervals over the sourced ranges of the layers' water; not "
+                    "checked against clinical spread",
+            "intervals": intervals(ds),
+            "sensitivity": {k: [[name, round(rho, 3)] for name, rho in v[:3]]
+                            for k, v in sensitivity(ds).items()}}
+
+
+def _interval_table(spread: dict):
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"prediction intervals: {spread['samples']} samples over the sourced "
+              "ranges of the layers' water (model; not checked against clinical spread)")
+    for col in ("quantity", "5 %", "50 %", "95 %", "driven most by (Spearman rho)"):
+        t.add_column(col)
+    for k in INTERVAL_KEYS:
+        iv = spread["intervals"].get(k)
+        if iv is None:
+            continue
+        top = spread["sensitivity"].get(k, [])
+        driver = f"{top[0][0]} ({top[0][1]:+.2f})" if top else "-"
+        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")), escape(driver))
+    return t
 
 
 def _sweep_with_progress(run, sw, workers, scheduler, quiet):

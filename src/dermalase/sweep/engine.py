@@ -74,10 +74,18 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
         progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Every point of ``sweep``: ``workers = 0`` runs them here, one after the other (the
     reference); otherwise on Dask. ``progress(done, total)`` is called as points arrive."""
-    from ..simulate import Scenario, store
+    from ..simulate import Scenario
+
+    scenarios = sweep.scenarios or tuple(Scenario.from_dict(d) for _, d in sweep.points())
+    return run_scenarios(scenarios, workers=workers, scheduler=scheduler, progress=progress)
+
+
+def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Every scenario of the sequence ``scenarios``, as :func:`run` does."""
+    from ..simulate import store
 
     t0 = time.perf_counter()
-    scenarios = sweep.scenarios or tuple(Scenario.from_dict(d) for _, d in sweep.points())
     total = len(scenarios)
     summaries: list[dict | None] = [None] * total
     errors = [""] * total
