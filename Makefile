@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean browser fuzz
+.PHONY: demo test test-slow lint bench validation clean browser fuzz intervals
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_threads.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_sweep.py
+
+## intervals: prediction intervals of the validation cases (docs/validation.md)
+intervals: $(STAMP)
+	$(BIN)/python scripts/intervals_table.py
 
 ## fuzz: 10,000+ hostile inputs against the input gate; figures in docs/validation.md
 fuzz: $(STAMP)

@@ -235,9 +235,10 @@ def main() -> None:
     out += monte_carlo_rows()
     doc = ROOT / "docs" / "validation.md"
     old = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    # the fuzzing figures come from scripts/fuzz.py (make fuzz): kept as they are
-    fuzz = old[old.find("<!-- fuzz:start -->"):old.find("<!-- fuzz:end -->") + 17] \
-        if "<!-- fuzz:start -->" in old else ""
+    # the fuzzing figures (scripts/fuzz.py, make fuzz) and the prediction intervals
+    # (scripts/intervals_table.py, make intervals) are kept as they are
+    kept = [old[old.find(f"<!-- {m}:start -->"):old.find(f"<!-- {m}:end -->") + len(m) + 13]
+            for m in ("intervals", "fuzz") if f"<!-- {m}:start -->" in old]
     doc.write_text("\n".join(out), encoding="utf-8")
     print("wrote docs/validation.md")
     from scripts.inputs_table import main as write_inputs
@@ -246,8 +247,8 @@ def main() -> None:
     from scripts.planner_table import write as write_planner
 
     write_planner()
-    if fuzz:
-        doc.write_text(doc.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + fuzz + "\n",
+    for block in kept:
+        doc.write_text(doc.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + block + "\n",
                        encoding="utf-8")
 
 
