@@ -9,7 +9,6 @@ command: 12,200 inputs).
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections import Counter
@@ -22,6 +21,7 @@ import dermalase
 from dermalase.testing import fuzz
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # scripts.doc_sections
 START, END = "<!-- fuzz:start -->", "<!-- fuzz:end -->"
 
 
@@ -97,15 +97,9 @@ def main() -> int:
               "(tests/simulate/test_properties.py); extreme settings, full disks, read-only "
               "folders and other users are tests/simulate/test_hostile_input.py and "
               "tests/cli/test_environment.py.", END]
-    doc = ROOT / "docs" / "validation.md"
-    text = doc.read_text(encoding="utf-8")
-    block = "\n".join(lines)
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    doc.write_text(text, encoding="utf-8")
+    from scripts.doc_sections import replace_section
+
+    replace_section(lines, START, END)
     for r in rows:
         print(r)
     return 0 if all(r["ok"] and r["failed"] == 0 for r in rows) else 1

@@ -9,7 +9,6 @@ Run: ``.venv/bin/python scripts/intervals_table.py [N]`` (default 12 samples per
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from datetime import date
@@ -23,6 +22,7 @@ from dermalase.sweep.uncertainty import samples
 from dermalase.validation import cases
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # scripts.doc_sections
 START, END = "<!-- intervals:start -->", "<!-- intervals:end -->"
 ANY = Scenario.from_dict({"skin": {"site": "cheek"},
                           "laser": {"source": "er:yag", "pulse_duration": "250 us"},
@@ -85,15 +85,9 @@ def main() -> int:
              "| case | published (range) | simulated (nominal) | 5-95 % over the water's range "
              "| central value | interval meets the range |",
              "| --- | --- | --- | --- | --- | --- |", *rows, END]
-    doc = ROOT / "docs" / "validation.md"
-    text = doc.read_text(encoding="utf-8")
-    block = "\n".join(lines)
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    doc.write_text(text, encoding="utf-8")
+    from scripts.doc_sections import replace_section
+
+    replace_section(lines, START, END)
     print(f"wrote the intervals section of docs/validation.md: inside {inside} of {varied}, "
           f"meets the range {overlap} of {varied}")
     return 0

@@ -8,6 +8,7 @@ section only; it replaces the text between the planner markers).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from dermalase.planner import Patient, plan
@@ -15,6 +16,7 @@ from dermalase.planner.cases import CASES
 from dermalase.planner.rules import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # scripts.doc_sections
 START, END = "<!-- planner:start -->", "<!-- planner:end -->"
 
 
@@ -58,16 +60,9 @@ def planner_section() -> list[str]:
 
 
 def write() -> None:
-    path = ROOT / "docs" / "validation.md"
-    text = path.read_text(encoding="utf-8")
-    section = "\n".join(planner_section())
-    if START in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    from scripts.doc_sections import replace_section
+
+    replace_section(planner_section(), START, END)
     print("wrote the planner section of docs/validation.md")
 
 
