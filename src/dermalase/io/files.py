@@ -103,8 +103,14 @@ def atomic_write(path: str | os.PathLike, field: str = "output"):
 
 
 def write_netcdf(dataset, path: str | os.PathLike, field: str = "--out") -> None:
+    """``dataset`` as NetCDF-4 at ``path``, whole or not at all. The file is made in memory and
+    then written with plain file I/O: HDF5 writing to a disk that fills up mid-file raises a
+    RuntimeError and can crash the process when it closes the broken file; a plain write fails
+    with the system's error (a full disk, a file-size limit), which is reported in one line."""
+    data = bytes(dataset.to_netcdf(engine="h5netcdf"))
     with atomic_write(path, field) as tmp:
-        dataset.to_netcdf(tmp, mode="w", engine="h5netcdf")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
 
 
 def _is_zarr_store(p: Path) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 import xarray as xr
 
 from ..healing import healing_for
-from ..io.files import atomic_write
+from ..io.files import write_netcdf
 from ..simulate import Result, Scenario, simulate, simulate_zone, store
 from .rules import site_factor
 
@@ -115,8 +115,8 @@ def keep(sc: Scenario, result: Result) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as tmp:
-            result.dataset.drop_vars(KEPT_FIELDS_DROP, errors="ignore").to_netcdf(tmp)
+        write_netcdf(result.dataset.drop_vars(KEPT_FIELDS_DROP, errors="ignore"), path,
+                     "cache")
     except (OSError, ValueError):
         pass  # a read-only home: the report simulates again
 
