@@ -41,6 +41,7 @@ OUTPUTS = [
     ("--healing-figure", ["simulate", "default", "--quiet", "--healing-figure"], "h.png"),
     ("--report", ["plan", "patient_perioral", "--report"], "p.html"),
     ("--out-dir", ["mc", "mcml_test", "--out-dir"], "slab.mco"),
+    ("--out", ["sweep", "sweep_er_yag", "--workers", "0", "--quiet", "--out"], "sweep.nc"),
 ]
 
 
@@ -110,7 +111,7 @@ def full_disk(request):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.parametrize(("option", "command", "name"), OUTPUTS, ids=[o[0] for o in OUTPUTS])
+@pytest.mark.parametrize(("option", "command", "name"), OUTPUTS, ids=[o[2] for o in OUTPUTS])
 def test_a_full_disk_is_one_line_and_leaves_the_previous_file(full_disk, option, command,
                                                                name):
     folder, preexec, mounted = full_disk
@@ -124,7 +125,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_file(full_disk, option,
 
 # -- a read-only folder ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("option", "command", "name"), OUTPUTS, ids=[o[0] for o in OUTPUTS])
+@pytest.mark.parametrize(("option", "command", "name"), OUTPUTS, ids=[o[2] for o in OUTPUTS])
 def test_a_read_only_folder_is_refused_before_the_run(tmp_path, option, command, name):
     if ROOT and not SETPRIV:
         pytest.skip("running as root without setpriv: root writes into read-only folders")
