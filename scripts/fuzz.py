@@ -56,6 +56,20 @@ def run(name: str, strategy, check, n: int) -> dict:
             "seconds": time.perf_counter() - t0, "slowest": slowest[0]}
 
 
+def _commit() -> str:
+    """The checkout's commit (and whether it had changes), or 'unknown' outside git."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, text=True, capture_output=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" with local changes" if dirty else "")
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3400
     m = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
@@ -68,7 +82,8 @@ def main() -> int:
                 fuzz.check_patient_cli, m)]
     total = sum(r["tried"] for r in rows)
     lines = [START, "## Fuzzing the input gate (issue 17)", "",
-             f"`make fuzz` ({date.today().isoformat()}, dermalase {dermalase.__version__}): "
+             f"`make fuzz` ({date.today().isoformat()}, dermalase {dermalase.__version__}, "
+             f"commit {_commit()}): "
              f"{total:,} generated inputs. Each is a valid file broken in 1-3 places (hostile "
              "numbers: NaN, ±inf, huge, negative, zero; unit strings with exponent towers, no "
              "number, superscripts, control sequences; wrong types; unknown keys; deleted keys; "
