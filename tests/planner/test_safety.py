@@ -330,3 +330,33 @@ def test_no_recommendation_rests_on_a_missing_or_non_finite_isotretinoin_answer(
     else:
         with pytest.raises(InputError):
             Patient.from_dict(d)
+
+
+def test_an_edited_cache_cannot_carry_the_neck_plan_past_the_published_harm_depth(
+        tmp_path, monkeypatch):
+    """Every stored simulation of a neck plan is edited to claim half its depth (what would let
+    a deeper setting pass the cap below Avram 2009's 630 um). The plan must not trust them: it
+    simulates again, recommends what it recommended before, stays inside the margin, and says
+    which entries it discarded."""
+    from dermalase.simulate import store
+
+    monkeypatch.setenv("DERMALASE_CACHE", str(tmp_path / "store"))
+    monkeypatch.setattr(store, "_MEMORY", {})
+    neck = patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3)
+    before = run(neck)
+    entries = sorted((tmp_path / "store").glob("*.json"))
+    assert entries
+    for path in entries:
+        entry = json.loads(path.read_text())
+        for k in ("injury_depth_um", "channel_depth_um", "ablation_depth_um"):
+            if k in entry["value"]:
+                entry["value"][k] *= 0.5  # a hand edit: the digest no longer matches
+        path.write_text(json.dumps(entry))
+    monkeypatch.setattr(store, "_MEMORY", {})
+    after = run(neck)
+    rec = after["recommended"]
+    assert rec["settings"] == before["recommended"]["settings"]
+    margin = R.rules()["policy"]["harm_margin"]
+    assert rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
+    for path in entries:  # the same searches read every edited entry, and each is named
+        assert any(path.name in w and "simulated again" in w for w in after["warnings"])

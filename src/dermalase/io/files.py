@@ -25,17 +25,12 @@ class OutputError(InputError):
                          "was written", 1000)
 
 
-def _reason(exc: BaseException) -> str:
-    """What the system said, in a few words: the errno's text where there is one (HDF5 wraps
-    'No space left on device' in a multi-line report), else the message's first line."""
-    import re
-
-    errno = getattr(exc, "errno", None)
-    if errno:
-        return os.strerror(errno)
-    m = re.search(r"errno = (\d+)", str(exc))
-    if m:
-        return os.strerror(int(m.group(1)))
+def _reason(exc: OSError) -> str:
+    """What the system said, in a few words: the errno's text where there is one, else the
+    message's first line. (Files are written with plain file I/O, never by HDF5 on disk, so
+    every write error is an OSError with its errno.)"""
+    if exc.errno:
+        return os.strerror(exc.errno)
     first = str(exc).strip().splitlines()
     return first[0] if first else type(exc).__name__
 

@@ -118,15 +118,10 @@ def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -
     or edited (a changed depth would silently change a plan) is recomputed and replaced, with a
     note (:func:`take_notes`). The digest detects damage and casual edits, not a deliberate
     forgery: the store is the user's own folder."""
-    name = key(kind, scenario)
-    if name in _MEMORY:
-        return _MEMORY[name]
-    path = cache_dir() / f"{name}.json"
-    value = _read_entry(path, name, kind)
+    value = stored(kind, scenario)
     if value is None:
         value = compute(scenario)
-        store(path, name, value)
-    _MEMORY[name] = value
+        put(kind, scenario, value)
     return value
 
 

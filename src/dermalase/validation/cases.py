@@ -151,6 +151,12 @@ class Case:
     note: str = ""
 
 
+def _healing_calibration_note(other: str) -> str:
+    """The note of each of the two healing calibration cases, naming its partner."""
+    return (f"calibration: with {other} it fixes the front speed and the coagulum clearance "
+            "time (calibration ledger below)")
+
+
 CASES: list[Case] = [
     Case("er-yag-depth-10", "Er:YAG 10 J/cm^2, 250 us, 1 pulse, forearm", "ablation depth", "um",
          50.0, 40.0, 63.0,
@@ -229,8 +235,7 @@ CASES: list[Case] = [
          "re-epithelialization", "d", 3.5, 3.0, 4.0,
          "Pozner JN, MicroLaserPeel (n = 45; clinical-evidence.md W2): mostly healed by day 3-4.",
          lambda: heal_days(HEALING_CALIBRATION["superficial"]),
-         note="calibration: with heal-co2-perioral it fixes the front speed and the coagulum "
-         "clearance time (calibration ledger below)"),
+         note=_healing_calibration_note("heal-co2-perioral")),
     Case("heal-mtz-nonablative", "one 100 um microthermal zone (forearm)",
          "re-epithelialization", "d", 1.0, 0.0, 1.0,
          "Manstein D et al., Lasers Surg Med 2004;34:426-438: MTZs ~100 um wide "
@@ -255,8 +260,7 @@ CASES: list[Case] = [
          "Newman et al. 2000 (CO2, upper lip, side by side with Er:YAG): crusting 7.7 d. "
          "Tolerance +-1 d.",
          lambda: heal_days(HEALING_CALIBRATION["deep"]),
-         note="calibration: with heal-superficial-er-face it fixes the front speed and the "
-         "coagulum clearance time (calibration ledger below)"),
+         note=_healing_calibration_note("heal-superficial-er-face")),
     Case("heal-deep-er", "Er:YAG 12.5 J/cm^2, 250 us, 3 passes, cheek",
          "re-epithelialization", "d", 7.0, 5.0, 12.0,
          "clinical-evidence.md 7.1 (FF-Er deep, with or without coagulation): healing ~1 week, "
