@@ -21,6 +21,7 @@ LAYERS = (
     ("dermalase.healing",),
     ("dermalase.simulate",),
     ("dermalase.report",),
+    ("dermalase.devices",),
     ("dermalase.planner", "dermalase.sweep"),
     ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
      "dermalase"),

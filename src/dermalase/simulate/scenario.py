@@ -311,6 +311,8 @@ class Scenario:
         self.delivery = delivery
         self.numerics = numerics
         self.constants = constants if constants is not None else PhysicalConstants.from_data()
+        #: the device settings this scenario was resolved from (dermalase.devices), if any
+        self.device: dict[str, Any] | None = None
 
     @property
     def fractional(self) -> bool:
@@ -344,6 +346,10 @@ class Scenario:
     def from_dict(cls, d: dict[str, Any]) -> Scenario:
         if not isinstance(d, dict):
             raise InputError("scenario", d, "a table of sections [skin], [laser], [delivery]")
+        if "device" in d:
+            raise InputError("device", d["device"], "a [device] scenario read by "
+                             "dermalase.devices.load_scenario or the command line (Scenario "
+                             "takes [laser] and [delivery])")
         return cls.from_spec(parse(ScenarioSpec, d))
 
     @classmethod
@@ -397,6 +403,8 @@ class Scenario:
         changed = self.constants.changed()
         if changed:
             out["constants"] = changed
+        if self.device is not None:
+            out["device"] = self.device
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The simulation store: results kept in memory and on disk, keyed by what determines them.
 
-A key is the SHA-256 of the resolved scenario (its name aside), the kind of result, the package
+A key is the SHA-256 of the resolved scenario (its name and device settings aside), the kind of result, the package
 version and a fingerprint of the model's code and data, so a physics change never serves an old
 result. Each disk entry (``$DERMALASE_CACHE``, default ``~/.cache/dermalase``) holds its key, its
 value and a digest of the value: an entry that is unreadable, of the wrong shape, misplaced or
@@ -45,7 +45,7 @@ def model_fingerprint() -> str:
 
 def key(kind: str, scenario: Scenario) -> str:
     """The store's key of a ``kind`` of result of ``scenario``."""
-    resolved = {k: v for k, v in scenario.resolved().items() if k != "name"}
+    resolved = {k: v for k, v in scenario.resolved().items() if k not in ("name", "device")}
     blob = json.dumps({"kind": kind, "scenario": resolved, "version": __version__,
                        "model": model_fingerprint()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
