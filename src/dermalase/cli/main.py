@@ -12,7 +12,8 @@ import click
 
 from ..errors import InputError
 
-EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag", "er_yag_coagulation")
+EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag", "er_yag_coagulation",
+            "device_contour_trl", "device_fraxel_repair")
 PATIENTS = ("patient_perioral", "patient_acne_v")
 SWEEPS = ("sweep_er_yag",)
 
@@ -46,13 +47,13 @@ def _output(option: str):
 
 
 def _load(scenario: str):
-    """A scenario file, or a built-in example by name."""
-    from ..simulate import Scenario
+    """A scenario file (physics or [device]), or a built-in example by name."""
+    from ..devices import load_scenario
 
     if scenario in EXAMPLES and not Path(scenario).exists():
         with resources.as_file(example_path(scenario)) as p:
-            return Scenario.from_toml(p)
-    return Scenario.from_toml(scenario)
+            return load_scenario(p)
+    return load_scenario(scenario)
 
 
 def example_path(name: str):
@@ -78,6 +79,22 @@ def _summary_table(results):
     for k in keys:
         label = k if k not in units else f"{k} [{units[k]}]"
         table.add_row(escape(label), *[escape(_fmt(r.summary.get(k))) for r in results])
+    return table
+
+
+def _device_table(dev: dict):
+    """How a [device] scenario's settings became physics."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    given = ", ".join(f"{k} = {v}" for k, v in dev["settings"].items())
+    table = Table(title=escape(f"{dev['model']} ({dev['name']}): {given}"))
+    for col in ("physics", "value", "from", "status"):
+        table.add_column(col)
+    for h in dev["resolved"]:
+        table.add_row(*(escape(str(h[k])) for k in ("field", "value", "from", "status")))
+    for u in dev["unchecked"]:
+        table.add_row("unchecked", "", escape(u), "none")
     return table
 
 
@@ -196,6 +213,8 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     else:
         from rich.console import Console
 
+        if sc.device is not None:
+            Console().print(_device_table(sc.device))
         Console().print(_summary_table([result]))
         if spread is not None:
             Console().print(_interval_table(spread))
@@ -311,6 +330,10 @@ def _print_plan(result: dict) -> None:
                       + (f"{model:.1f} d (model)" if model is not None else "not simulated")
                       + (f" [{escape(re['note'])}]" if re.get("note") else ""))
             con.print(f"  expected: {escape(rec['improvement'])}")
+            for dv in rec["devices"]:
+                con.print(f"  on {escape(dv['model'])}: "
+                          f"{escape(_settings(dv['settings']))}"
+                          + (f" [{escape('; '.join(dv['notes']))}]" if dv["notes"] else ""))
             lines("- ", rec["reasons"])
             lines("step ", rec["steps"])
             lines("risk: ", rec["risks"])
@@ -404,6 +427,59 @@ def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
 def example(name: str) -> None:
     """Print a built-in example scenario, patient or sweep (TOML) to adapt."""
     click.echo(example_path(name).read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def devices(name: str | None, as_json: bool) -> None:
+    """List the device catalogue, or show device NAME with its settings and sources."""
+    from ..devices import catalogue, get
+
+    if name is None:
+        rows = [d.to_dict() for d in catalogue().values()]
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title="dermalase devices (dermalase devices NAME shows one)")
+        for col in ("name", "device", "laser", "delivery", "settings", "you give"):
+            table.add_column(col)
+        for d in rows:
+            table.add_row(*(escape(x) for x in (
+                d["name"], d["model"], d["laser"] or "-", d["delivery"],
+                ", ".join(d["settings"]) or "-",
+                "not simulated" if d["unsupported"] else ", ".join(d["needs_from_you"]) or "-")))
+        Console().print(table)
+        return
+    dev = get(name, "NAME").to_dict()
+    if as_json:
+        click.echo(json.dumps(dev, indent=2))
+        return
+    _print_device(dev)
+
+
+def _print_device(d: dict) -> None:
+    click.echo(f"{d['name']}: {d['vendor']} {d['model']}")
+    click.echo(f"  {d['summary']}")
+    click.echo(f"  laser: {d['laser'] or '-'}; delivery: {d['delivery']}; planner modalities: "
+               f"{', '.join(d['modalities']) or '-'}")
+    if d["unsupported"]:
+        click.echo(f"  not simulated: {d['unsupported']}")
+    click.echo("  settings:")
+    for n, s in d["settings"].items():
+        click.echo(f"    {n} [{s['unit'] or 'count'}] {s['range'][0]:g}-{s['range'][1]:g} "
+                   f"({s['status']}): {s.get('means', '')}; rule {s['rule']}. {s['source']}")
+    click.echo("  fixed by the device:")
+    for n, f in d["fixed"].items():
+        val = f["value"] or (f"rule {f['rule']}" if f["rule"] else "none: give it in [device]")
+        click.echo(f"    {n} = {val} ({f['status']}): {f['source']}")
+    click.echo("  sources:")
+    for src in d["sources"]:
+        click.echo(f"    - {src}")
 
 
 @cli.command()

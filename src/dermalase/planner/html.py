@@ -114,10 +114,21 @@ def _complete(c: dict) -> str:
     adj = (f"<h4>adjuncts</h4>{_ul(c['adjuncts'], 'adjuncts')}" if c.get("adjuncts") else "")
     notes = _ul(c.get("notes"), "note")
     return (f"<p class='settings'><b>Settings:</b> {e(_settings(c['settings']))}</p>{notes}"
+            f"{_devices(c.get('devices') or [])}"
             f"<p class='sessions'><b>Sessions:</b> {e(sessions)}</p>"
             f"<p class='improvement'><b>Expected improvement:</b> {e(c['improvement'])}</p>"
             f"{_recovery(c)}<div class='steps'><h3>Care</h3>{steps}</div>"
             f"<h3>Risks</h3>{_ul(c['risks'], 'risks')}{adj}")
+
+
+def _devices(devices: list) -> str:
+    """The settings in each catalogue device's own terms."""
+    if not devices:
+        return ""
+    rows = "".join(f"<tr><td>{e(d['model'])}</td><td>{e(_settings(d['settings']))}</td>"
+                   f"<td>{_ul(d['notes'])}</td></tr>" for d in devices)
+    return ("<table class='devices'><tr><th>device</th><th>settings in its terms</th>"
+            f"<th>reading rests on</th></tr>{rows}</table>")
 
 
 def _candidates_table(p: dict) -> str:

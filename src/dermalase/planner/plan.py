@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._version import __version__
+from ..devices.terms import device_terms
 from ..simulate import Scenario
 from . import rules as rulebase
 from . import search
@@ -70,6 +71,8 @@ class Candidate:
     notes: list = field(default_factory=list)
     #: depth that selects the published recovery row when the model depth is known to be off
     recovery_depth_um: float | None = None
+    #: the settings in each catalogue device's own terms (dermalase.devices)
+    devices: list = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
@@ -105,7 +108,7 @@ class Candidate:
                 "reepithelialization": rec.get("reepithelialization"),
                 "conditional_on": self.conditional_on, "improvement": self.improvement,
                 "risks": self.risks, "adjuncts": self.adjuncts,
-                "simulated": self.simulated,
+                "simulated": self.simulated, "devices": self.devices,
                 "scenario": self.scenario.to_dict() if self.scenario is not None else None,
                 "reasons": self.reasons, "problems": self.problems, "notes": self.notes,
                 "warnings": self.warnings, "steps": self.steps, "sources": self.sources}
@@ -245,6 +248,7 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
         c.reasons.append(f"settings limited: {reason} ({src})")
         c.sources.append(src)
     c.conditional_on = list(verdict.conditional)
+    c.devices = device_terms(modality, c.scenario, c.predicted, c.settings)
     c.interval_weeks = _interval(modality, verdict)
     c.recovery = _recovery(c)
     c.improvement = rule.get("improvement", {}).get(
