@@ -3,10 +3,11 @@
 A key is the SHA-256 of the resolved scenario (its name and device settings aside), the kind of
 result, the package version and a fingerprint of the model's code and data, so a physics change
 never serves an old result. Each disk entry (``$DERMALASE_CACHE``, default
-``~/.cache/dermalase``) holds its key, its value and a digest of the value: an entry that is unreadable, of the wrong shape, misplaced or
-edited is discarded, computed again and replaced, with a note (:func:`take_notes`) for whoever
-reports on the run (the planner's warnings, a sweep's attributes). Used by the planner's
-searches and by sweeps, whose interrupted runs resume from what is stored.
+``~/.cache/dermalase``) holds its key, its value and a digest of the value: an entry that is
+unreadable, of the wrong shape, misplaced or edited is discarded, computed again and replaced,
+with a note (:func:`take_notes`) for whoever reports on the run (the planner's warnings, a
+sweep's attributes). Used by the planner's searches, by sweeps, whose interrupted runs resume
+from what is stored, and by the device dials that the model resolves.
 """
 
 from __future__ import annotations
