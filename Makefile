@@ -62,9 +62,10 @@ intervals: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz.py
 
-## validation: regenerate docs/validation.md
+## validation: regenerate docs/validation.md (the published cases, then the device dials)
 validation: $(STAMP)
 	$(BIN)/python scripts/validation_table.py
+	$(BIN)/python scripts/dial_table.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -103,6 +103,14 @@ def test_deep_perioral_type_ii_two_weeks_gets_full_field():
     assert course["sessions"] == rec["sessions"]
     assert course["total_downtime_days"] == [rec["sessions"] * d for d in rec["downtime_days"]]
     json.dumps(out["recommended"], allow_nan=False)
+    # issue 14: the recommendation names the devices that deliver it, in their own terms
+    assert rec["devices"], "a plan names at least one device"
+    for dev in rec["devices"]:
+        assert dev["settings"] and dev["model"]
+    if rec["modality"] == "full-field-er:yag":
+        contour = next(d for d in rec["devices"] if d["device"] == "sciton-contour-trl")
+        fluence = float(rec["settings"]["fluence"].split()[0])  # 4 um per J/cm^2 (the dial)
+        assert contour["settings"]["ablation"] == f"{4 * fluence:.4g} um"
 
 
 def test_rolling_scars_type_v_three_days_gets_no_ablative_plan():

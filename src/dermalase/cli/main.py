@@ -76,8 +76,10 @@ def _summary_table(results):
         keys += FRACTIONAL_KEYS
     keys += ["ablation_per_pass_um", "geometry"]
     units = results[0].summary["units"]
+    names = {"coverage": "coverage (beam)", "surface_injury_fraction":
+             "surface_injury_fraction (injured surface)"}
     for k in keys:
-        label = k if k not in units else f"{k} [{units[k]}]"
+        label = names.get(k, k) + (f" [{units[k]}]" if k in units else "")
         table.add_row(escape(label), *[escape(_fmt(r.summary.get(k))) for r in results])
     return table
 

@@ -26,6 +26,17 @@ UNITS = {
 }
 
 
+#: the three coverage quantities, named apart in every output (issue 14): a device's
+#: "density %" or "coverage %" is not the beam coverage
+DEFINITIONS = {
+    "coverage": "beam coverage: fraction of the surface under the microbeams (pi d^2/4 x "
+                "zone density)",
+    "surface_injury_fraction": "injured surface: fraction of the surface inside the injured "
+                               "zones (ablated channel and coagulated rim); 1 for full-field",
+    "zone_density_per_cm2": "MTZ density: microthermal zones per cm^2",
+}
+
+
 def _um(x: float | None) -> float | None:
     return None if x is None else round(float(x) * 1e6, 3)
 
@@ -143,6 +154,7 @@ class Summary(Findings):
             else {k: round(float(v), 3) for k, v in self.energy_balance.items()},
             "warnings": list(self.warnings),
             "units": UNITS,
+            "definitions": DEFINITIONS,
             "version": __version__,
         }
         if scenario is not None:
