@@ -132,7 +132,8 @@ def main() -> int:
              "wide); read as beam coverage it would need a 253-265 um microbeam. With the "
              "assumed 60 um beam the model's 40 mJ zone is narrower than the one the shown % "
              "implies; the beam size is the missing datum (issue 13, item 5). The planner's "
-             "caps use the injured surface, the quantity these percentages measure (`docs/design.md`, coverage vocabulary).", "",
+             "caps use the injured surface, the quantity these percentages measure "
+             "(`docs/design.md`, coverage vocabulary).", "",
              f"Run time {time.perf_counter() - t0:.0f} s.", END]
     from scripts.doc_sections import replace_section
 
