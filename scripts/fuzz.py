@@ -74,10 +74,14 @@ def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3400
     m = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     rows = [run("scenario (TOML/dict, API)", fuzz.scenarios(), fuzz.check_scenario, n),
+            run("scenario in device terms (`[device]`, API)", fuzz.device_scenarios(),
+                fuzz.check_device, n),
             run("patient (TOML/dict, API)", fuzz.patients(), fuzz.check_patient, n),
             run("MCML .mci file", fuzz.mci_texts(), fuzz.check_mci, n),
             run("scenario file, command line (`simulate --json --out`)", fuzz.scenarios(),
                 fuzz.check_scenario_cli, m),
+            run("device scenario file, command line (`simulate --json --out`)",
+                fuzz.device_scenarios(), fuzz.check_device_cli, m // 2),
             run("patient file, command line (`plan --json --report`)", fuzz.patients(),
                 fuzz.check_patient_cli, m)]
     total = sum(r["tried"] for r in rows)

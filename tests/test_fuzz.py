@@ -20,6 +20,12 @@ def test_scenario_inputs_keep_the_promise(d):
 
 
 @FAST
+@given(fuzz.device_scenarios())
+def test_device_scenario_inputs_keep_the_promise(d):
+    fuzz.check_device(d)
+
+
+@FAST
 @given(fuzz.patients())
 def test_patient_inputs_keep_the_promise(d):
     fuzz.check_patient(d)
@@ -57,6 +63,13 @@ def _time_limit(seconds: str):
 def test_scenario_files_through_the_command_line_keep_the_promise(d):
     with _time_limit("20"):
         fuzz.check_scenario_cli(d)
+
+
+@settings(CLI, max_examples=20)
+@given(fuzz.device_scenarios())
+def test_device_files_through_the_command_line_keep_the_promise(d):
+    with _time_limit("20"):
+        fuzz.check_device_cli(d)
 
 
 @settings(CLI, max_examples=40)

@@ -150,6 +150,8 @@ def test_model_resolved_coagulation_dial():
                         "microbeam_diameter": "60 um"}, "device.treatment_level", "exactly one"),
     ("fraxel-repair", {"energy": "80 mJ", "coverage": "20 %"}, "device.energy", "5-40 mJ"),
     ("fraxel-repair", {"energy": "20 mJ", "coverage": "90 %"}, "device.coverage", "5-70 %"),
+    ("sciton-contour-trl", {"ablation": "50 um", "passes": math.nan}, "device.passes",
+     "a whole number"),  # found by the fuzzer: NaN reached int()
     ("sciton-halo", {}, "device.name", "1,470 nm"),
     ("no-such-laser", {}, "device.name", "sciton-contour-trl"),
 ])

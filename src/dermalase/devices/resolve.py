@@ -104,7 +104,8 @@ class Resolution:
                 raise InputError(fld, raw, f"a percentage such as '{s.low:g} %'")
             v = parsed[0]
         elif s.unit == "":
-            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+            if isinstance(raw, bool) or not isinstance(raw, int | float) \
+                    or not math.isfinite(raw) or raw != int(raw):
                 raise InputError(fld, raw, f"a whole number from {s.low:g} to {s.high:g}")
             v = float(raw)
         else:

@@ -50,6 +50,18 @@ PATIENT: dict[str, Any] = {
                 "active_infection": False, "pregnant": False, "recent_tan": False,
                 "photosensitizing_drugs": False, "vitiligo": False, "prior_radiation": False},
 }
+#: device scenarios whose settings resolve without a simulation (a model-resolved dial costs
+#: simulations per input; tests/devices covers those)
+DEVICES: list[dict[str, Any]] = [
+    {"name": "sciton-contour-trl", "ablation": "50 um", "passes": 2},
+    {"name": "fraxel-restore", "energy": "40 mJ", "treatment_level": 4,
+     "microbeam_diameter": "60 um"},
+    {"name": "lumenis-ultrapulse", "energy": "500 mJ", "passes": 2},
+    {"name": "deka-smartxide-dot", "power": "25 W", "dwell": "1600 us", "spacing": "450 um",
+     "microbeam_diameter": "150 um"},
+    {"name": "fraxel-1927", "energy": "10 mJ", "density": "400 /cm^2",
+     "microbeam_diameter": "100 um", "pulse_duration": "1 ms"},
+]
 MCI = ("1.0\n1\nout.mco A\n1000\n0.01 0.01\n20 50 1\n2\n1.0\n1.37 1.0 90.0 0.75 0.02\n"
        "1.40 0.5 50.0 0.9 0.1\n1.0\n")
 
@@ -119,6 +131,11 @@ def patients():
     return broken(PATIENT)
 
 
+def device_scenarios():
+    return st.sampled_from(DEVICES).flatmap(lambda dev: broken(
+        {"name": "fuzz", "skin": {"site": "cheek", "phototype": 2}, "device": dev}))
+
+
 @st.composite
 def mci_texts(draw) -> str:
     """The valid .mci with 1-3 tokens replaced by hostile ones, deleted or duplicated."""
@@ -165,6 +182,14 @@ def check_scenario(d: dict) -> str:
     from ..simulate import Scenario
 
     return _check(Scenario.from_dict, Scenario.resolved, d)
+
+
+def check_device(d: dict) -> str:
+    """The promise for a scenario in device terms."""
+    from ..devices import scenario_from_dict
+    from ..simulate import Scenario
+
+    return _check(scenario_from_dict, Scenario.resolved, d)
 
 
 def check_patient(d: dict) -> str:
@@ -278,3 +303,8 @@ def check_scenario_cli(d: dict) -> str:
 def check_patient_cli(d: dict) -> str:
     """The promise for a patient through ``dermalase plan FILE --json --report p.html``."""
     return _check_cli("plan", d, "--report", "p.html", _html_complete)
+
+
+def check_device_cli(d: dict) -> str:
+    """The promise for a ``[device]`` scenario through the same command."""
+    return _check_cli("simulate", d, "--out", "r.nc", _netcdf_complete)
