@@ -230,3 +230,13 @@ def test_cli_simulates_a_device_scenario(tmp_path):
     r = cli("simulate", str(f))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "device.energy" in r.stderr
     assert get("lumenis-ultrapulse").settings["energy"].status == "none"
+
+
+def test_published_settings_under_the_device_names():
+    """A literature-only candidate (1,550 nm: 40 mJ, 200-456 MTZ/cm^2, Alexis 2012) reads as
+    Fraxel re:store energy 40 mJ at treatment levels 4-8 (the levels of those densities)."""
+    t = device_terms("non-ablative-fractional-er:glass", None, None,
+                     {"pulse_energy": "40 mJ", "density": "200-456 /cm^2"})
+    assert t[0]["device"] == "fraxel-restore"
+    assert t[0]["settings"]["energy"] == "40 mJ"
+    assert t[0]["settings"]["treatment_level"] == "4-8"

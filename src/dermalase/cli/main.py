@@ -335,7 +335,7 @@ def _print_plan(result: dict) -> None:
             for dv in rec["devices"]:
                 con.print(f"  on {escape(dv['model'])}: "
                           f"{escape(_settings(dv['settings']))}"
-                          + (f" [{escape('; '.join(dv['notes']))}]" if dv["notes"] else ""))
+                          + (escape(f" [{'; '.join(dv['notes'])}]") if dv["notes"] else ""))
             lines("- ", rec["reasons"])
             lines("step ", rec["steps"])
             lines("risk: ", rec["risks"])

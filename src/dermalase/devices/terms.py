@@ -26,7 +26,7 @@ def _terms(dev: Device, sc: Scenario | None, pred: dict, published: dict) -> dic
     out: dict[str, Any] = {"device": dev.key, "model": f"{dev.vendor} {dev.model}",
                            "settings": {}, "notes": [], "within_range": True}
     if sc is None:  # a literature-only candidate: the published settings of the device class
-        out["settings"] = {k: str(v) for k, v in published.items()}
+        out["settings"] = _published(dev, published)
         out["notes"].append("published settings of this device class (not simulated); "
                             "check them against the device's own screen")
         return out
@@ -41,6 +41,26 @@ def _terms(dev: Device, sc: Scenario | None, pred: dict, published: dict) -> dic
     if phys.get("stack", 1) > 1 and "stack" not in dev.settings:
         out["notes"].append(f"the plan stacks {phys['stack']:.0f} pulses per zone: set it as the "
                             "device allows (stacking or repeated passes)")
+    return out
+
+
+def _published(dev: Device, published: dict) -> dict[str, str]:
+    """Published settings (strings such as "40 mJ", "200-456 /cm^2") under the device's own
+    setting names: energy, and the treatment levels whose MTZ density the range spans."""
+    out: dict[str, str] = {}
+    for key, value in published.items():
+        if key == "pulse_energy" and "energy" in dev.settings:
+            out["energy"] = str(value)
+        elif key == "density" and "treatment_level" in dev.settings:
+            numbers = [float(x) for x in str(value).split()[0].split("-")]
+            levels = dev.settings["treatment_level"].params["levels"]
+            inside = sorted(int(k) for k, d in levels.items()
+                            if min(numbers) - 1e-9 <= float(d) <= max(numbers) + 1e-9)
+            out["treatment_level"] = "-".join(str(x) for x in (inside[0], inside[-1])) \
+                if inside else str(value)
+            out["density"] = str(value)
+        else:
+            out[key] = str(value)
     return out
 
 
