@@ -240,3 +240,14 @@ def test_published_settings_under_the_device_names():
     assert t[0]["device"] == "fraxel-restore"
     assert t[0]["settings"]["energy"] == "40 mJ"
     assert t[0]["settings"]["treatment_level"] == "4-8"
+
+
+@pytest.mark.parametrize("dial", [25, 50, 100])
+def test_the_contour_caution_still_holds(dial):
+    """The caution data/devices.toml prints with the ablation dial ("the model ablates 1.4-1.6x
+    the dial") must stay true: when the erbium gap of issue 13 closes, this fails and the
+    caution goes."""
+    sc = resolve("sciton-contour-trl", ablation=f"{dial} um")
+    assert "1.4-1.6x" in sc.device["cautions"][0]
+    ratio = simulate(sc).summary["ablation_depth_um"] / dial
+    assert 1.35 <= ratio <= 1.65

@@ -97,6 +97,8 @@ def _device_table(dev: dict):
         table.add_row(*(escape(str(h[k])) for k in ("field", "value", "from", "status")))
     for u in dev["unchecked"]:
         table.add_row("unchecked", "", escape(u), "none")
+    for c in dev.get("cautions", []):
+        table.add_row("caution", "", escape(c), "")
     return table
 
 
@@ -467,8 +469,9 @@ def devices(name: str | None, as_json: bool) -> None:
 def _print_device(d: dict) -> None:
     click.echo(f"{d['name']}: {d['vendor']} {d['model']}")
     click.echo(f"  {d['summary']}")
-    click.echo(f"  laser: {d['laser'] or '-'}; delivery: {d['delivery']}; planner modalities: "
-               f"{', '.join(d['modalities']) or '-'}")
+    wl = f" ({d['wavelength_nm']:,.0f} nm)" if d["wavelength_nm"] else ""
+    click.echo(f"  laser: {d['laser'] or '-'}{wl}; delivery: {d['delivery']}; planner "
+               f"modalities: {', '.join(d['modalities']) or '-'}")
     if d["unsupported"]:
         click.echo(f"  not simulated: {d['unsupported']}")
     click.echo("  settings:")

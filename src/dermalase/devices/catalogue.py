@@ -16,7 +16,7 @@ STATUSES = ("study", "review", "vendor", "expert", "derived", "model", "none")
 #: rules a setting may follow (devices/resolve.py implements each)
 RULES = ("depth_per_fluence", "coagulation_train", "passes", "stack", "fluence", "energy",
          "energy_over_spot", "channel_depth", "density", "treatment_level", "injured_surface",
-         "power", "dwell", "spacing")
+         "power", "dwell", "spacing", "pattern_side")
 #: physics values a device fixes, which the user may give where the catalogue has none
 FIXED = ("microbeam_diameter", "pulse_duration", "spot_diameter")
 
@@ -77,7 +77,9 @@ class Device:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.key, "vendor": self.vendor, "model": self.model,
-            "delivery": self.delivery, "laser": self.source, "modalities": list(self.modalities),
+            "delivery": self.delivery, "laser": self.source,
+            "wavelength_nm": SOURCES[self.source].wavelength_nm if self.source else None,
+            "modalities": list(self.modalities),
             "summary": self.summary, "simulated": self.unsupported is None,
             "unsupported": self.unsupported, "needs_from_you": self.missing(),
             "settings": {s.name: {"unit": s.unit, "range": [s.low, s.high], "means": s.means,

@@ -69,6 +69,7 @@ class Resolution:
         self.delivery: dict[str, Any] = {"mode": device.delivery}
         self.how: list[dict] = []
         self.unchecked: list[str] = []
+        self.cautions: list[str] = []
 
     # -- reading the settings --------------------------------------------------------------
     def _read(self) -> None:
@@ -117,7 +118,8 @@ class Resolution:
                 "  ", " "))
         if not s.checked:
             self.unchecked.append(f"{s.name}: the device's own range is not in the sources "
-                                  f"reached ({s.source})")
+                                  f"reached (checked against {s.low:g}-{s.high:g} {s.unit} "
+                                  "instead)".replace("  ", " "))
         return v
 
     def _note(self, field: str, value: str, came_from: str, status: str, source: str) -> None:
@@ -134,7 +136,8 @@ class Resolution:
             elif f.value is not None:
                 self._put(name, f.value, "the catalogue", f.status, f.source)
                 if f.status == "none":
-                    self.unchecked.append(f"{name} {f.value} is a stand-in ({f.source})")
+                    self.unchecked.append(f"{name} {f.value} is a stand-in without a verified "
+                                          f"source (dermalase devices {self.device.key})")
 
     def _put(self, name: str, value: Any, came_from: str, status: str, source: str) -> None:
         target = self.laser if name == "pulse_duration" else self.delivery
@@ -154,6 +157,8 @@ class Resolution:
                 self._note("delivery.fluence", f"{fl:.4g} J/cm^2", f"{s.name} {x:g} um / "
                            f"{s.params['rate']:g} um per J/cm^2", s.params["rate_status"],
                            s.params["rate_source"])
+                if "model_gap" in s.params:
+                    self.cautions.append(f"{s.name}: {s.params['model_gap']}")
             elif s.rule in ("passes", "stack"):
                 self.delivery[s.rule] = int(x)
             elif s.rule == "fluence":
@@ -164,6 +169,8 @@ class Resolution:
                 self.delivery["pulse_energy"] = f"{x:g} mJ"
             elif s.rule == "density":
                 self.delivery["density"] = f"{x:g} /cm^2"
+            elif s.rule == "pattern_side":
+                self.delivery["area"] = f"{x * x:g} mm^2"
             elif s.rule == "treatment_level":
                 self._level(s, x)
         self._power_dwell_spacing()
@@ -290,7 +297,8 @@ class Resolution:
         sc.device = {"name": self.device.key, "model": f"{self.device.vendor} "
                      f"{self.device.model}", "settings": {k: _plain(v) for k, v in
                                                          self.given.items()},
-                     "resolved": self.how, "unchecked": self.unchecked}
+                     "resolved": self.how, "unchecked": self.unchecked,
+                     "cautions": self.cautions}
         return sc
 
 

@@ -70,6 +70,7 @@ def _physics(sc: Scenario) -> dict[str, float]:
     p: dict[str, float] = {"pulse_duration_us": d.pulse_duration * 1e6}
     if isinstance(d, Fractional):
         p.update(energy_mJ=d.pulse_energy * 1e3, density_cm2=d.density * 1e-4,
+                 side_mm=math.sqrt(d.area) * 1e3,
                  microbeam_um=d.microbeam_diameter * 1e6, stack=d.stack)
     else:
         p.update(fluence=d.fluence * 1e-4, passes=d.passes, spot_mm=d.spot_diameter * 1e3)
@@ -104,6 +105,8 @@ def _reading(s: Setting, dev: Device, p: dict, pred: dict) -> float | None:
         return p["energy_mJ"] * 1e-3 / (p["pulse_duration_us"] * 1e-6)
     if rule == "spacing":
         return 1e4 / math.sqrt(p["density_cm2"])
+    if rule == "pattern_side":
+        return p.get("side_mm")
     return None  # treatment_level: the levels cover only two densities
 
 
