@@ -134,6 +134,11 @@ def main() -> int:
              "implies; the beam size is the missing datum (issue 13, item 5). The planner's "
              "caps use the injured surface, the quantity these percentages measure "
              "(`docs/design.md`, coverage vocabulary).", "",
+             "### Not read", "",
+             "Sciton Halo's dials (1,470 nm coagulation 100-700 um, 2,940 nm ablation 0-100 um "
+             "[VENDOR]) are not simulated: 1,470 nm is not a source of the simulator. The "
+             "devices whose settings have no source (Candela CO2RE, Alma Pixel, Cutera Pearl, "
+             "Lumenis DeepFX) have no dial to read: their values come from the user.", "",
              f"Run time {time.perf_counter() - t0:.0f} s.", END]
     from scripts.doc_sections import replace_section
 
