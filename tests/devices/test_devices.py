@@ -181,8 +181,8 @@ def test_device_and_physics_twins_share_the_store():
 def test_terms_read_back_the_dials():
     sc = resolve("sciton-contour-trl", ablation="60 um", passes=2)
     terms = {t["device"]: t for t in device_terms("full-field-er:yag", sc, {}, {})}
-    assert terms["sciton-contour-trl"]["settings"] == {"ablation": "60 um",
-                                                       "coagulation": "0 um", "passes": "2"}
+    assert terms["sciton-contour-trl"]["settings"] == {"ablation": "60 µm",
+                                                       "coagulation": "0 µm", "passes": "2"}
     rp = resolve("fraxel-repair", FAST, energy="10 mJ", coverage="15 %")
     pred = {"surface_injury_fraction": 0.15, "ablation_depth_um": 300.0}
     got = {t["device"]: t for t in device_terms("fractional-co2", rp, pred, {})}
@@ -197,8 +197,8 @@ def test_terms_flag_a_setting_outside_the_device_range():
                                                      "pulse_duration": "250 us"},
                              "delivery": {"fluence": "40 J/cm^2"}})
     t = device_terms("full-field-er:yag", sc, {}, {})[0]
-    assert t["settings"]["ablation"] == "160 um" and not t["within_range"]
-    assert any("outside the device's range 4-120 um" in n for n in t["notes"])
+    assert t["settings"]["ablation"] == "160 µm" and not t["within_range"]
+    assert any("outside the device's range 4-120 µm" in n for n in t["notes"])
 
 
 # -- the command line --------------------------------------------------------------------------

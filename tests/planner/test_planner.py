@@ -110,7 +110,7 @@ def test_deep_perioral_type_ii_two_weeks_gets_full_field():
     if rec["modality"] == "full-field-er:yag":
         contour = next(d for d in rec["devices"] if d["device"] == "sciton-contour-trl")
         fluence = float(rec["settings"]["fluence"].split()[0])  # 4 um per J/cm^2 (the dial)
-        assert contour["settings"]["ablation"] == f"{4 * fluence:.4g} um"
+        assert contour["settings"]["ablation"] == f"{4 * fluence:.4g} µm"
 
 
 def test_rolling_scars_type_v_three_days_gets_no_ablative_plan():

@@ -8,6 +8,7 @@ leaves, a value the catalogue cannot give."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ..laser.fractional import Fractional
@@ -18,8 +19,17 @@ from .catalogue import Device, Setting, for_modality
 
 def device_terms(modality: str, scenario: Scenario | None, predicted: dict | None,
                  settings: dict) -> list[dict[str, Any]]:
-    """The candidate's settings in each device's terms (one dict per device)."""
-    return [_terms(dev, scenario, predicted or {}, settings) for dev in for_modality(modality)]
+    """The candidate's settings in each device's terms (one dict per device), written for
+    reading (µm, µs), as a plan is."""
+    out = [_terms(dev, scenario, predicted or {}, settings) for dev in for_modality(modality)]
+    for t in out:
+        t["settings"] = {k: _display(v) for k, v in t["settings"].items()}
+        t["notes"] = [_display(n) for n in t["notes"]]
+    return out
+
+
+def _display(text: str) -> str:
+    return re.sub(r"\bus\b", "µs", re.sub(r"\bum\b", "µm", text))
 
 
 def _terms(dev: Device, sc: Scenario | None, pred: dict, published: dict) -> dict[str, Any]:
