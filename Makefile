@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean browser fuzz intervals
+.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,web]"
 	touch $(STAMP)
 
 ## demo: plan the built-in example patient (out/plan.html), then simulate the built-in default
@@ -30,8 +30,22 @@ browser:
 	      >/dev/null; \
 	  else echo "note: chromium is not installed: the browser test will be skipped"; fi; }
 
+## postgres: PostgreSQL from Debian's packages for the web application's tests on it (installed
+## when missing and running as root; otherwise those tests are skipped and say why)
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing postgresql (Debian) for the web tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+	      >/dev/null; \
+	  else echo "note: PostgreSQL is not installed: the web tests run on SQLite only"; fi; }
+
+## serve: the web application on http://127.0.0.1:8000 (SQLite in the user's data directory)
+serve: $(STAMP)
+	$(BIN)/dermalase serve
+
 ## test: lint + type check + the default test suite (well under 15 min on 2 cores)
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow"

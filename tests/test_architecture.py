@@ -23,6 +23,7 @@ LAYERS = (
     ("dermalase.report",),
     ("dermalase.devices",),
     ("dermalase.planner", "dermalase.sweep"),
+    ("dermalase.web",),
     ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
      "dermalase"),
 )
