@@ -22,6 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._version import __version__
+from ..planner.plan import format_days
 from . import security
 from .common import CSP, Forbidden, LoginRequired, Web
 from .db import User, data_dir, default_url, sessions
@@ -81,8 +82,9 @@ def create_app(database_url: str | None = None, *, secret: str | None = None,
     """The application on ``database_url`` (default: ``DATABASE_URL`` or SQLite in the user's
     data directory), migrated to the latest schema before it serves."""
     make_session = sessions(database_url or default_url())
-    web = Web(make_session, Runner(make_session),
-              Jinja2Templates(directory=str(HERE / "templates")))
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["days"] = format_days
+    web = Web(make_session, Runner(make_session), templates)
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield

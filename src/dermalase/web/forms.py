@@ -61,7 +61,9 @@ def fields(model: type[BaseModel], prefix: str = "", rows: int = CONCERN_ROWS,
                 out += fields(subs[0], sub_path, rows, optional or (many and i > 0))
             continue
         meta = next((m for m in info.metadata if isinstance(m, _Checked)), None)
-        default = "" if info.is_required() or info.default is None else str(info.default)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        default = str(extra["x-default"]) if "x-default" in extra else \
+            "" if info.is_required() or info.default is None else str(info.default)
         out.append(FormField(
             name=path, label=name.replace("_", " "), kind=_kind(meta),
             required=info.is_required() and not optional,

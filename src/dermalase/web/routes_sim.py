@@ -31,7 +31,8 @@ ROWS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest
 
 
 def scenario_fields(mode: str) -> list[forms.FormField]:
-    out = [forms.FormField("name", "name", "text", False, default="scenario")]
+    out = [forms.FormField("name", "name", "text", False, allowed="text of at most 200 "
+                           "characters", help="Name shown in the results.", default="scenario")]
     for sec, model in SECTIONS.items():
         out += forms.fields(model, sec)
     return out + [f for f in forms.fields(DELIVERY[mode], "delivery") if f.name != "delivery.mode"]
