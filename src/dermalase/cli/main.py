@@ -521,14 +521,29 @@ def serve(host: str, port: int, database_url: str | None, ssl_certfile: str | No
 
 
 def _tell_first_account(app) -> None:
+    """On a fresh database, ask for the first (admin) account when a person is at the
+    terminal; otherwise say how to make one."""
     from sqlalchemy import func, select
 
     from ..web.db import User
+    from ..web.security import add_user
 
     with app.state.web.make_session() as db:
-        if not db.scalar(select(func.count()).select_from(User)):
+        if db.scalar(select(func.count()).select_from(User)):
+            return
+        if not sys.stdin.isatty():
             click.echo("no account yet: create the first one with "
                        "'dermalase users add NAME --role admin'", err=True)
+            return
+        click.echo("no account yet: the first one is an admin")
+        while True:
+            name = click.prompt("name")
+            password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+            try:
+                add_user(db, name, password, "admin")
+                return
+            except InputError as exc:
+                click.echo(f"error: {exc}", err=True)
 
 
 @cli.group()
