@@ -215,3 +215,26 @@ def test_migrations_match_the_models(db_url, app):
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_simulate_in_device_terms(client, app):
+    csrf = sign_in(client)
+    listing = client.get("/simulate/device").text
+    assert "Contour TRL" in listing and "not simulated" in listing  # Halo: 1,470 nm
+    form = client.get("/simulate/device?name=lumenis-ultrapulse").text
+    assert 'name="device.energy"' in form and "no device range in the sources" in form
+    data = {"csrf_token": csrf, "device_name": "lumenis-ultrapulse", "name": "up",
+            "skin.site": "cheek", "skin.phototype": "2", "device.energy": "4000 mJ",
+            "device.passes": "1", "numerics.cooling_time": "0.5 s"}
+    r = client.post("/simulate/device", data=data)
+    assert r.status_code == 422 and 'value="4000 mJ"' in r.text and "100-500 mJ" in r.text
+    r = client.post("/simulate/device", data={**data, "device.energy": "400 mJ"},
+                    follow_redirects=False)
+    job = wait_job(client, app, r.headers["location"])
+    assert job["status"] == "done", job
+    page = client.get(job["result"]).text
+    assert "Resolved from the settings of Lumenis UltraPulse" in page
+    missing = client.post("/simulate/device", data={
+        "csrf_token": csrf, "device_name": "fraxel-restore", "device.energy": "40 mJ",
+        "device.treatment_level": "4"})
+    assert missing.status_code == 422 and "device.microbeam_diameter" in missing.text

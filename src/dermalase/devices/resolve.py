@@ -43,6 +43,27 @@ def scenario_from_dict(d: Any) -> Scenario:
     """:meth:`Scenario.from_dict`, or the device resolution when ``d`` has a ``[device]``."""
     if not isinstance(d, dict) or "device" not in d:
         return Scenario.from_dict(d)
+    return _resolution(d).scenario()
+
+
+def check(d: dict) -> None:
+    """The one-line errors of a ``[device]`` scenario that need no simulation (settings, ranges,
+    required values, the rules without the model): what a form checks before it queues the run
+    whose model-resolved dials may take seconds."""
+    r = _resolution(d)
+    r._read()
+    r._fixed()
+    r._direct()
+    if not any(s.rule in ("channel_depth", "coagulation_train", "injured_surface")
+               and s.name in r.values for s in r.device.settings.values()):
+        try:  # nothing left for the model: the whole scenario can be checked now
+            r._base()
+        except InputError as exc:
+            raise InputError(f"{exc.field} (resolved from the {r.device.key} settings)",
+                             exc.value, exc.allowed) from None
+
+
+def _resolution(d: dict) -> Resolution:
     sec = d["device"]
     if not isinstance(sec, dict):
         raise InputError("device", sec, "a [device] table with name = \"<catalogue name>\"")
@@ -54,7 +75,7 @@ def scenario_from_dict(d: Any) -> Scenario:
     if device.unsupported:
         raise InputError("device.name", device.key, f"a device the simulator can run: "
                          f"{device.unsupported}")
-    return Resolution(device, sec, {k: v for k, v in d.items() if k != "device"}).scenario()
+    return Resolution(device, sec, {k: v for k, v in d.items() if k != "device"})
 
 
 class Resolution:

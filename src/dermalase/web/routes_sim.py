@@ -44,11 +44,12 @@ def _mode(v: object) -> str:
 
 def sim_work(d: dict, username: str):
     def work(db, progress) -> int:
+        from ..devices import scenario_from_dict
         from ..report import treatment_figure
         from ..simulate import Scenario, simulate
         from ..simulate.store import key, model_fingerprint
 
-        sc = Scenario.from_dict(d)
+        sc = scenario_from_dict(d) if "device" in d else Scenario.from_dict(d)
         result = simulate(sc, progress=progress)
         fig = treatment_figure(result)
         png = io.BytesIO()
@@ -67,7 +68,47 @@ def sim_work(d: dict, username: str):
     return work
 
 
+def device_fields(name: str) -> list[forms.FormField]:
+    """The settings of a catalogue device, and the physics values it leaves to the user."""
+    from ..devices import get
+
+    dev = get(name)
+    out = [forms.FormField("name", "name", "text", False, allowed="text of at most 200 "
+                           "characters", help="Name shown in the results.", default=dev.key)]
+    out += forms.fields(SkinSpec, "skin")
+    for s in dev.settings.values():
+        kind = "integer" if s.unit == "" else "text" if s.unit == "%" else "quantity"
+        rng = f"{s.low:g}-{s.high:g} {s.unit}".strip()
+        out.append(forms.FormField(
+            f"device.{s.name}", s.name.replace("_", " "), kind, s.name in dev.required,
+            unit=s.unit, allowed=rng + ("" if s.checked else " (no device range in the sources)"),
+            help=f"{s.means or s.name}. [{s.status}] {s.source}",
+            default="" if s.default is None else f"{s.default:g}"))
+    for name_ in dev.missing():
+        f = dev.fixed[name_]
+        out.append(forms.FormField(f"device.{name_}", name_.replace("_", " "), "quantity",
+                                   True, help=f.source, allowed="a quantity with its unit"))
+    return out + forms.fields(NumericsSpec, "numerics")
+
+
+def device_work(d: dict, username: str):
+    """Resolve a device scenario (its model-resolved dials may simulate), then simulate it,
+    unless the database already has the same resolved scenario."""
+    inner = sim_work(d, username)
+
+    def work(db, progress) -> int:
+        from ..devices import scenario_from_dict
+        from ..simulate.store import key
+
+        k = key("summary", scenario_from_dict(d))
+        done = db.scalar(select(Simulation.id).where(Simulation.key == k))
+        return done if done is not None else inner(db, progress)
+    return work
+
+
 def register(app: FastAPI, web: Web) -> None:
+    _device_routes(app, web)
+
     @app.get("/simulate", response_class=HTMLResponse)
     def form(request: Request, mode: str = "full-field"):
         require(request)
@@ -141,6 +182,47 @@ def register(app: FastAPI, web: Web) -> None:
             raise HTTPException(422, "choose at least two simulations to compare")
         sims = [_sim(web, i) for i in ids]
         return web.page(request, "compare.html", sims=sims, rows=ROWS)
+
+
+def _device_routes(app: FastAPI, web: Web) -> None:
+    @app.get("/simulate/device", response_class=HTMLResponse)
+    def device_form(request: Request, name: str = ""):
+        from ..devices import catalogue
+
+        require(request)
+        if not name:
+            return web.page(request, "devices.html", devices=list(catalogue().values()))
+        try:
+            fs = device_fields(name)
+        except InputError:
+            raise HTTPException(404, f"no device {name!r} in the catalogue") from None
+        return web.page(request, "simulate_device.html", fields=fs, device=name,
+                        values={f.name: f.default for f in fs}, error=None, error_field=None)
+
+    @app.post("/simulate/device")
+    async def device_run(request: Request):
+        from ..devices.resolve import check
+
+        user = require(request)
+        raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        name = raw.get("device_name", "")
+        try:
+            fs = device_fields(name)
+        except InputError:
+            raise HTTPException(404, f"no device {name!r} in the catalogue") from None
+        d = forms.to_dict(fs, raw)
+        d.setdefault("device", {})["name"] = name
+        try:
+            check(d)
+        except InputError as exc:
+            return web.page(request, "simulate_device.html", 422, fields=fs, device=name,
+                            values=raw, error=exc, error_field=forms.error_field(exc.field))
+        with web.make_session() as db:
+            job = Job(kind="simulate", created_by=user.username)
+            db.add(job)
+            db.commit()
+            web.runner.submit(job.id, device_work(d, user.username))
+        return RedirectResponse(f"/jobs/{job.id}", 303)
 
 
 def _sim(web: Web, sid: int) -> Simulation:
