@@ -17,9 +17,11 @@ PAGES = ["/", "/patients", "/patients/new", "/patients/1", "/patients/1/edit",
          "/patients/1/export", "/plans/1", "/plans/1/report", "/plans/1/json", "/jobs/1",
          "/jobs/1/status", "/simulate", "/simulations", "/simulations/1",
          "/simulations/1/figure.png", "/simulations/1/fields.nc", "/simulations/1/summary.json",
-         "/compare?ids=1&ids=2", "/admin/users", "/admin/audit"]
+         "/compare?ids=1&ids=2", "/simulate/device", "/simulate/device?name=fraxel-repair",
+         "/account", "/admin/users", "/admin/audit"]
 POSTS = ["/patients", "/patients/search", "/patients/1", "/patients/1/delete",
-         "/patients/1/plans", "/simulate", "/admin/users", "/logout"]
+         "/patients/1/plans", "/simulate", "/simulate/device", "/account", "/admin/users",
+         "/logout"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -238,3 +240,24 @@ def test_simulate_in_device_terms(client, app):
         "csrf_token": csrf, "device_name": "fraxel-restore", "device.energy": "40 mJ",
         "device.treatment_level": "4"})
     assert missing.status_code == 422 and "device.microbeam_diameter" in missing.text
+
+
+def test_sign_in_throttled_and_password_change(client):
+    for _ in range(5):
+        r = client.post("/login", data={"username": "bob", "password": "guess",
+                                        "csrf_token": token(client)})
+        assert r.status_code == 401
+    r = client.post("/login", data={"username": "bob", "password": "bob-password",
+                                    "csrf_token": token(client)})
+    assert r.status_code == 429 and "too many failed sign-ins" in r.text
+    csrf = sign_in(client, "ann")
+    r = client.post("/account", data={"current": "wrong", "new": "new-password-1",
+                                      "csrf_token": csrf})
+    assert r.status_code == 403
+    r = client.post("/account", data={"current": "ann-password", "new": "new-password-1",
+                                      "csrf_token": csrf})
+    assert r.status_code == 200 and "Password changed" in r.text
+    client.post("/logout", data={"csrf_token": csrf})
+    r = client.post("/login", data={"username": "ann", "password": "new-password-1",
+                                    "csrf_token": token(client)}, follow_redirects=False)
+    assert r.status_code == 303
