@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 
-import httpx
+import httpx2 as httpx
 import uvicorn
 
 os.environ.setdefault("DERMALASE_SECRET_KEY", "bench-" + "x" * 40)

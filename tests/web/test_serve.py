@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-import httpx
+import httpx2 as httpx
 
 
 def test_users_add_and_serve(tmp_path):
