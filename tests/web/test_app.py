@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from .conftest import PATIENT, create_patient, sign_in, token, wait_job
 PAGES = ["/", "/patients", "/patients/new", "/patients/1", "/patients/1/edit",
          "/patients/1/export", "/plans/1", "/plans/1/report", "/plans/1/json", "/jobs/1",
          "/jobs/1/status", "/simulate", "/simulations", "/simulations/1",
-         "/simulations/1/figure.png", "/simulations/1/fields.nc", "/simulations/1/summary.json",
+         "/simulations/1/figure.png", "/simulations/1/healing.png", "/simulations/1/fields.nc", "/simulations/1/summary.json",
          "/compare?ids=1&ids=2", "/simulate/device", "/simulate/device?name=fraxel-repair",
          "/account", "/admin/users", "/admin/audit"]
 POSTS = ["/patients", "/patients/search", "/patients/1", "/patients/1/delete",
@@ -178,6 +179,7 @@ def test_simulate_progress_result_store_and_compare(client, app):
     ds = xr.load_dataset(io.BytesIO(client.get(f"{first}/fields.nc").content))
     assert json.loads(ds.attrs["summary"])["ablation_depth_um"] > 0
     assert client.get(f"{first}/figure.png").content[:4] == b"\x89PNG"
+    assert client.get(f"{first}/healing.png").content[:4] == b"\x89PNG"
     r = client.post("/simulate", data={**SCENARIO, "csrf_token": csrf},
                     follow_redirects=False)
     assert r.headers["location"] == first  # the same scenario: from the store, at once
@@ -261,3 +263,33 @@ def test_sign_in_throttled_and_password_change(client):
     r = client.post("/login", data={"username": "ann", "password": "new-password-1",
                                     "csrf_token": token(client)}, follow_redirects=False)
     assert r.status_code == 303
+
+
+def test_a_database_of_the_first_schema_is_upgraded_with_its_data(db_url, tmp_path):
+    """A database made by revision 0001 (no healing figure) keeps its rows through the upgrade
+    to the latest revision, and the page of an old simulation says what it lacks."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from dermalase.web import db
+    from dermalase.web.db import engine_for, migrate, normalise
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", normalise(db_url))
+    command.upgrade(cfg, "0001")
+    engine = engine_for(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO simulations (name, key, scenario, summary, netcdf, figure_png, "
+                "created_at, created_by, version, fingerprint) VALUES ('old', 'k', '{}', "
+                "'{}', :b, :b, CURRENT_TIMESTAMP, 'ann', '0.0.9', 'f')"), {"b": b"x"})
+        migrate(db_url)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT name, healing_png FROM simulations")).one()
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+    assert tuple(row) == ("old", None) and version == "0002"

@@ -88,6 +88,9 @@ def test_patient_plan_and_print(page):
     page.click("text=Plan a treatment")
     page.wait_for_url("**/plans/*", timeout=180_000)  # the job page follows by itself
     assert page.locator(".recommendation h3").first.inner_text().startswith("Recommended:")
+    report_frame = page.frame_locator("iframe.report")  # the complete plan, as made
+    playwright.expect(report_frame.locator("section.concern")).to_have_count(1)
+    assert report_frame.locator("img").count() >= 2  # cross-section and healing curves
     shot(page, "2-plan")
     page.emulate_media(media="print")
     assert not page.locator("header").is_visible()  # the print view drops the navigation

@@ -19,7 +19,8 @@ from .jobs import Runner
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 #: the stored plan report carries its own inline style (it is also a standalone file)
-REPORT_CSP = CSP.replace("style-src 'self'", "style-src 'unsafe-inline'")
+REPORT_CSP = CSP.replace("style-src 'self'", "style-src 'unsafe-inline'").replace(
+    "frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 class LoginRequired(Exception):

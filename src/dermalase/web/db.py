@@ -78,6 +78,7 @@ class Simulation(Base):
     summary: Mapped[dict] = mapped_column(JSON)
     netcdf: Mapped[bytes] = mapped_column(LargeBinary)
     figure_png: Mapped[bytes] = mapped_column(LargeBinary)
+    healing_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # rev 0002
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     created_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(32))

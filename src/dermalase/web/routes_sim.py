@@ -51,17 +51,14 @@ def sim_work(d: dict, username: str):
 
         sc = scenario_from_dict(d) if "device" in d else Scenario.from_dict(d)
         result = simulate(sc, progress=progress)
-        fig = treatment_figure(result)
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=90)
-        import matplotlib.pyplot as plt
+        from ..report import healing_figure
 
-        plt.close(fig)
         sim = Simulation(name=sc.name, key=key("summary", sc), scenario=d,
                          summary=json.loads(result.to_json()),
                          netcdf=bytes(result.dataset.to_netcdf(engine="h5netcdf")),
-                         figure_png=png.getvalue(), created_by=username, version=__version__,
-                         fingerprint=model_fingerprint())
+                         figure_png=_png(treatment_figure(result)),
+                         healing_png=_png(healing_figure([result])), created_by=username,
+                         version=__version__, fingerprint=model_fingerprint())
         db.add(sim)
         db.commit()
         return sim.id
@@ -104,6 +101,15 @@ def device_work(d: dict, username: str):
         done = db.scalar(select(Simulation.id).where(Simulation.key == k))
         return done if done is not None else inner(db, progress)
     return work
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def register(app: FastAPI, web: Web) -> None:
@@ -161,6 +167,14 @@ def register(app: FastAPI, web: Web) -> None:
     def figure(request: Request, sid: int):
         require(request)
         return Response(_sim(web, sid).figure_png, media_type="image/png")
+
+    @app.get("/simulations/{sid}/healing.png")
+    def healing(request: Request, sid: int):
+        require(request)
+        png = _sim(web, sid).healing_png
+        if png is None:  # simulated before revision 0002
+            raise HTTPException(404, "no healing curve was kept for this simulation")
+        return Response(png, media_type="image/png")
 
     @app.get("/simulations/{sid}/fields.nc")
     def netcdf(request: Request, sid: int):
