@@ -17,7 +17,8 @@ from .conftest import PATIENT, create_patient, sign_in, token, wait_job
 PAGES = ["/", "/patients", "/patients/new", "/patients/1", "/patients/1/edit",
          "/patients/1/export", "/plans/1", "/plans/1/report", "/plans/1/json", "/jobs/1",
          "/jobs/1/status", "/simulate", "/simulations", "/simulations/1",
-         "/simulations/1/figure.png", "/simulations/1/healing.png", "/simulations/1/fields.nc", "/simulations/1/summary.json",
+         "/simulations/1/figure.png", "/simulations/1/healing.png", "/simulations/1/fields.nc",
+         "/simulations/1/summary.json",
          "/compare?ids=1&ids=2", "/simulate/device", "/simulate/device?name=fraxel-repair",
          "/account", "/admin/users", "/admin/audit"]
 POSTS = ["/patients", "/patients/search", "/patients/1", "/patients/1/delete",
