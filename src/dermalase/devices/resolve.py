@@ -184,9 +184,7 @@ class Resolution:
                 self.delivery[s.rule] = int(x)
             elif s.rule == "fluence":
                 self.delivery["fluence"] = f"{x:g} J/cm^2"
-            elif s.rule == "energy":
-                self.delivery["pulse_energy"] = f"{x:g} mJ"
-            elif s.rule == "energy_over_spot":
+            elif s.rule in ("energy", "energy_over_spot"):  # per microbeam, or over the spot
                 self.delivery["pulse_energy"] = f"{x:g} mJ"
             elif s.rule == "density":
                 self.delivery["density"] = f"{x:g} /cm^2"
