@@ -78,6 +78,11 @@ def register(app: FastAPI, web: Web) -> None:
         require(request)
         return RedirectResponse("/patients", 303)
 
+    _account(app, web)
+    _admin(app, web)
+
+
+def _account(app: FastAPI, web: Web) -> None:
     @app.get("/account")
     def account(request: Request):
         require(request)
@@ -99,6 +104,8 @@ def register(app: FastAPI, web: Web) -> None:
             db.commit()
         return web.page(request, "account.html", error=None, done=True)
 
+
+def _admin(app: FastAPI, web: Web) -> None:
     @app.get("/admin/users")
     def users(request: Request):
         require(request, "admin")

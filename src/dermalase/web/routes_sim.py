@@ -114,6 +114,7 @@ def _png(fig) -> bytes:
 
 def register(app: FastAPI, web: Web) -> None:
     _device_routes(app, web)
+    _downloads(app, web)
 
     @app.get("/simulate", response_class=HTMLResponse)
     def form(request: Request, mode: str = "full-field"):
@@ -168,6 +169,17 @@ def register(app: FastAPI, web: Web) -> None:
         require(request)
         return Response(_sim(web, sid).figure_png, media_type="image/png")
 
+    @app.get("/compare", response_class=HTMLResponse)
+    def compare(request: Request):
+        require(request)
+        ids = [int(x) for x in request.query_params.getlist("ids") if x.isdigit()][:6]
+        if len(ids) < 2:
+            raise HTTPException(422, "choose at least two simulations to compare")
+        sims = [_sim(web, i) for i in ids]
+        return web.page(request, "compare.html", sims=sims, rows=ROWS)
+
+
+def _downloads(app: FastAPI, web: Web) -> None:
     @app.get("/simulations/{sid}/healing.png")
     def healing(request: Request, sid: int):
         require(request)
@@ -187,15 +199,6 @@ def register(app: FastAPI, web: Web) -> None:
         require(request)
         return Response(json.dumps(_sim(web, sid).summary, indent=2),
                         media_type="application/json")
-
-    @app.get("/compare", response_class=HTMLResponse)
-    def compare(request: Request):
-        require(request)
-        ids = [int(x) for x in request.query_params.getlist("ids") if x.isdigit()][:6]
-        if len(ids) < 2:
-            raise HTTPException(422, "choose at least two simulations to compare")
-        sims = [_sim(web, i) for i in ids]
-        return web.page(request, "compare.html", sims=sims, rows=ROWS)
 
 
 def _device_routes(app: FastAPI, web: Web) -> None:
