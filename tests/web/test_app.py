@@ -148,6 +148,9 @@ def test_plan_as_a_background_job_stored_as_made(client, app):
     assert stored["dermalase_version"] and len(stored["model_fingerprint"]) == 16
     report = client.get(f"/plans/{plan_id}/report")
     assert report.text.startswith("<!doctype html>")
+    saved = client.get(f"/plans/{plan_id}/report?download=1")
+    assert saved.headers["content-disposition"].startswith("attachment")
+    assert saved.text == report.text
     assert "unsafe-inline" in report.headers["content-security-policy"]
     assert "script" not in report.headers["content-security-policy"].split("style-src")[0] \
         or "script-src 'self'" in report.headers["content-security-policy"]

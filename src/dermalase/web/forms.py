@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from ..schema import Flag, Integer, Number, OneOf, Quantity, Text, _Checked, _submodels
 
-#: number of concern rows on the patient form (a patient file may have more; the form keeps
-#: what it was given)
+#: number of concern rows on the patient form: the web application's limit per patient (a
+#: patient file for the command line may have more)
 CONCERN_ROWS = 3
 
 

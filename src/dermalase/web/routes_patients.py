@@ -207,11 +207,14 @@ def _plans(app: FastAPI, web: Web) -> None:
                         current=__version__)
 
     @app.get("/plans/{plan_id}/report", response_class=HTMLResponse)
-    def report(request: Request, plan_id: int):
+    def report(request: Request, plan_id: int, download: bool = False):
         require(request)
         with web.make_session() as db:
             x = _get(db, Plan, plan_id)
-        return HTMLResponse(x.report, headers={"Content-Security-Policy": REPORT_CSP})
+        headers = {"Content-Security-Policy": REPORT_CSP}
+        if download:
+            headers["Content-Disposition"] = f'attachment; filename="plan-{plan_id}.html"'
+        return HTMLResponse(x.report, headers=headers)
 
     @app.get("/plans/{plan_id}/json")
     def plan_json(request: Request, plan_id: int):
