@@ -102,8 +102,8 @@ def main() -> int:
              "output and no temporary file; exit 1 (internal error), a traceback, or a control "
              "sequence from the input reaching the terminal is a failure. A compiled kernel "
              "aborting the process would end the run, so a finished run means no abort. "
-             "`tests/test_fuzz.py` runs 150 per API entry point and 60 + 40 through the command "
-             "line in `make test`.", "",
+             "`tests/test_fuzz.py` runs 150 per API entry point and 60 + 20 + 40 through the "
+             "command line in `make test`.", "",
              "| entry point | inputs | accepted (run to the end) | refused (one line, a field) | "
              "not writable as TOML | failures | slowest input |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
