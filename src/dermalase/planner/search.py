@@ -24,14 +24,17 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from ..healing import healing_for
 from ..io.files import write_netcdf
 from ..simulate import Result, Scenario, simulate, simulate_zone, store
 from .rules import site_factor
+
+if TYPE_CHECKING:  # xarray is imported only when a report reads stored fields
+    import xarray as xr
 
 #: Numerics of fractional channel runs in the search: resolution 0.5 gives the same channel
 #: depth as resolution 1 within 0.5 % (CO2 10 and 20 mJ, 120 µm) at ~1/6 of the time.
@@ -73,6 +76,8 @@ def kept_result(sc: Scenario) -> Result:
     else:
         path = store.cache_dir() / f"{key}.nc"
         try:
+            import xarray as xr  # only for a report drawn from stored fields
+
             stored = _stored_result(sc, xr.load_dataset(path))
             checked = summary_of(sc)  # the digest-checked summary of the same scenario
             if any(stored.summary.get(k) != checked.get(k) for k in store.REQUIRED["summary"]):

@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from .. import data
 from .. import healing as heal_model
@@ -19,12 +18,14 @@ from ..errors import InputError
 from ..healing import Healing
 from ..laser.fractional import Fractional
 from . import budget
-from .dataset import to_dataset
 from .fractional import run_fractional
 from .fullfield import run_full_field
 from .outcome import Outcome
 from .scenario import Scenario
 from .summary import UNITS, HealingSummary, Summary
+
+if TYPE_CHECKING:  # xarray (with pandas, ~0.25 s) is imported when a dataset is made
+    import xarray as xr
 
 __all__ = ["Result", "simulate", "summarize", "UNITS"]
 
@@ -107,6 +108,8 @@ def simulate(scenario: Scenario | dict, *,
     typed = summarize(outcome, hs, healing_warnings(outcome, hs, scenario))
     resolved = scenario.resolved()
     summary = typed.to_dict(resolved)
+    from .dataset import to_dataset
+
     ds = to_dataset(outcome, heal, scenario.name, resolved, summary)
     return Result(summary=summary, dataset=ds, scenario=scenario, healing=heal, typed=typed,
                   outcome=outcome)
