@@ -297,3 +297,22 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_data(db_url, tmp_pa
     finally:
         engine.dispose()
     assert tuple(row) == ("old", None) and version == "0002"
+
+
+def test_jobs_left_by_a_stopped_server_are_marked_failed(db_url, app, client):
+    """A job the previous server left running never finishes: the next server says so."""
+    from dermalase.web.app import create_app
+    from dermalase.web.db import Job
+
+    with app.state.web.make_session() as db:
+        job = Job(kind="plan", created_by="ann", status="running", progress=0.3)
+        db.add(job)
+        db.commit()
+        job_id = job.id
+    restarted = create_app(db_url)
+    try:
+        with restarted.state.web.make_session() as db:
+            job = db.get(Job, job_id)
+            assert job.status == "failed" and "interrupted" in job.error
+    finally:
+        restarted.state.web.close()

@@ -26,7 +26,7 @@ from ..planner.plan import format_days
 from . import security
 from .common import CSP, Forbidden, LoginRequired, Web
 from .db import User, data_dir, default_url, sessions
-from .jobs import Runner
+from .jobs import Runner, fail_interrupted
 
 HERE = Path(__file__).parent
 #: largest request body accepted (bytes): a patient form is a few kB, a scenario less
@@ -82,6 +82,7 @@ def create_app(database_url: str | None = None, *, secret: str | None = None,
     """The application on ``database_url`` (default: ``DATABASE_URL`` or SQLite in the user's
     data directory), migrated to the latest schema before it serves."""
     make_session = sessions(database_url or default_url())
+    fail_interrupted(make_session)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["days"] = format_days
     web = Web(make_session, Runner(make_session), templates)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import InputError
@@ -14,6 +15,18 @@ from .db import Job, now
 
 #: jobs run one at a time: the simulations themselves use the machine's cores
 WORKERS = 1
+
+
+def fail_interrupted(make_session: sessionmaker) -> int:
+    """Jobs left queued or running by a server that stopped never finish: mark them failed,
+    with a line that says so, when a server starts; the number marked."""
+    with make_session() as db:
+        jobs = db.scalars(select(Job).where(Job.status.in_(("queued", "running")))).all()
+        for job in jobs:
+            job.status, job.finished_at = "failed", now()
+            job.error = "interrupted: the server stopped before this job finished; run it again"
+        db.commit()
+        return len(jobs)
 
 
 class Runner:
