@@ -115,10 +115,16 @@ def test_power_dwell_spacing_and_the_30_w_fiber_laser():
 
 
 def test_model_resolved_depth_dial_reaches_the_depth():
+    """The energy found is the smallest that reaches the dial, to the search's tolerance:
+    its channel reaches 150 um, and an energy DEPTH_TOLERANCE lower does not."""
+    from dermalase.devices.resolve import DEPTH_TOLERANCE
+
     sc = resolve("sciton-profractional", depth="150 um", treated_fraction="10 %")
     probe = sc.replace(numerics={"resolution": 0.5})
-    depth = simulate_zone(probe).channel_depth * 1e6
-    assert 150 <= depth <= 150 * 1.10  # the smallest energy reaching it, to 3 % in energy
+    assert simulate_zone(probe).channel_depth * 1e6 >= 150
+    lower = probe.replace(delivery={"pulse_energy": sc.delivery.pulse_energy
+                                    / (1 + DEPTH_TOLERANCE)})
+    assert simulate_zone(lower).channel_depth * 1e6 < 150
     how = {h["field"]: h for h in sc.device["resolved"]}
     assert how["delivery.pulse_energy"]["status"] == "model"
     # treated fraction 10 % read as the injured surface: density x zone area = 0.10
@@ -131,8 +137,16 @@ def test_model_resolved_coagulation_dial():
     sc = resolve("sciton-contour-trl", FAST, ablation="20 um", coagulation="25 um")
     assert sc.delivery.train_pulses > 0
     assert sc.delivery.train_fluence == pytest.approx(0.3e4)
-    s = simulate(sc).summary
-    assert abs(s["coagulation_depth_um"] - 25) <= 6  # the nearest whole pulse count
+    def coag(n):
+        return simulate(sc.replace(delivery={"train_pulses": n,
+                                             "train_duration": n * 2e-3})).summary[
+            "coagulation_depth_um"]
+
+    n = sc.delivery.train_pulses
+    assert sc.delivery.train_duration == pytest.approx(n * 2e-3)  # the template: every 2 ms
+    chosen = abs(coag(n) - 25)
+    assert chosen <= abs(coag(n + 1) - 25)  # the nearest whole pulse count
+    assert n == 1 or chosen <= abs(coag(n - 1) - 25)
 
 
 # -- bad settings: one line naming the field ---------------------------------------------------

@@ -360,3 +360,56 @@ def test_an_edited_cache_cannot_carry_the_neck_plan_past_the_published_harm_dept
     assert rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
     for path in entries:  # the same searches read every edited entry, and each is named
         assert any(path.name in w and "simulated again" in w for w in after["warnings"])
+
+
+# --- device readings (issue 14) are information, never a decision ------------------------------
+def _decisions(out):
+    return [(p["recommended"] or {}).get("modality") for p in out["plans"]], \
+        [sorted((c["modality"], tuple(c["conditional_on"]), tuple(c["problems"]))
+                for c in p["candidates"]) for p in out["plans"]]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_device_readings_never_change_the_recommendation(case, monkeypatch):
+    """The settings read in device terms are added after the rules: with every device
+    reading replaced by one that claims to be within every range, the recommendation, the
+    conditions and the problems of every candidate are the same, and nothing conditional,
+    infeasible or blocked becomes the recommendation."""
+    plan_module = sys.modules["dermalase.planner.plan"]  # the module, not the function
+
+    real = run(case.patient)
+    monkeypatch.setattr(plan_module, "device_terms", lambda *a: [
+        {"device": "any", "model": "any", "settings": {"x": "1"}, "notes": [],
+         "within_range": True}])
+    stubbed = run(case.patient)
+    assert _decisions(stubbed) == _decisions(real)
+    for p in real["plans"]:
+        r = p["recommended"]
+        assert r is None or (not r["conditional_on"] and not r["problems"])
+        assert r is None or r["modality"] not in {b["modality"] for b in p["blocked"]}
+
+
+def test_without_history_no_device_reading_is_a_recommendation():
+    d = patient_dict(phototype=3)
+    del d["history"]
+    out = run(d)
+    assert out["recommended"] is None and all(p["recommended"] is None for p in out["plans"])
+    assert any(c["devices"] for c in out["candidates"])  # readings shown, conditionally
+
+
+def test_neck_device_readings_keep_the_plans_energy_below_avram():
+    """The neck's fractional CO2 energy stays below Avram 2009's scarring settings (20-30 mJ)
+    in every device's terms too: the reading carries the plan's energy, never another."""
+    out = run(patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3))
+    read = 0
+    for c in out["candidates"]:
+        if c["modality"] != "fractional-co2":
+            continue
+        energy = float(c["settings"]["pulse_energy"].split()[0])
+        assert energy < 20.0
+        for dv in c["devices"]:
+            if "energy" in dv["settings"]:
+                assert float(dv["settings"]["energy"].split()[0]) == pytest.approx(energy,
+                                                                                 rel=1e-3)
+                read += 1
+    assert read >= 1, "the neck plan has no fractional CO2 reading to check"

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..schema import read_toml
-from ..simulate import Scenario, simulate, simulate_zone, store
+from ..simulate import Scenario, simulate, store, zone_probe
 from ..units import in_unit, split_quantity
 from .catalogue import FIXED, Device, Fixed, Setting, get
 
@@ -252,7 +252,7 @@ class Resolution:
     def _probe(self, energy: float) -> dict:
         sc = self._base(pulse_energy=energy, coverage=0.05, density=None).replace(
             numerics=PROBE_NUMERICS)
-        return store.cached("channel", sc, _channel)
+        return store.cached("channel", sc, zone_probe)
 
     def _channel_depth(self, s: Setting, depth_um: float) -> None:
         lo, top = ENERGY_BRACKET
@@ -326,14 +326,7 @@ def _train(n: int, fluence: str, spacing: float) -> dict:
 
 
 def _summary(sc: Scenario) -> dict:
-    return {k: v for k, v in simulate(sc).summary.items()
-            if k not in ("scenario", "units")}
-
-
-def _channel(sc: Scenario) -> dict:
-    g = simulate_zone(sc)
-    return {"injury_depth_um": g.injury_depth * 1e6, "channel_depth_um": g.channel_depth * 1e6,
-            "mtz_diameter_um": g.mtz_diameter * 1e6}
+    return simulate(sc).stored_summary()
 
 
 def _plain(v: object) -> object:

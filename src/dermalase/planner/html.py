@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 
 from .._version import __version__
@@ -21,12 +20,9 @@ COLUMNS = [("injury_depth_um", "injury depth (µm)"), ("ablation_depth_um", "abl
 
 
 def _png(fig) -> str:
-    import matplotlib.pyplot as plt
+    from ..report import png_bytes
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
+    return base64.b64encode(png_bytes(fig)).decode()
 
 
 def _figures(candidates, results: dict) -> list[tuple[str, str]]:

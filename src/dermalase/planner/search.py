@@ -30,7 +30,7 @@ import numpy as np
 
 from ..healing import healing_for
 from ..io.files import write_netcdf
-from ..simulate import Result, Scenario, simulate, simulate_zone, store
+from ..simulate import Result, Scenario, simulate, store, zone_probe
 from .rules import site_factor
 
 if TYPE_CHECKING:  # xarray is imported only when a report reads stored fields
@@ -53,13 +53,7 @@ _RESULTS: dict[str, Result] = {}
 def _summary(sc: Scenario) -> dict:
     result = simulate(sc)
     _RESULTS[store.key("summary", sc)] = result
-    return {k: v for k, v in result.summary.items() if k not in ("scenario", "units")}
-
-
-def _channel(sc: Scenario) -> dict:
-    g = simulate_zone(sc)
-    return {"injury_depth_um": g.injury_depth * 1e6, "channel_depth_um": g.channel_depth * 1e6,
-            "mtz_diameter_um": g.mtz_diameter * 1e6}
+    return result.stored_summary()
 
 
 def summary_of(sc: Scenario) -> dict:
@@ -321,13 +315,13 @@ def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
                                       "coverage": round(cov, 5)})
 
     def depth(e, n):
-        return store.cached("channel", scen(e, n, probe_cov), _channel)["injury_depth_um"]
+        return store.cached("channel", scen(e, n, probe_cov), zone_probe)["injury_depth_um"]
 
     beam_um = float(st["microbeam_diameter"].split()[0])
     cap = injured_surface_cap if injured_surface_cap is not None else 1.0
 
     def finish(e, n):
-        ch = store.cached("channel", scen(e, n, probe_cov), _channel)
+        ch = store.cached("channel", scen(e, n, probe_cov), zone_probe)
         # injured surface ~ beam coverage x (MTZ / beam diameter)^2 (discs that do not overlap)
         cov = injured_surface * (beam_um / max(ch["mtz_diameter_um"], beam_um)) ** 2
         sc = scen(e, n, cov)

@@ -22,6 +22,16 @@ def _save(fig, path):
     return fig
 
 
+def png_bytes(fig, dpi: int = 90) -> bytes:
+    """``fig`` as PNG bytes (for pages and reports), closed afterwards."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def _title(result) -> str:
     sc, s = result.scenario, result.summary
     d = sc.delivery

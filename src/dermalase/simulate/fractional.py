@@ -156,6 +156,14 @@ def run_fractional(scenario, progress: Callable[[float], None] | None = None) ->
         warnings=tuple(warnings_for(scenario, out, geom, pat)))
 
 
+def zone_probe(scenario) -> dict:
+    """The store's ``channel`` entry of a fractional scenario: its zone's depths and diameter,
+    µm (the probe the planner's searches and the device dials share)."""
+    g = simulate_zone(scenario)
+    return {"injury_depth_um": g.injury_depth * 1e6, "channel_depth_um": g.channel_depth * 1e6,
+            "mtz_diameter_um": g.mtz_diameter * 1e6}
+
+
 def simulate_zone(scenario) -> ZoneGeometry:
     """The zone one microbeam leaves (channel, collar, MTZ; SI) for a fractional scenario,
     without the pattern and healing: the probe of the planner's searches."""

@@ -45,6 +45,11 @@ class Result:
     def to_json(self) -> str:
         return json.dumps(self.summary, indent=2, allow_nan=False)
 
+    def stored_summary(self) -> dict[str, Any]:
+        """The store's ``summary`` entry: the JSON summary without its scenario and units
+        (the store keys on the scenario; the units are the module's)."""
+        return {k: v for k, v in self.summary.items() if k not in ("scenario", "units")}
+
 
 def healing_of(outcome: Outcome, scenario: Scenario) -> tuple[Healing, HealingSummary]:
     """Re-epithelialization (front-migration model) and remodeling of a run (SI)."""

@@ -5,7 +5,6 @@ comes from the database at once."""
 
 from __future__ import annotations
 
-import io
 import json
 
 from fastapi import FastAPI, HTTPException, Request
@@ -45,19 +44,17 @@ def _mode(v: object) -> str:
 def sim_work(d: dict, username: str):
     def work(db, progress) -> int:
         from ..devices import scenario_from_dict
-        from ..report import treatment_figure
-        from ..simulate import Scenario, simulate
+        from ..report import healing_figure, png_bytes, treatment_figure
+        from ..simulate import simulate
         from ..simulate.store import key, model_fingerprint
 
-        sc = scenario_from_dict(d) if "device" in d else Scenario.from_dict(d)
+        sc = scenario_from_dict(d)  # physics or [device]
         result = simulate(sc, progress=progress)
-        from ..report import healing_figure
-
         sim = Simulation(name=sc.name, key=key("summary", sc), scenario=d,
                          summary=json.loads(result.to_json()),
                          netcdf=bytes(result.dataset.to_netcdf(engine="h5netcdf")),
-                         figure_png=_png(treatment_figure(result)),
-                         healing_png=_png(healing_figure([result])), created_by=username,
+                         figure_png=png_bytes(treatment_figure(result)),
+                         healing_png=png_bytes(healing_figure([result])), created_by=username,
                          version=__version__, fingerprint=model_fingerprint())
         db.add(sim)
         db.commit()
@@ -101,15 +98,6 @@ def device_work(d: dict, username: str):
         done = db.scalar(select(Simulation.id).where(Simulation.key == k))
         return done if done is not None else inner(db, progress)
     return work
-
-
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def register(app: FastAPI, web: Web) -> None:
