@@ -262,7 +262,14 @@ def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
 @click.argument("patient", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write an HTML report.")
-def plan(patient: str, as_json: bool, report: str | None) -> None:
+@click.option("--workers", type=click.IntRange(0, 1024), default=0, show_default=True,
+              help="Dask workers for the candidates' searches the store lacks (0: here, one "
+              "after the other).")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler for the searches (or set "
+              "DASK_SCHEDULER_ADDRESS with --workers).")
+def plan(patient: str, as_json: bool, report: str | None, workers: int,
+         scheduler: str | None) -> None:
     """Recommend a procedure and settings for PATIENT.toml (or a built-in example patient:
     patient_perioral, patient_acne_v)."""
     from ..planner import Patient
@@ -277,7 +284,12 @@ def plan(patient: str, as_json: bool, report: str | None) -> None:
             pat = Patient.from_toml(patient)
     except InputError as exc:
         _fail(str(exc))
-    result = make_plan(pat)
+    engine = {"workers": None if scheduler and not workers else workers,
+              "scheduler": scheduler}
+    try:
+        result = _plan_with_progress(make_plan, pat, engine, as_json)
+    except InputError as exc:  # a scheduler that does not answer
+        _fail(str(exc))
     if report:
         from ..io.files import atomic_write
         from ..planner.html import render
@@ -291,6 +303,21 @@ def plan(patient: str, as_json: bool, report: str | None) -> None:
     _print_plan(result)
     if report:
         click.echo(f"wrote report: {report}")
+
+
+def _plan_with_progress(make_plan, pat, engine: dict, quiet: bool) -> dict:
+    """The plan; with an engine, a progress bar over the searches it runs there."""
+    if engine["workers"] == 0 and not engine["scheduler"] or quiet:
+        return make_plan(pat, **engine)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as prog:
+        task = prog.add_task("plan: searches on Dask", total=None)
+
+        def progress(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        return make_plan(pat, **engine, progress=progress)
 
 
 def _settings(st: dict) -> str:

@@ -336,13 +336,37 @@ class ConcernPlan:
                 "summary": patient_summary(self)}
 
 
-def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
+def considered(patient: Patient, concern: Concern) -> tuple[dict, list]:
+    """The concern's rule and its modalities in order (indicated, then the excluded ones shown
+    for comparison), each with its verdict for this patient."""
     rule = rulebase.concern_rule(concern)
     verdicts = rulebase.verdicts(patient, concern)
-    blocked, cands = [], []
     excluded = sorted(rulebase.expand(rule["exclude"]["modalities"])) if "exclude" in rule else []
-    for m in list(rule["modalities"]) + [x for x in excluded if x not in rule["modalities"]]:
-        v = verdicts[m]
+    return rule, [(m, verdicts[m]) for m in
+                  list(rule["modalities"]) + [x for x in excluded if x not in rule["modalities"]]]
+
+
+def searches(patient: Patient) -> list[tuple[int, str]]:
+    """(concern index, modality) of every settings search the plan of ``patient`` makes."""
+    out = []
+    for i, concern in enumerate(patient.concerns):
+        _, modalities = considered(patient, concern)
+        out += [(i, m) for m, v in modalities if not v.blocked
+                and not rulebase.rules()["settings"][m].get("literature_only")]
+    return out
+
+
+def search_one(patient: Patient, i: int, modality: str) -> None:
+    """The settings search of one modality for concern ``i`` (its simulations are stored)."""
+    concern = patient.concerns[i]
+    rule, modalities = considered(patient, concern)
+    candidate(modality, rule, concern, patient, dict(modalities)[modality])
+
+
+def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
+    rule, modalities = considered(patient, concern)
+    blocked, cands = [], []
+    for m, v in modalities:
         if v.blocked:
             for reason, src, ev, rid, defer in v.blocked:
                 blocked.append({"modality": m, "label": rulebase.LABELS[m], "reason": reason,
@@ -466,8 +490,18 @@ class Plan:
         return out
 
 
-def make_plan(patient: Patient) -> Plan:
-    """The typed plan of every concern."""
+def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | None = None,
+              progress=None) -> Plan:
+    """The typed plan of every concern. ``workers = 0`` searches here, one candidate after the
+    other; otherwise the candidates' searches that the simulation store cannot answer run in
+    parallel on Dask first (:mod:`dermalase.planner.parallel`; ``None``: one worker per core,
+    or the cluster at ``scheduler``), and the plan is then made from the store: the same plan
+    as a serial run."""
+    if workers != 0:
+        from .parallel import search_in_parallel
+
+        search_in_parallel(patient, searches(patient), search_one, workers=workers,
+                           scheduler=scheduler, progress=progress)
     plans = [plan_concern(patient, c) for c in patient.concerns]
     missing = patient.missing_history()
     needed = sorted({k for p in plans for c in p.candidates for k in c.conditional_on})
@@ -488,6 +522,7 @@ def make_plan(patient: Patient) -> Plan:
     return Plan(patient, plans, missing, needed, warnings)
 
 
-def plan(patient: Patient) -> dict:
-    """The plan of every concern as the JSON contract (see :func:`make_plan` for objects)."""
-    return make_plan(patient).to_dict()
+def plan(patient: Patient, **engine: Any) -> dict:
+    """The plan of every concern as the JSON contract (see :func:`make_plan` for objects and
+    the ``engine`` arguments)."""
+    return make_plan(patient, **engine).to_dict()

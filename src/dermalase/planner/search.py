@@ -21,6 +21,7 @@ summary), so the plan's report draws them without simulating again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -48,6 +49,19 @@ DEPTH_TOLERANCE = 0.03
 #: fields a report draws (the temperature history is left out: it is not drawn)
 KEPT_FIELDS_DROP = ("temperature",)
 _RESULTS: dict[str, Result] = {}
+#: whether chosen settings keep their drawn fields on disk (not on a Dask worker, whose disk
+#: may not be the client's and where xarray's writer would take the cluster's locks)
+_KEEP_FIELDS = [True]
+
+
+@contextlib.contextmanager
+def fields_not_kept():
+    """Inside the block, :func:`remember` keeps nothing on disk."""
+    _KEEP_FIELDS.append(False)
+    try:
+        yield
+    finally:
+        _KEEP_FIELDS.pop()
 
 
 def _summary(sc: Scenario) -> dict:
@@ -88,7 +102,7 @@ def kept_result(sc: Scenario) -> Result:
 def remember(sc: Scenario) -> None:
     """Keep the fields of a chosen setting simulated in this process (for the report)."""
     result = _RESULTS.get(store.key("summary", sc))
-    if result is not None:
+    if result is not None and _KEEP_FIELDS[-1]:
         keep(sc, result)
 
 

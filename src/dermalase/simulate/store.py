@@ -12,6 +12,7 @@ from what is stored, and by the device dials that the model resolves.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -25,6 +26,47 @@ from ..io.files import atomic_write
 from .scenario import Scenario
 
 _MEMORY: dict[str, dict] = {}
+#: while a list: every (kind, key, value) a computation used or made is appended (what a worker
+#: sends back to the client, which keeps the store; see :func:`recording`)
+_RECORD: list[tuple[str, str, dict]] | None = None
+#: while True, a value not stored raises :class:`Missing` instead of being computed
+_OFFLINE = False
+
+
+class Missing(LookupError):
+    """A value the store does not hold was asked for while computing is off (:func:`offline`)."""
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect every (kind, key, value) read or written inside the block; yields the list."""
+    global _RECORD
+    saved, _RECORD = _RECORD, []
+    try:
+        yield _RECORD
+    finally:
+        _RECORD = saved
+
+
+@contextlib.contextmanager
+def offline():
+    """Inside the block, :func:`cached` of a value the store lacks raises :class:`Missing`: a
+    caller learns whether a computation can be answered from the store alone."""
+    global _OFFLINE
+    saved, _OFFLINE = _OFFLINE, True
+    try:
+        yield
+    finally:
+        _OFFLINE = saved
+
+
+def put_records(records) -> None:
+    """Keep values recorded elsewhere (a worker's :func:`recording`) by their keys. A key made
+    by another version or model names nothing here and is harmless."""
+    for kind, name, value in records:
+        if _valid(kind, value):
+            _MEMORY[name] = value
+            store(cache_dir() / f"{name}.json", name, value)
 
 
 def cache_dir() -> Path:
@@ -121,6 +163,8 @@ def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -
     forgery: the store is the user's own folder."""
     value = stored(kind, scenario)
     if value is None:
+        if _OFFLINE:
+            raise Missing(kind)
         value = compute(scenario)
         put(kind, scenario, value)
     return value
@@ -130,11 +174,13 @@ def stored(kind: str, scenario: Scenario) -> dict | None:
     """The stored value of ``scenario`` if there is a good one (memory, then disk), else None;
     computes nothing."""
     name = key(kind, scenario)
-    if name in _MEMORY:
-        return _MEMORY[name]
-    value = _read_entry(cache_dir() / f"{name}.json", name, kind)
-    if value is not None:
-        _MEMORY[name] = value
+    value = _MEMORY.get(name)
+    if value is None:
+        value = _read_entry(cache_dir() / f"{name}.json", name, kind)
+        if value is not None:
+            _MEMORY[name] = value
+    if value is not None and _RECORD is not None:
+        _RECORD.append((kind, name, value))
     return value
 
 
@@ -153,4 +199,6 @@ def put(kind: str, scenario: Scenario, value: dict) -> None:
     """Keep ``value`` as the ``kind`` of result of ``scenario`` (memory and disk)."""
     name = key(kind, scenario)
     _MEMORY[name] = value
+    if _RECORD is not None:
+        _RECORD.append((kind, name, value))
     store(cache_dir() / f"{name}.json", name, value)

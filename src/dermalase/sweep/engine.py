@@ -70,6 +70,33 @@ def _client(workers: int | None, scheduler: str | None):
     return Client(cluster), f"LocalCluster, {n} worker(s)"
 
 
+def run_tasks(fn: Callable, items: list, on_result: Callable[[int, str, object], None], *,
+              workers: int | None, scheduler: str | None) -> str:
+    """``fn(item)`` -> (status, value) for every item, on a Dask cluster (see :func:`_client`);
+    ``on_result(index, status, value)`` is called here as each arrives. A task whose worker is
+    lost (or whose ``fn`` escapes with an exception) arrives as ("error", one line). Returns
+    the engine's description."""
+    from distributed import as_completed
+
+    client, engine = _client(workers, scheduler)
+    try:
+        futures = client.map(fn, items, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for fut in as_completed(futures):
+            try:
+                status, value = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker lost with its task
+                status, value = "error", (f"the worker running this task was lost "
+                                          f"({type(exc).__name__})")
+            on_result(index[fut.key], status, value)
+    finally:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return engine
+
+
 def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = None,
         progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Every point of ``sweep``: ``workers = 0`` runs them here, one after the other (the
@@ -117,24 +144,9 @@ def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | Non
         for k in todo:
             record(k, *run_point(scenarios[k]))
     else:
-        from distributed import as_completed
-
-        client, out.engine = _client(workers, scheduler)
-        try:
-            futures = client.map(run_point, [scenarios[k] for k in todo], pure=False)
-            index = {f.key: k for f, k in zip(futures, todo, strict=True)}
-            for fut in as_completed(futures):
-                try:
-                    status, value = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker lost with its point
-                    status, value = "error", (f"the worker running this point was lost "
-                                              f"({type(exc).__name__})")
-                record(index[fut.key], status, value)
-        finally:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        out.engine = run_tasks(run_point, [scenarios[k] for k in todo],
+                               lambda i, status, value: record(todo[i], status, value),
+                               workers=workers, scheduler=scheduler)
     out.notes = store.take_notes()
     out.seconds = time.perf_counter() - t0
     return out

@@ -1,0 +1,84 @@
+"""The planner's candidate searches in parallel, on the sweep's Dask engine (issue 16).
+
+A plan searches the settings of each allowed, simulated modality of each concern; each search is
+a chain of simulations (one probe depends on the last), but the searches are independent. So:
+
+1. every search is first tried from the simulation store alone (:func:`store.offline`): a warm
+   plan needs no cluster and starts none;
+2. the searches the store cannot answer run as one Dask task each (a LocalCluster of one worker
+   per core, or the cluster at ``--scheduler``); a worker records every stored value its search
+   used or made (:func:`store.recording`) and sends them back; the client keeps them in its own
+   store, so a remote cluster needs no shared disk;
+3. the plan is then made as in a serial run, from the store: the same plan, whatever the
+   engine (tested). A search that fails on a worker is left to the serial pass, which reports
+   its error as a serial plan would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..simulate import store
+from . import search
+from .patient import Patient
+
+#: one search: search(patient, concern index, modality) runs it (planner.plan.search_one)
+Search = Callable[[Patient, int, str], None]
+
+
+def needs_simulation(search: Search, patient: Patient, job: tuple[int, str]) -> bool:
+    """Whether the search ``job`` needs a simulation the store does not hold."""
+    try:
+        with store.offline():
+            search(patient, *job)
+    except store.Missing:
+        return True
+    return False
+
+
+def search_task(args: tuple) -> tuple[str, object]:
+    """On a worker: one search; ("ok", the store records it used) or ("error", one line)."""
+    run, patient, i, modality = args
+    try:  # the drawn fields stay with the client, which draws the report
+        with store.recording() as records, search.fields_not_kept():
+            run(patient, i, modality)
+    except Exception as exc:  # noqa: BLE001 - the serial pass reports it in full
+        return "error", f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    return "ok", list(records)
+
+
+def search_in_parallel(patient: Patient, jobs: list[tuple[int, str]], run: Search, *,
+                       workers: int | None = None,
+                       scheduler: str | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run the searches of ``jobs`` ((concern index, modality)) that the store lacks on Dask,
+    ``run`` doing one, and keep what they computed. Returns what was
+    done: searches in all, those run on the engine, the engine, and errors left to the
+    serial pass."""
+    from ..sweep.engine import run_tasks
+
+    # r-z channel searches take longest: sent first, so the short ones fill in around them
+    todo = sorted((job for job in jobs if needs_simulation(run, patient, job)),
+                  key=lambda job: not job[1].startswith("fractional"))
+    errors: list[str] = []
+    done = {"searches": len(jobs), "on_engine": len(todo), "engine": "none (all stored)",
+            "errors": errors}
+    if not todo:
+        return done
+    finished = 0
+
+    def arrived(k: int, status: str, value) -> None:
+        nonlocal finished
+        if status == "ok":
+            store.put_records(value)
+        else:
+            errors.append(f"{todo[k][1]}: {value}")
+        finished += 1
+        if progress:
+            progress(finished, len(todo))
+
+    if progress:
+        progress(0, len(todo))
+    done["engine"] = run_tasks(search_task, [(run, patient, i, m) for i, m in todo], arrived,
+                               workers=workers, scheduler=scheduler)
+    return done

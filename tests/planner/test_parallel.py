@@ -1,0 +1,62 @@
+"""The planner's searches on the Dask engine (issue 16): a real LocalCluster of 2 workers gives
+the serial plan; a worker's search sends back every stored value it used."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dermalase.planner import plan
+from dermalase.planner.parallel import needs_simulation, search_in_parallel, search_task
+from dermalase.planner.plan import search_one, searches
+from dermalase.simulate import store
+
+from .test_planner import patient
+
+
+@pytest.fixture
+def empty_store(tmp_path, monkeypatch):
+    def make(name: str):
+        monkeypatch.setenv("DERMALASE_CACHE", str(tmp_path / name))
+        monkeypatch.setattr(store, "_MEMORY", {})
+    return make
+
+
+def test_a_plan_searched_on_2_workers_equals_the_serial_plan(empty_store):
+    p = patient()
+    serial = plan(p)  # the session's store (shared with the other planner tests)
+    empty_store("cluster")
+    done = search_in_parallel(p, searches(p), search_one, workers=2)
+    assert done["engine"] == "LocalCluster, 2 worker(s)" and not done["errors"]
+    assert done["on_engine"] == done["searches"] == len(searches(p)) >= 2
+    with store.offline():  # everything the plan needs came back from the workers
+        assert plan(p) == serial
+    again = search_in_parallel(p, searches(p), search_one, workers=2)
+    assert again["on_engine"] == 0 and again["engine"] == "none (all stored)"
+
+
+def test_a_search_sends_back_every_stored_value_it_used(empty_store):
+    """What a worker returns is enough to make the search here without simulating, even when
+    the worker's disk is not the client's."""
+    p = patient(kind="fine-lines", severity=2, site="cheek")
+    job = searches(p)[0]
+    status, records = search_task((search_one, p, *job))  # in this process, on the session's store
+    assert status == "ok" and records
+    empty_store("elsewhere")
+    assert needs_simulation(search_one, p, job)
+    store.put_records(records)
+    assert not needs_simulation(search_one, p, job)
+    store.put_records([("summary", "0" * 32, {"injury_depth_um": float("nan")})])  # refused
+    assert "0" * 32 not in store._MEMORY
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path):
+    env = dict(os.environ, DERMALASE_CACHE=str(tmp_path / "store"))
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", "patient_perioral",
+                        "--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("error: --scheduler: ")
