@@ -1,7 +1,9 @@
 """Prediction intervals of the validation cases (``make intervals``, issue 16): each case is run
-on N Latin-hypercube samples of the layers' water over their sourced ranges
-(dermalase.sweep.uncertainty), and the 5-95 % interval of its simulated value is set beside the
-published value. The figures replace the intervals section of docs/validation.md
+on N Latin-hypercube samples of the tissue inputs over their sourced ranges
+(dermalase.sweep.uncertainty: the layers' water and thickness, water absorption, the necrosis
+activation energy; each case at the same fractions of its own site's and wavelength's
+ranges), and the 5-95 % interval of its simulated value is set beside the published value.
+The figures replace the intervals section of docs/validation.md
 (``make validation`` keeps it).
 
 Run: ``.venv/bin/python scripts/intervals_table.py [N]`` (default 12 samples per case).
@@ -17,16 +19,12 @@ from pathlib import Path
 import numpy as np
 
 import dermalase
-from dermalase import Scenario
-from dermalase.sweep.uncertainty import samples
+from dermalase.sweep.uncertainty import input_names
 from dermalase.validation import cases
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # scripts.doc_sections
 START, END = "<!-- intervals:start -->", "<!-- intervals:end -->"
-ANY = Scenario.from_dict({"skin": {"site": "cheek"},
-                          "laser": {"source": "er:yag", "pulse_duration": "250 us"},
-                          "delivery": {"fluence": "5 J/cm^2"}})
 
 
 def fmt(v: float) -> str:
@@ -35,7 +33,10 @@ def fmt(v: float) -> str:
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 12
-    names, values, _ = samples(ANY, n, seed=1)
+    from scipy.stats import qmc
+
+    names = input_names()
+    values = qmc.LatinHypercube(d=len(names), seed=1).random(n)
     rows, inside, overlap, varied = [], 0, 0, 0
     t0 = time.perf_counter()
     for case in cases.CASES:
@@ -48,13 +49,11 @@ def main() -> int:
             continue
         got = []
         for row in values:
-            cases.SKIN_OVERRIDES.clear()
-            cases.SKIN_OVERRIDES.update({k.removeprefix("skin."): float(v)
-                                         for k, v in zip(names, row, strict=True)})
+            cases.UNIT_SAMPLE.update(zip(names, map(float, row), strict=True))
             try:
                 got.append(case.simulate())
             finally:
-                cases.SKIN_OVERRIDES.clear()
+                cases.UNIT_SAMPLE.clear()
         p5, p95 = np.percentile(got, [5, 95])
         calibration = case.note.startswith("calibration")
         if calibration or not case.published:
@@ -72,17 +71,21 @@ def main() -> int:
     lines = [START, "## Prediction intervals of the validation cases (issue 16)", "",
              f"`make intervals` ({date.today().isoformat()}, dermalase {dermalase.__version__}, "
              f"{time.perf_counter() - t0:.0f} s): each case run on {n} Latin-hypercube samples "
-             "(seed 1) of the water mass fraction of every layer over its sourced range "
-             "(data/layers.csv); 5-95 % of the simulated value. Only the water is varied (the "
-             "thickness by site, the optics tables and the Arrhenius sets have no structured "
-             "ranges in the data yet); the fractional channel cases call the solver directly and "
-             "are not varied.", "",
+             "(seed 1) of every sourced tissue range: the water mass fraction of each layer "
+             "(data/layers.csv), the thickness of the layers whose site range is sourced "
+             "(data/thickness_ranges.csv), the absorption coefficient of water at the laser's "
+             "wavelength (data/water_absorption.csv) and the activation energy of the necrosis "
+             "set (data/arrhenius.csv); each case takes the same fractions of its own site's and "
+             "wavelength's ranges. 5-95 % of the simulated value. Not varied: the collagen set "
+             "and the healing parameters (no structured range), and the fractional channel "
+             "cases, which call the solver directly.", "",
              f"**The published central value falls inside the interval in {inside} of {varied} "
              f"varied cases** (calibration data left out: a datum is never its own check); the "
-             f"interval meets the published range in {overlap} of {varied}. Water alone spreads "
-             "the predictions little, so the count mostly says where the model is off whatever "
-             "the water (the known gaps above), not how wide the true uncertainty is.", "",
-             "| case | published (range) | simulated (nominal) | 5-95 % over the water's range "
+             f"interval meets the published range in {overlap} of {varied}. The sourced ranges "
+             "spread the predictions little, so the count mostly says where the model is off "
+             "whatever the tissue (the known gaps above), not how wide the true uncertainty "
+             "is.", "",
+             "| case | published (range) | simulated (nominal) | 5-95 % over the sourced ranges "
              "| central value | interval meets the range |",
              "| --- | --- | --- | --- | --- | --- |", *rows, END]
     from scripts.doc_sections import replace_section

@@ -10,9 +10,17 @@ import sys
 import numpy as np
 import pytest
 
-from dermalase import Scenario
+from dermalase import InputError, Scenario
 from dermalase.simulate import store
-from dermalase.sweep.uncertainty import intervals, run_uncertainty, samples, sensitivity
+from dermalase.sweep.uncertainty import (
+    at_unit_point,
+    input_names,
+    inputs,
+    intervals,
+    run_uncertainty,
+    samples,
+    sensitivity,
+)
 from dermalase.tissue.model import water_ranges
 
 ER = {"skin": {"site": "cheek"}, "laser": {"source": "er:yag", "pulse_duration": "250 us"},
@@ -29,17 +37,51 @@ def study(tmp_path, monkeypatch):
 def test_the_samples_are_a_latin_hypercube_of_the_sourced_ranges():
     """Latin hypercube (McKay, Beckman & Conover 1979): along every input, each of the n
     equal strata of its range holds exactly one sample; the same seed gives the same
-    samples."""
-    names, values, scenarios = samples(Scenario.from_dict(ER), 20, seed=3)
-    ranges = water_ranges()
+    samples; each sample reaches the physics (layer water and thickness, water absorption,
+    the necrosis activation energy)."""
+    sc = Scenario.from_dict(ER)
+    names, values, scenarios = samples(sc, 20, seed=3)
+    ranges = inputs(sc)
+    assert names == list(ranges)
+    assert ranges["skin.water_absorption"] == (12000e2, 13000e2)  # data: 12,000-13,000 /cm
+    assert ranges["skin.thickness_epidermis"] == pytest.approx((30e-6, 63e-6))  # Chopra 2015
     for j, name in enumerate(names):
-        lo, hi = ranges[name.removeprefix("skin.water_")]
+        lo, hi = ranges[name]
         strata = np.floor((values[:, j] - lo) / (hi - lo) * 20).astype(int)
         assert sorted(strata) == list(range(20)), name
-    again = samples(Scenario.from_dict(ER), 20, seed=3)[1]
+    again = samples(sc, 20, seed=3)[1]
     np.testing.assert_array_equal(values, again)
-    layer = {la.name: la.water for la in scenarios[0].skin.layers}
-    assert layer["epidermis"] == pytest.approx(values[0, names.index("skin.water_epidermis")])
+    first = dict(zip(names, values[0], strict=True))
+    layer = {la.name: la for la in scenarios[0].skin.layers}
+    assert layer["epidermis"].water == pytest.approx(first["skin.water_epidermis"])
+    assert layer["epidermis"].thickness == pytest.approx(first["skin.thickness_epidermis"])
+    assert layer["papillary_dermis"].water_mua == \
+        pytest.approx(first["skin.water_absorption"])
+    assert scenarios[0].constants.necrosis_activation_energy == \
+        pytest.approx(first["constants.necrosis_activation_energy"])
+
+
+def test_what_the_scenario_sets_is_not_varied_and_each_site_has_its_own_ranges():
+    mine = Scenario.from_dict({**ER, "skin": {"site": "cheek", "thickness_epidermis": "45 um",
+                                              "water_epidermis": 0.68}})
+    assert "skin.thickness_epidermis" not in inputs(mine)
+    assert "skin.water_epidermis" not in inputs(mine)
+    forearm = Scenario.from_dict({**ER, "skin": {"site": "forearm"}})
+    assert "skin.thickness_epidermis" not in inputs(forearm)  # no sourced range there
+    half = {k: 0.5 for k in input_names()}
+    a = {la.name: la.thickness for la in at_unit_point(Scenario.from_dict(ER), half).skin.layers}
+    b = {la.name: la.thickness
+         for la in at_unit_point(Scenario.from_dict({**ER, "skin": {"site": "neck"}}),
+                                 half).skin.layers}
+    assert a["reticular_dermis"] == pytest.approx(0.5 * (720e-6 + 990e-6))  # cheek
+    assert b["reticular_dermis"] == pytest.approx(0.5 * (830e-6 + 1450e-6))  # neck
+
+
+def test_the_necrosis_activation_energy_is_refused_outside_its_sourced_span():
+    k = Scenario.from_dict(ER).constants
+    with pytest.raises(InputError, match="necrosis_activation_energy"):
+        k.replace(necrosis_activation_energy=6.0e5)
+    assert k.replace(necrosis_activation_energy=6.25e5).necrosis_activation_energy == 6.25e5
 
 
 def test_intervals_are_ordered_and_the_ablation_depth_falls_with_the_water_it_must_boil(study):
@@ -72,4 +114,6 @@ def test_the_command_line_reports_intervals_and_refuses_a_bad_count(tmp_path):
     u = out["uncertainty"]
     assert u["samples"] == 8 and "not checked" in u["note"]
     assert set(u["intervals"]["ablation_depth_um"]) == {"p5", "p50", "p95"}
-    assert u["varied"] == [f"skin.water_{k}" for k in water_ranges()]
+    assert u["varied"][:5] == [f"skin.water_{k}" for k in water_ranges()]
+    assert {"skin.thickness_epidermis", "skin.water_absorption",
+            "constants.necrosis_activation_energy"} <= set(u["varied"])

@@ -703,8 +703,9 @@ def _intervals(sc, n: int, workers: int | None, quiet: bool) -> dict:
     return {"samples": n, "seed": ds.attrs["seed"], "sampling": ds.attrs["sampling"],
             "varied": ds.attrs["varied"].split(", "), "failed": ds.attrs["failed"],
             "engine": ds.attrs["engine"],
-            "note": "model intervals over the sourced ranges of the layers' water; not "
-                    "checked against clinical spread",
+            "note": "model intervals over the sourced ranges of the tissue inputs (layers' "
+                    "water and thickness, water absorption, necrosis kinetics); not checked "
+                    "against clinical spread",
             "intervals": intervals(ds),
             "sensitivity": {k: [[name, round(rho, 3)] for name, rho in v[:3]]
                             for k, v in sensitivity(ds).items()}}
@@ -715,7 +716,7 @@ def _interval_table(spread: dict):
     from rich.table import Table
 
     t = Table(title=f"prediction intervals: {spread['samples']} samples over the sourced "
-              "ranges of the layers' water (model; not checked against clinical spread)")
+              "tissue ranges (model; not checked against clinical spread)")
     for col in ("quantity", "5 %", "50 %", "95 %", "driven most by (Spearman rho)"):
         t.add_column(col)
     for k in INTERVAL_KEYS:

@@ -27,6 +27,17 @@ _RANGES = {
     "ejection_residual_water": (0.0, 1.0),
     "plume_absorbing_fraction": (0.0, 1.0),
 }
+#: constants whose None means "the data's law or table"
+_OPTIONAL = ("ejecta_speed", "necrosis_activation_energy")
+
+
+def _range(name: str) -> tuple[float, float]:
+    if name == "necrosis_activation_energy":  # the sourced span (data/arrhenius.csv)
+        from .damage import necrosis_set
+
+        span = necrosis_set().Ea_range
+        return span if span is not None else (necrosis_set().Ea, necrosis_set().Ea)
+    return _RANGES.get(name, (0.0, math.inf))
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class PhysicalConstants:
     water_specific_heat: float               # J/(kg K)
     water_conductivity: float                # W/(m K)
     ejecta_speed: float | None = None        # m/s override of the measured law
+    necrosis_activation_energy: float | None = None  # J/mol; None: data/arrhenius.csv
 
     @classmethod
     def from_data(cls) -> PhysicalConstants:
@@ -62,13 +74,13 @@ class PhysicalConstants:
             if name not in names:
                 raise InputError(f"constants.{name}", value,
                                  "no such constant; known: " + ", ".join(sorted(names)))
-            if value is None and name == "ejecta_speed":
+            if value is None and name in _OPTIONAL:
                 continue
-            lo, hi = _RANGES.get(name, (0.0, math.inf))
+            lo, hi = _range(name)
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not math.isfinite(value) or not lo <= value <= hi \
                     or (value == 0.0 and name not in _RANGES):
-                allowed = f"a finite number in [{lo}, {hi}]" if name in _RANGES \
+                allowed = f"a finite number in [{lo:g}, {hi:g}]" if lo > 0 or name in _RANGES \
                     else "a finite positive number"
                 raise InputError(f"constants.{name}", value, allowed)
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

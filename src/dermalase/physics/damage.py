@@ -11,6 +11,7 @@ Henriques FC. Arch Pathol 1947;43:489-502. Pearce JA. Int J Hyperthermia 2013;29
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ class ArrheniusSet:
     Ea: float       # J/mol
     endpoint: str
     source: str
+    Ea_range: tuple[float, float] | None = None  # J/mol, the sourced span (None: no range)
 
     def rate(self, T_celsius):
         """Damage rate (1/s) at temperature T (C)."""
@@ -38,8 +40,18 @@ class ArrheniusSet:
 
 def arrhenius_sets() -> dict[str, ArrheniusSet]:
     return {r["name"]: ArrheniusSet(r["name"], float(r["A_per_s"]), float(r["Ea_J_mol"]),
-                                    r["endpoint"], r["source"])
+                                    r["endpoint"], r["source"],
+                                    (float(r["Ea_low_J_mol"]), float(r["Ea_high_J_mol"]))
+                                    if r["Ea_low_J_mol"] else None)
             for r in data.table("arrhenius")}
+
+
+def necrosis_set(activation_energy: float | None = None) -> ArrheniusSet:
+    """The cell-necrosis set, with its activation energy replaced when one is given (a
+    :class:`~dermalase.physics.constants.PhysicalConstants` override, within its range)."""
+    aset = arrhenius_sets()[NECROSIS_SET]
+    return aset if activation_energy is None else \
+        dataclasses.replace(aset, Ea=activation_energy)
 
 
 #: Collagen denaturation (the summary's ``collagen_denaturation_depth``) and cell necrosis (its

@@ -15,7 +15,7 @@ from ..tissue import properties as props
 from ..tissue.model import SkinModel
 from .ablation import ablation_enthalpy
 from .constants import PhysicalConstants
-from .damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets
+from .damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets, necrosis_set
 from .grid import Grid
 
 #: damage sets integrated by the solver, in the order of its ``omega`` array
@@ -82,6 +82,8 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
     """The tissue model of ``skin`` at ``wavelength_nm`` on ``grid``."""
     k = constants
     mua_w, _, _, n_refr = props.water_absorption(wavelength_nm)
+    if skin.layers[0].water_mua is not None:  # set by the scenario, within its sourced range
+        mua_w = skin.layers[0].water_mua
     Cw = k.water_heat_capacity
     phi = [layer.volume_fractions for layer in skin.layers]
     Cs_l = np.array([props.solid_part(p)[0] for p in phi])
@@ -104,7 +106,8 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
     # viable epidermis (the wettest tissue the model holds)
     v_crit = (1.0 - k.ejection_residual_water) * max(
         layer.volume_fractions["water"] for layer in skin.layers)
-    sets = arrhenius_sets()
+    sets = dict(arrhenius_sets())
+    sets[NECROSIS_SET] = necrosis_set(k.necrosis_activation_energy)
     return Medium(
         Cs=tile(Cs_l), ks=tile(ks_l), water=tile(phiw_l), perfusion=tile(perf_l),
         mua_other=tile(mel_l), mua_water=mua_w, refractive_index=n_refr, water_layer=phiw_l,

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..physics import pattern as zone_pattern
 from ..physics.constants import PhysicalConstants
-from ..physics.damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets
+from ..physics.damage import COLLAGEN_SET, necrosis_set
 from ..physics.microchannel import ZoneGeometry, run_channel, zone_geometry
 from ..physics.solver import SolverOutput
 from .fullfield import depth_below, peak_temperature
@@ -67,9 +67,11 @@ def zone_heat(out: SolverOutput, geom: ZoneGeometry, skin) -> zone_pattern.ZoneH
     return zone_pattern.ZoneHeat(Q=max(q, 0.0), L=L, sigma0=sigma0, C=C, kappa=kappa)
 
 
-def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray, body_temperature: float) -> float:
-    """Highest necrosis integral over bridge points, from body temperature + rise (trapezoid)."""
-    aset = arrhenius_sets()[NECROSIS_SET]
+def bridge_damage(bulk_rise: np.ndarray, times: np.ndarray, body_temperature: float,
+                  activation_energy: float | None = None) -> float:
+    """Highest necrosis integral over bridge points, from body temperature + rise (trapezoid);
+    ``activation_energy`` replaces the necrosis set's (PhysicalConstants)."""
+    aset = necrosis_set(activation_energy)
     T = body_temperature + bulk_rise
     rate = aset.rate(T)
     t = np.concatenate([[0.0], times])
@@ -89,7 +91,8 @@ def run_pattern(delivery, out: SolverOutput, geom: ZoneGeometry, skin,
     heat = zone_heat(out, geom, skin)
     bulk, rise = zone_pattern.bulk_heating(pos, t_fire, heat, side, return_rise=True)
     return PatternResult(pos, t_fire, side, sif, nn, merged, heat, bulk,
-                         bridge_damage(rise, bulk.times, constants.body_temperature))
+                         bridge_damage(rise, bulk.times, constants.body_temperature,
+                                       constants.necrosis_activation_energy))
 
 
 def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternResult) -> list:

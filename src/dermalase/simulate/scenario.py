@@ -25,7 +25,16 @@ from ..laser.sources import SOURCES, LaserSource, get_source
 from ..physics.constants import PhysicalConstants
 from ..physics.solver import Numerics
 from ..schema import Integer, Number, OneOf, Quantity, Spec, Text, parse, read_toml
-from ..tissue.model import LAYER_NAMES, SITES, SkinModel, build_skin, water_ranges
+from ..tissue.model import (
+    LAYER_NAMES,
+    SITES,
+    THICKNESS_LAYERS,
+    SkinModel,
+    build_skin,
+    thickness_limits,
+    water_ranges,
+)
+from ..tissue.properties import water_absorption
 
 #: Ranges accepted for inputs (SI). Wide enough for every clinical device in
 #: shared/reference/clinical-evidence.md sections 2 and 8; beyond them the model is not meant
@@ -76,6 +85,17 @@ def _water_text(layer: str) -> str:
             f"(data/layers.csv); default {default:g}. Sets its absorption and heat capacity.")
 
 
+def _thickness(layer: str) -> Quantity:
+    lo, hi = thickness_limits(layer)
+    return Quantity("m", lo, hi, True, f"{round(lo * 2e6)} um")
+
+
+def _thickness_text(layer: str) -> str:
+    return (f"Thickness of the {layer.replace('_', ' ')} (e.g. measured by ultrasound), instead "
+            "of the site's (data/sites.csv); accepted over the span of the sourced site ranges "
+            "(data/thickness_ranges.csv).")
+
+
 class SkinSpec(Spec):
     site: Annotated[str, OneOf(SITES)] = Field(
         "cheek", description="Body site: sets layer thicknesses and adnexal density "
@@ -92,6 +112,22 @@ class SkinSpec(Spec):
         None, description=_water_text("reticular_dermis"))
     water_subcutis: Annotated[float | None, _water("subcutis")] = Field(
         None, description=_water_text("subcutis"))
+
+    thickness_epidermis: Annotated[float | None, _thickness("epidermis")] = Field(
+        None, description=_thickness_text("epidermis"))
+    thickness_papillary_dermis: Annotated[float | None, _thickness("papillary_dermis")] = Field(
+        None, description=_thickness_text("papillary_dermis"))
+    thickness_reticular_dermis: Annotated[float | None, _thickness("reticular_dermis")] = Field(
+        None, description=_thickness_text("reticular_dermis"))
+    water_absorption: Annotated[float | None, Quantity("1/m", 0.0, example="12500 1/cm")] = \
+        Field(None, description="Absorption coefficient of water at the laser's wavelength, "
+              "within its sourced range (data/water_absorption.csv mua_low-mua_high); default "
+              "the tabulated value.")
+
+    def thickness(self) -> dict[str, float]:
+        """The layers whose thickness is set, by layer name."""
+        return {name: v for name in THICKNESS_LAYERS
+                if (v := getattr(self, f"thickness_{name}", None)) is not None}
 
     def water(self) -> dict[str, float]:
         """The layers whose water mass fraction is set, by layer name."""
@@ -295,6 +331,7 @@ def _fractional(d: FractionalSpec, tau: float) -> Fractional:
 
 # -- the scenario ----------------------------------------------------------------------------------
 _SUFFIX = {"m": "_m", "s": "_s", "J": "_J", "J/m^2": "_J_m2", "1/m^2": "_per_m2", "Hz": "_Hz",
+           "1/m": "_per_m",
            "m^2": "_m2", "dimensionless": ""}
 
 
@@ -336,8 +373,16 @@ class Scenario:
         delivery = _fractional(spec.delivery, tau) if isinstance(spec.delivery, FractionalSpec) \
             else _full_field(spec.delivery, tau)
         num = spec.numerics
+        mua = spec.skin.water_absorption
+        if mua is not None:
+            _, lo, hi, _ = water_absorption(source.wavelength_nm)
+            if not lo <= mua <= hi:
+                raise InputError("skin.water_absorption", f"{mua:g} 1/m", f"{lo:g}-{hi:g} 1/m at "
+                                 f"{source.wavelength_nm:g} nm (the sourced range, "
+                                 "data/water_absorption.csv)")
         return cls(name=spec.name, skin=build_skin(spec.skin.site, spec.skin.phototype,
-                                                   spec.skin.water()),
+                                                   spec.skin.water(), spec.skin.thickness(),
+                                                   mua),
                    source=source, delivery=delivery,
                    numerics=Numerics(geometry=num.geometry, resolution=num.resolution,
                                      cooling_time=num.cooling_time), constants=constants)
@@ -380,7 +425,9 @@ class Scenario:
         return ScenarioSpec.model_construct(
             name=self.name,
             skin=SkinSpec.model_construct(site=self.skin.site, phototype=self.skin.phototype,
-                                          **self._water_set()),  # type: ignore[arg-type]
+                                          **{**self._water_set(),  # type: ignore[arg-type]
+                                             **self._thickness_set()},
+                                          water_absorption=self.skin.layers[0].water_mua),
             laser=LaserSpec.model_construct(source=self.source.key,
                                             wavelength=self.source.wavelength,
                                             pulse_duration=dl.pulse_duration),
@@ -393,6 +440,14 @@ class Scenario:
         base = build_skin(self.skin.site, self.skin.phototype)
         return {f"water_{a.name}": (a.water if a.water != b.water else None)
                 for a, b in zip(self.skin.layers, base.layers, strict=True)}
+
+    def _thickness_set(self) -> dict[str, float | None]:
+        """``thickness_<layer>`` of every settable layer whose thickness differs from its
+        site's."""
+        base = {la.name: la.thickness for la in build_skin(self.skin.site).layers}
+        mine = {la.name: la.thickness for la in self.skin.layers}
+        return {f"thickness_{n}": (mine[n] if mine[n] != base[n] else None)
+                for n in THICKNESS_LAYERS}
 
     def resolved(self) -> dict[str, Any]:
         """The scenario with every value resolved, in SI units (keys name the unit)."""

@@ -38,6 +38,9 @@ class Layer:
     perfusion: float
     melanin: float = 0.0
     source: str = ""
+    #: water absorption coefficient (1/m) at the scenario's wavelength, when the scenario sets
+    #: it within its sourced range; None: the tabulated value (data/water_absorption.csv)
+    water_mua: float | None = None
 
     @property
     def volume_fractions(self) -> dict[str, float]:
@@ -66,7 +69,8 @@ class Layer:
 
     def absorption(self, wavelength_nm: float) -> float:
         """Absorption coefficient, 1/m: water volume fraction x mua_water + melanin."""
-        mua_w = props.water_absorption(wavelength_nm)[0]
+        mua_w = self.water_mua if self.water_mua is not None \
+            else props.water_absorption(wavelength_nm)[0]
         return (self.volume_fractions["water"] * mua_w
                 + self.melanin * props.melanin_absorption(wavelength_nm))
 
@@ -98,6 +102,26 @@ class SkinModel:
         return self.layers[-1].name
 
 
+def thickness_ranges(site: str) -> dict[str, tuple[float, float]]:
+    """The sourced thickness range (m) of each layer of ``site`` that has one
+    (data/thickness_ranges.csv)."""
+    return {r["layer"]: (float(r["low_um"]) * 1e-6, float(r["high_um"]) * 1e-6)
+            for r in data.table("thickness_ranges") if r["site"] == site}
+
+
+#: layers whose thickness a scenario may set (those with a sourced range at some site)
+THICKNESS_LAYERS = tuple(n for n in LAYER_NAMES
+                         if any(r["layer"] == n for r in data.table("thickness_ranges")))
+
+
+def thickness_limits(layer: str) -> tuple[float, float]:
+    """The thickness (m) a scenario may give ``layer``: from the thinnest to the thickest end of
+    its sourced ranges over all sites."""
+    rows = [r for r in data.table("thickness_ranges") if r["layer"] == layer]
+    return (min(float(r["low_um"]) for r in rows) * 1e-6,
+            max(float(r["high_um"]) for r in rows) * 1e-6)
+
+
 def water_ranges() -> dict[str, tuple[float, float]]:
     """The sourced range of each layer's water mass fraction (data/layers.csv water_range)."""
     out = {}
@@ -115,10 +139,14 @@ def _with_water(layer: Layer, water: float) -> Layer:
 
 
 def build_skin(site: str = "cheek", phototype: int = 2,
-               water: dict[str, float] | None = None) -> SkinModel:
+               water: dict[str, float] | None = None,
+               thickness: dict[str, float] | None = None,
+               water_mua: float | None = None) -> SkinModel:
     """Skin model for a body site and Fitzpatrick phototype (1-6), from the data tables.
-    ``water`` sets a layer's water mass fraction within its sourced range (the tables' value
-    otherwise)."""
+    ``water`` sets a layer's water mass fraction within its sourced range, ``thickness`` a
+    layer's thickness (m, within :func:`thickness_limits`), ``water_mua`` the water absorption
+    coefficient (1/m; the caller checks it against its wavelength's range); the tables' values
+    otherwise."""
     rows = {r["site"]: r for r in data.table("sites")}
     if site not in rows:
         raise InputError("skin.site", site, "one of " + ", ".join(SITES))
@@ -151,4 +179,17 @@ def build_skin(site: str = "cheek", phototype: int = 2,
                              f"{hi:g} (the sourced range, data/layers.csv)")
         i = LAYER_NAMES.index(name)
         layers[i] = _with_water(layers[i], float(value))
+    for name, value in (thickness or {}).items():
+        if name not in THICKNESS_LAYERS:
+            raise InputError(f"skin.thickness_{name}", value,
+                             "a layer: " + ", ".join(THICKNESS_LAYERS))
+        lo, hi = thickness_limits(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not lo <= value <= hi:
+            raise InputError(f"skin.thickness_{name}", value, f"{lo:g}-{hi:g} m (the sourced "
+                             "site ranges, data/thickness_ranges.csv)")
+        i = LAYER_NAMES.index(name)
+        layers[i] = replace(layers[i], thickness=float(value))
+    if water_mua is not None:
+        layers = [replace(la, water_mua=float(water_mua)) for la in layers]
     return SkinModel(site=site, phototype=phototype, layers=tuple(layers))

@@ -17,18 +17,23 @@ import numpy as np
 from dermalase import simulate as _simulate
 from dermalase.laser.fractional import Fractional
 
-#: [skin] fields set on every scenario dict the cases simulate: empty for the validation itself;
-#: scripts/intervals_table.py sets the layers' water through it. Cases that call the solver
-#: directly (the fractional channels) do not see it; ``CALLS`` tells which cases did.
-SKIN_OVERRIDES: dict = {}
+#: A point of the unit hypercube of the uncertainty study ({input name: fraction of its range},
+#: dermalase.sweep.uncertainty): empty for the validation itself; scripts/intervals_table.py
+#: sets it, and each scenario the cases simulate takes its inputs at those fractions of its own
+#: sourced ranges (its site, its wavelength). Cases that call the solver directly (the
+#: fractional channels) do not see it; ``CALLS`` tells which cases did.
+UNIT_SAMPLE: dict[str, float] = {}
 CALLS = [0]
 
 
 def simulate(scenario: dict):
-    """:func:`dermalase.simulate` of ``scenario`` with :data:`SKIN_OVERRIDES` applied."""
+    """:func:`dermalase.simulate` of ``scenario`` at :data:`UNIT_SAMPLE`, if set."""
     CALLS[0] += 1
-    if SKIN_OVERRIDES:
-        scenario = {**scenario, "skin": {**scenario.get("skin", {}), **SKIN_OVERRIDES}}
+    if UNIT_SAMPLE:
+        from ..simulate import Scenario
+        from ..sweep.uncertainty import at_unit_point
+
+        return _simulate(at_unit_point(Scenario.from_dict(scenario), UNIT_SAMPLE))
     return _simulate(scenario)
 
 
