@@ -44,8 +44,8 @@ def main() -> int:
         nominal = case.simulate()
         published = f"{fmt(case.published)} ({fmt(case.low)}-{fmt(case.high)})"
         if cases.CALLS[0] == 0:
-            rows.append(f"| {case.name} | {published} | {fmt(nominal)} | not varied (calls "
-                        "the solver directly) | - | - |")
+            rows.append(f"| {case.name} | {published} | {fmt(nominal)} | not varied (no "
+                        "tissue input: the healing model alone) | - | - |")
             continue
         got = []
         for row in values:
@@ -77,8 +77,8 @@ def main() -> int:
              "wavelength (data/water_absorption.csv) and the activation energy of the necrosis "
              "set (data/arrhenius.csv); each case takes the same fractions of its own site's and "
              "wavelength's ranges. 5-95 % of the simulated value. Not varied: the collagen set "
-             "and the healing parameters (no structured range), and the fractional channel "
-             "cases, which call the solver directly.", "",
+             "and the healing parameters (no structured range); the fractional channel cases "
+             "take the same samples through their own scenarios.", "",
              f"**The published central value falls inside the interval in {inside} of {varied} "
              f"varied cases** (calibration data left out: a datum is never its own check); the "
              f"interval meets the published range in {overlap} of {varied}. The sourced ranges "

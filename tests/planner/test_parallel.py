@@ -3,6 +3,7 @@ the serial plan; a worker's search sends back every stored value it used."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -60,3 +61,34 @@ def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path):
                        timeout=300, env=env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert r.stderr.startswith("error: --scheduler: ")
+
+
+def test_the_predictions_carry_model_intervals_that_change_nothing_else():
+    """``uncertainty = N``: every simulated candidate's predictions get their 5/50/95 %
+    over N samples of the sourced tissue ranges, labelled as model intervals; literature
+    candidates get none; the ranking and the recommendation are those of the plain plan."""
+    p = patient()
+    plain = plan(p)
+    spread = plan(p, uncertainty=2)
+    json.dumps(spread, allow_nan=False)
+    for a, b in zip(plain["candidates"], spread["candidates"], strict=True):
+        assert a["modality"] == b["modality"] and a["predicted"] == b["predicted"]
+        iv = b["predicted_interval"]
+        if not b["simulated"]:
+            assert iv is None
+            continue
+        assert iv["samples"] == 2 and "not checked against clinical spread" in iv["note"]
+        assert "skin.thickness_reticular_dermis" in iv["varied"]
+        inj = iv["intervals"]["injury_depth_um"]
+        assert 0 < inj["p5"] <= inj["p50"] <= inj["p95"]
+    assert plain["recommended"]["modality"] == spread["recommended"]["modality"]
+    assert any(c["predicted_interval"] for c in spread["candidates"])
+
+
+def test_a_bad_number_of_samples_is_refused_before_any_search(tmp_path):
+    env = dict(os.environ, DERMALASE_CACHE=str(tmp_path / "store"))
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", "patient_perioral",
+                        "--uncertainty", "1"], capture_output=True, text=True, timeout=120,
+                       env=env)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--uncertainty" in r.stderr
+    assert not list((tmp_path / "store").glob("*.json"))

@@ -268,8 +268,11 @@ def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
 @click.option("--scheduler", default=None,
               help="Address of a running Dask scheduler for the searches (or set "
               "DASK_SCHEDULER_ADDRESS with --workers).")
+@click.option("--uncertainty", type=int, default=None, metavar="N",
+              help="Add model intervals (5-95 %) to every simulated candidate's predictions, "
+              "over N samples of the sourced tissue ranges.")
 def plan(patient: str, as_json: bool, report: str | None, workers: int,
-         scheduler: str | None) -> None:
+         scheduler: str | None, uncertainty: int | None) -> None:
     """Recommend a procedure and settings for PATIENT.toml (or a built-in example patient:
     patient_perioral, patient_acne_v)."""
     from ..planner import Patient
@@ -285,7 +288,14 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
     except InputError as exc:
         _fail(str(exc))
     engine = {"workers": None if scheduler and not workers else workers,
-              "scheduler": scheduler}
+              "scheduler": scheduler, "uncertainty": uncertainty or 0}
+    if uncertainty is not None:
+        from ..sweep.uncertainty import check_count
+
+        try:
+            check_count(uncertainty)
+        except InputError as exc:
+            _fail(str(exc))
     try:
         result = _plan_with_progress(make_plan, pat, engine, as_json)
     except InputError as exc:  # a scheduler that does not answer
@@ -307,12 +317,13 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
 
 def _plan_with_progress(make_plan, pat, engine: dict, quiet: bool) -> dict:
     """The plan; with an engine, a progress bar over the searches it runs there."""
-    if engine["workers"] == 0 and not engine["scheduler"] or quiet:
+    if engine["workers"] == 0 and not engine["scheduler"] and not engine["uncertainty"] \
+            or quiet:
         return make_plan(pat, **engine)
     from rich.progress import Progress
 
     with Progress(transient=True) as prog:
-        task = prog.add_task("plan: searches on Dask", total=None)
+        task = prog.add_task("plan: simulations", total=None)
 
         def progress(done: int, total: int) -> None:
             prog.update(task, completed=done, total=total)
@@ -376,7 +387,11 @@ def _print_plan(result: dict) -> None:
             lines("to do: ", d["what_to_do"])
             lines("other route: ", d["non_laser"])
         if p["candidates"]:
-            t = Table(title="candidates")
+            spread = next((c["predicted_interval"] for c in p["candidates"]
+                           if c.get("predicted_interval")), None)
+            t = Table(title="candidates" + (
+                f" (injury: model interval 5-95 % over {spread['samples']} samples of the "
+                "sourced tissue ranges, not checked against clinical spread)" if spread else ""))
             t.add_column("modality", no_wrap=True)
             for col in ("settings", "sessions", "injury [µm]", "social downtime [d]",
                         "constraints"):
@@ -387,9 +402,12 @@ def _print_plan(result: dict) -> None:
                 cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
                         if cand["conditional_on"] else "")
                 inj = pr.get("injury_depth_um")
+                iv = ((cand.get("predicted_interval") or {}).get("intervals") or {}).get(
+                    "injury_depth_um")
                 t.add_row(escape(star + cand["label"] + cond),
                           escape(_settings(cand["settings"])), str(cand["sessions"]),
-                          "-" if inj is None else f"{5 * round(inj / 5):.0f}",
+                          ("-" if inj is None else f"{5 * round(inj / 5):.0f}")
+                          + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""),
                           _days(cand["downtime_days"]),
                           escape("; ".join(cand["problems"]) or "ok"))
             con.print(t)

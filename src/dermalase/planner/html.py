@@ -59,6 +59,14 @@ def _cell(key: str, v) -> str:
     return _depth(v)
 
 
+def _spread(key: str, iv: dict | None) -> str:
+    """A model interval under its value (5-95 %)."""
+    if not iv:
+        return ""
+    return (f"<br><small class='interval'>{_cell(key, iv['p5'])}–{_cell(key, iv['p95'])}"
+            "</small>")
+
+
 def _days(r) -> str:
     return format_days(r, " d")
 
@@ -135,15 +143,22 @@ def _candidates_table(p: dict) -> str:
         star = "★ " if rec and c["modality"] == rec["modality"] else ""
         cond = (f"<br><i>conditional on: {e(', '.join(c['conditional_on']))}</i>"
                 if c["conditional_on"] else "")
-        cells = "".join(f"<td>{_cell(k, pred.get(k))}</td>" for k, _ in COLUMNS)
+        ivs = (c.get("predicted_interval") or {}).get("intervals") or {}
+        cells = "".join(f"<td>{_cell(k, pred.get(k))}{_spread(k, ivs.get(k))}</td>"
+                        for k, _ in COLUMNS)
         lit = "" if c["simulated"] else " (published values)"
         rows.append(f"<tr><td class='modality'>{star}{e(c['label'])}{lit}{cond}</td>"
                     f"<td>{e(_settings(c['settings']))}</td><td>{c['sessions']}</td>{cells}"
                     f"<td>{e(_days(c['downtime_days']))}</td>"
                     f"<td>{e('; '.join(c['problems']) or 'meets all constraints')}</td></tr>")
     head = "".join(f"<th>{e(t)}</th>" for _, t in COLUMNS)
-    return (f"<table class='candidates'><tr><th>modality</th><th>settings</th><th>sessions</th>"
-            f"{head}<th>social downtime</th><th>constraints</th></tr>{''.join(rows)}</table>")
+    spread = next((c["predicted_interval"] for c in p["candidates"]
+                   if c.get("predicted_interval")), None)
+    caption = (f"<caption>Small figures under a value: {e(spread['note'])}, "
+               f"{spread['samples']} samples.</caption>" if spread else "")
+    return (f"<table class='candidates'>{caption}<tr><th>modality</th><th>settings</th>"
+            f"<th>sessions</th>{head}<th>social downtime</th><th>constraints</th></tr>"
+            f"{''.join(rows)}</table>")
 
 
 def _concern(i: int, p: dict, figs: list) -> str:

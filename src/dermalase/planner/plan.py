@@ -73,6 +73,9 @@ class Candidate:
     recovery_depth_um: float | None = None
     #: the settings in each catalogue device's own terms (dermalase.devices)
     devices: list = field(default_factory=list)
+    #: the predictions' model intervals over the sourced tissue ranges (planner.spread), when
+    #: the plan was asked for them
+    predicted_interval: dict | None = None
 
     @property
     def feasible(self) -> bool:
@@ -99,7 +102,8 @@ class Candidate:
         rec = self.recovery
         return {"modality": self.modality, "label": self.label, "settings": self.settings,
                 "sessions": self.sessions, "interval_weeks": self.interval_weeks,
-                "predicted": self.predicted, "course": self.course(),
+                "predicted": self.predicted, "predicted_interval": self.predicted_interval,
+                "course": self.course(),
                 "downtime_days": rec.get("downtime_days"),
                 "downtime_source": rec.get("source"),
                 "erythema_days": rec.get("erythema_days"),
@@ -491,12 +495,18 @@ class Plan:
 
 
 def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | None = None,
-              progress=None) -> Plan:
+              progress=None, uncertainty: int = 0) -> Plan:
     """The typed plan of every concern. ``workers = 0`` searches here, one candidate after the
     other; otherwise the candidates' searches that the simulation store cannot answer run in
     parallel on Dask first (:mod:`dermalase.planner.parallel`; ``None``: one worker per core,
     or the cluster at ``scheduler``), and the plan is then made from the store: the same plan
-    as a serial run."""
+    as a serial run. ``uncertainty = N`` adds the model intervals of every simulated
+    candidate's predictions over N samples of the sourced tissue ranges (planner.spread), on
+    the same engine."""
+    if uncertainty:
+        from ..sweep.uncertainty import check_count
+
+        check_count(uncertainty)  # refused before any search
     if workers != 0:
         from .parallel import search_in_parallel
 
@@ -518,8 +528,14 @@ def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | Non
             warnings += [w for w in c.warnings if w not in warnings]
     from ..simulate.store import take_notes
 
+    result = Plan(patient, plans, missing, needed, warnings)
+    if uncertainty:
+        from .spread import add_intervals
+
+        add_intervals(result, uncertainty, workers=workers, scheduler=scheduler,
+                      progress=progress)
     warnings += take_notes()  # cache entries found damaged or edited, and replaced
-    return Plan(patient, plans, missing, needed, warnings)
+    return result
 
 
 def plan(patient: Patient, **engine: Any) -> dict:

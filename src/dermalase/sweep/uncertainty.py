@@ -90,12 +90,17 @@ def at_unit_point(scenario, unit: dict[str, float]):
                              if k in unit})
 
 
+def check_count(n: int) -> None:
+    """Refuse a number of samples outside 2-:data:`MAX_SAMPLES` (one line)."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SAMPLES:
+        raise InputError("--uncertainty", n, f"a number of samples 2-{MAX_SAMPLES:,}")
+
+
 def samples(scenario, n: int, seed: int = 1):
     """(input names, (n, k) array of input values, the n scenarios)."""
     from scipy.stats import qmc
 
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SAMPLES:
-        raise InputError("--uncertainty", n, f"a number of samples 2-{MAX_SAMPLES:,}")
+    check_count(n)
     spec = inputs(scenario)
     names = list(spec)
     lo = np.array([spec[k][0] for k in names])

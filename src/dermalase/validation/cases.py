@@ -26,15 +26,21 @@ UNIT_SAMPLE: dict[str, float] = {}
 CALLS = [0]
 
 
+def sampled(scenario):
+    """``scenario`` (a Scenario) at :data:`UNIT_SAMPLE`, if set; counted in :data:`CALLS`."""
+    CALLS[0] += 1
+    if not UNIT_SAMPLE:
+        return scenario
+    from ..sweep.uncertainty import at_unit_point
+
+    return at_unit_point(scenario, UNIT_SAMPLE)
+
+
 def simulate(scenario: dict):
     """:func:`dermalase.simulate` of ``scenario`` at :data:`UNIT_SAMPLE`, if set."""
-    CALLS[0] += 1
-    if UNIT_SAMPLE:
-        from ..simulate import Scenario
-        from ..sweep.uncertainty import at_unit_point
+    from ..simulate import Scenario
 
-        return _simulate(at_unit_point(Scenario.from_dict(scenario), UNIT_SAMPLE))
-    return _simulate(scenario)
+    return _simulate(sampled(Scenario.from_dict(scenario)))
 
 
 def run(src, fluence, tau, *, passes=1, site="forearm", spot="4 mm"):
@@ -103,19 +109,30 @@ def co2_zone(energy_mJ: float, constants=None, numerics=None):
         "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
                      "pulse_energy": f"{energy_mJ} mJ", "coverage": 0.2}})
     assert isinstance(sc.delivery, Fractional)
-    out = run_channel(sc.skin, sc.source, sc.delivery, numerics or sc.numerics, constants)
+    sc = sampled(sc)
+    out = run_channel(sc.skin, sc.source, sc.delivery, numerics or sc.numerics,
+                      constants if constants is not None else sc.constants)
     return out, zone_geometry(out)
 
 
-@functools.cache
 def co2_channel(energy_mJ: float) -> tuple[float, float]:
-    """(channel depth, MTZ diameter), um, of :func:`co2_zone`."""
+    """(channel depth, MTZ diameter), um, of :func:`co2_zone` (kept per uncertainty sample)."""
+    return _co2_channel(energy_mJ, tuple(sorted(UNIT_SAMPLE.items())))
+
+
+@functools.cache
+def _co2_channel(energy_mJ: float, sample: tuple) -> tuple[float, float]:
     g = co2_zone(energy_mJ)[1]
     return g.channel_depth * 1e6, g.mtz_diameter * 1e6
 
 
-@functools.cache
 def nafl_zone(energy_mJ: float) -> tuple[float, float]:
+    """:func:`_nafl_zone`, kept per uncertainty sample."""
+    return _nafl_zone(energy_mJ, tuple(sorted(UNIT_SAMPLE.items())))
+
+
+@functools.cache
+def _nafl_zone(energy_mJ: float, sample: tuple) -> tuple[float, float]:
     """Non-ablative 1,550 nm zone, Monte Carlo deposition: (injury depth, widest width), um.
     Microbeam 60 um (1/e^2) ASSUMED (no device beam size found in a source); pulse duration =
     energy / 30 W (the Fraxel laser is a 30 W fiber laser: Rahman, Alam & Dover, Skin Therapy
@@ -129,7 +146,8 @@ def nafl_zone(energy_mJ: float) -> tuple[float, float]:
         "delivery": {"mode": "fractional", "microbeam_diameter": "60 um",
                      "pulse_energy": f"{energy_mJ} mJ", "density": "250 /cm^2"}})
     assert isinstance(sc.delivery, Fractional)
-    g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics))
+    sc = sampled(sc)
+    g = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery, sc.numerics, sc.constants))
     return g.injury_depth * 1e6, g.max_width * 1e6
 
 
