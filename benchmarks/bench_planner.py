@@ -40,6 +40,26 @@ def main() -> None:
                         "--json"], capture_output=True, check=True)
         print(f"new process, disk cache warm (includes interpreter start and imports): "
               f"{time.perf_counter() - t0:.2f} s")
+    parallel()
+
+
+def parallel() -> None:
+    """Issue 16: the cold plan of patient_perioral serially and with its searches on a
+    LocalCluster of 2 workers (each in an empty store; the cluster's start is included)."""
+    from dermalase.planner import Patient, plan
+    from dermalase.simulate import store
+
+    p = Patient.from_toml(example_path("patient_perioral"))
+    times = {}
+    for workers in (0, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["DERMALASE_CACHE"] = tmp
+            store._MEMORY.clear()
+            t0 = time.perf_counter()
+            plan(p, workers=workers)
+            times[workers] = time.perf_counter() - t0
+    print(f"cold plan patient_perioral: serial {times[0]:.2f} s, 2 workers {times[2]:.2f} s "
+          f"(cluster start included) -> speed-up {times[0] / times[2]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,12 @@ import math
 import numbers
 import re
 from functools import lru_cache
-from typing import Any
-
-import pint
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # pint is imported on the first unit string (~0.3 s of start-up otherwise)
+    import pint
 
 #: longest quantity string accepted (a range check, not a physical number)
 MAX_QUANTITY_LENGTH = 64
@@ -33,6 +34,8 @@ _ASCII = str.maketrans({"²": "^2", "³": "^3", "µ": "u", "μ": "u", "·": "*"}
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
+    import pint
+
     ureg: pint.UnitRegistry = pint.UnitRegistry()
     return ureg
 
@@ -62,6 +65,8 @@ def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
             q = ureg.Quantity(number, ureg.parse_units(unit))
         except Exception as exc:  # pint raises many error types for garbage
             raise InputError(field, value, example) from exc
+    import pint
+
     try:
         return float(q.to(target).magnitude)
     except pint.DimensionalityError as exc:
@@ -86,25 +91,25 @@ def to_si(field: str, value: object, unit: str, *, low: float | None = None,
         within 1e-9 (relative) of a bound is taken as the bound, so ``"50 um"`` meets an
         inclusive 5e-05 m although its conversion is 4.9999999999999996e-05.
     """
-    target = registry().Unit(unit)
+    def target():  # the pint unit: for a string, or for the message of an error
+        return registry().Unit(unit)
+
     if isinstance(value, bool):
-        raise InputError(field, value, f"a quantity in units of {target:~}")
-    if isinstance(value, numbers.Real):
+        raise InputError(field, value, f"a quantity in units of {target():~}")
+    if isinstance(value, numbers.Real):  # an SI number needs no pint
         si = float(value)
     elif isinstance(value, str):
-        si = _parse(field, value, target, unit)
+        si = _parse(field, value, target(), unit)
     else:
-        raise InputError(field, value, f"a number or a string with units of {target:~}")
+        raise InputError(field, value, f"a number or a string with units of {target():~}")
     if not math.isfinite(si):
         raise InputError(field, value, "a finite number")
     for bound in (low, high):
         if bound is not None and bound != 0.0 and math.isclose(si, bound, rel_tol=1e-9):
             si = bound
-    rng = _range_text(low, high, target, low_inclusive)
-    if low is not None and (si < low or (si == low and not low_inclusive)):
-        raise InputError(field, value, rng)
-    if high is not None and si > high:
-        raise InputError(field, value, rng)
+    if low is not None and (si < low or (si == low and not low_inclusive)) \
+            or high is not None and si > high:
+        raise InputError(field, value, _range_text(low, high, target(), low_inclusive))
     return si
 
 

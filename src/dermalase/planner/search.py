@@ -270,8 +270,35 @@ def _search(space: Space, depth, finish, lo: float, hi: float) -> Found:
                  f"({d:.0f} µm at {d1:g} {space.unit} x {n})")
 
 
+def _memo(args: dict, search) -> Found:
+    """``search()`` kept in the store by what it searches (the modality's settings rules, the
+    patient's site and phototype, the target and caps; the store adds the package version and
+    the model's fingerprint): a repeated plan skips the search and its probes."""
+    def compute() -> dict:
+        f = search()
+        return {"scenario": f.scenario.to_dict(si=True) if f.scenario is not None else None,
+                "summary": f.summary, "reached": f.reached, "settings": f.settings,
+                "note": f.note, "notes": f.notes, "model_gap": f.model_gap}
+
+    v = store.cached_call("search", args, compute)
+    try:
+        sc = Scenario.from_dict(v["scenario"]) if v["scenario"] is not None else None
+        return Found(sc, v["summary"], bool(v["reached"]), dict(v["settings"]), str(v["note"]),
+                     list(v["notes"]), bool(v["model_gap"]))
+    except (KeyError, TypeError, ValueError):  # an entry of another shape: search again
+        return search()
+
+
 def full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
                passes_max: int | None = None) -> Found:
+    """The full-field search (kept in the store, :func:`_memo`)."""
+    return _memo({"search": "full-field", "rules": st, "site": site, "phototype": phototype,
+                  "target_um": [lo, hi], "passes_max": passes_max},
+                 lambda: _full_field(st, site, phototype, lo, hi, passes_max))
+
+
+def _full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
+                passes_max: int | None = None) -> Found:
     base = Scenario.from_dict({
         "name": "candidate", "skin": {"site": site, "phototype": phototype},
         "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
@@ -312,6 +339,16 @@ def injured_surface_aim(st: dict, site: str, factor: float, cap: float | None) -
 
 def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
                injured_surface: float, injured_surface_cap: float | None = None) -> Found:
+    """The fractional search (kept in the store, :func:`_memo`)."""
+    return _memo({"search": "fractional", "rules": st, "site": site, "phototype": phototype,
+                  "target_um": [lo, hi], "injured_surface": injured_surface,
+                  "injured_surface_cap": injured_surface_cap},
+                 lambda: _fractional(st, site, phototype, lo, hi, injured_surface,
+                                     injured_surface_cap))
+
+
+def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
+                injured_surface: float, injured_surface_cap: float | None = None) -> Found:
     """Energy and stack by the channel probe (aiming at the middle of the target), then the beam
     coverage that puts the injured surface at ``injured_surface`` (never above the cap)."""
     probe_cov = round(st["injured_surface"][0], 4)

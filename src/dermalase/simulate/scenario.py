@@ -462,12 +462,13 @@ class Scenario:
             out["device"] = self.device
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """A scenario dict (unit strings) that :meth:`from_dict` reads back to the same scenario."""
+    def to_dict(self, si: bool = False) -> dict[str, Any]:
+        """A scenario dict (unit strings; ``si``: SI numbers, read back without parsing a
+        unit) that :meth:`from_dict` reads back to the same scenario."""
         spec = self.spec()
         out: dict[str, Any] = {"name": spec.name}
         for section in ("skin", "laser", "delivery", "numerics"):
-            out[section] = _section(getattr(spec, section), resolved=False)
+            out[section] = _section(getattr(spec, section), resolved=False, si=si)
         return out
 
     def replace(self, *, constants: PhysicalConstants | None = None,

@@ -161,19 +161,40 @@ def cached(kind: str, scenario: Scenario, compute: Callable[[Scenario], dict]) -
     or edited (a changed depth would silently change a plan) is recomputed and replaced, with a
     note (:func:`take_notes`). The digest detects damage and casual edits, not a deliberate
     forgery: the store is the user's own folder."""
-    value = stored(kind, scenario)
+    return _cached(kind, key(kind, scenario), lambda: compute(scenario))
+
+
+def args_key(kind: str, args: dict) -> str:
+    """The store's key of a ``kind`` of result computed from the JSON-able ``args`` (not a
+    scenario: e.g. a planner search, keyed by what it searches)."""
+    blob = json.dumps({"kind": kind, "args": args, "version": __version__,
+                       "model": model_fingerprint()}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def cached_call(kind: str, args: dict, compute: Callable[[], dict]) -> dict:
+    """``compute()`` -> JSON-able dict, kept as :func:`cached` keeps a scenario's result, keyed
+    by ``args`` (:func:`args_key`)."""
+    return _cached(kind, args_key(kind, args), compute)
+
+
+def _cached(kind: str, name: str, compute: Callable[[], dict]) -> dict:
+    value = _get(kind, name)
     if value is None:
         if _OFFLINE:
             raise Missing(kind)
-        value = compute(scenario)
-        put(kind, scenario, value)
+        value = compute()
+        _put(kind, name, value)
     return value
 
 
 def stored(kind: str, scenario: Scenario) -> dict | None:
     """The stored value of ``scenario`` if there is a good one (memory, then disk), else None;
     computes nothing."""
-    name = key(kind, scenario)
+    return _get(kind, key(kind, scenario))
+
+
+def _get(kind: str, name: str) -> dict | None:
     value = _MEMORY.get(name)
     if value is None:
         value = _read_entry(cache_dir() / f"{name}.json", name, kind)
@@ -197,7 +218,10 @@ def store(path: Path, name: str, value: dict) -> None:
 
 def put(kind: str, scenario: Scenario, value: dict) -> None:
     """Keep ``value`` as the ``kind`` of result of ``scenario`` (memory and disk)."""
-    name = key(kind, scenario)
+    _put(kind, key(kind, scenario), value)
+
+
+def _put(kind: str, name: str, value: dict) -> None:
     _MEMORY[name] = value
     if _RECORD is not None:
         _RECORD.append((kind, name, value))
