@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
@@ -34,10 +36,20 @@ _ASCII = str.maketrans({"²": "^2", "³": "^3", "µ": "u", "μ": "u", "·": "*"}
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
+    """pint's registry, its parsed definitions kept by pint's own cache (``cache_folder``) in
+    ``$DERMALASE_CACHE/pint``: 0.01 s instead of 0.17 s to build (issue 18). A folder that
+    cannot be written, or a cache pint cannot read, falls back to the registry built anew."""
     import pint
 
-    ureg: pint.UnitRegistry = pint.UnitRegistry()
-    return ureg
+    folder = Path(os.environ.get("DERMALASE_CACHE", Path.home() / ".cache" / "dermalase"))
+    try:
+        (folder / "pint").mkdir(parents=True, exist_ok=True)
+        if os.access(folder / "pint", os.W_OK):
+            ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=folder / "pint")
+            return ureg
+    except Exception:  # noqa: BLE001 - any failure of the cache: build without it
+        pass
+    return pint.UnitRegistry()
 
 
 def _parse(field: str, value: str, target: Any, unit_text: str) -> float:

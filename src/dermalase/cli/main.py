@@ -335,10 +335,43 @@ def _settings(st: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
 
 
+def _candidates_table(candidates: list, rec: dict | None):
+    """The candidates side by side (★: the recommendation), with the injury depth's model
+    interval when the plan has one."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..planner.plan import format_days as _days
+
+    spread = next((c["predicted_interval"] for c in candidates
+                   if c.get("predicted_interval")), None)
+    t = Table(title="candidates" + (
+        f" (injury: model interval 5-95 % over {spread['samples']} samples of the "
+        "sourced tissue ranges, not checked against clinical spread)" if spread else ""))
+    t.add_column("modality", no_wrap=True)
+    for col in ("settings", "sessions", "injury [µm]", "social downtime [d]",
+                "constraints"):
+        t.add_column(col)
+    for cand in candidates:
+        pr = cand["predicted"] or {}
+        star = "★ " if rec and cand["modality"] == rec["modality"] else ""
+        cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
+                if cand["conditional_on"] else "")
+        inj = pr.get("injury_depth_um")
+        iv = ((cand.get("predicted_interval") or {}).get("intervals") or {}).get(
+            "injury_depth_um")
+        t.add_row(escape(star + cand["label"] + cond),
+                  escape(_settings(cand["settings"])), str(cand["sessions"]),
+                  ("-" if inj is None else f"{5 * round(inj / 5):.0f}")
+                  + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""),
+                  _days(cand["downtime_days"]),
+                  escape("; ".join(cand["problems"]) or "ok"))
+    return t
+
+
 def _print_plan(result: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     from ..planner.plan import format_days as _days
 
@@ -387,30 +420,7 @@ def _print_plan(result: dict) -> None:
             lines("to do: ", d["what_to_do"])
             lines("other route: ", d["non_laser"])
         if p["candidates"]:
-            spread = next((c["predicted_interval"] for c in p["candidates"]
-                           if c.get("predicted_interval")), None)
-            t = Table(title="candidates" + (
-                f" (injury: model interval 5-95 % over {spread['samples']} samples of the "
-                "sourced tissue ranges, not checked against clinical spread)" if spread else ""))
-            t.add_column("modality", no_wrap=True)
-            for col in ("settings", "sessions", "injury [µm]", "social downtime [d]",
-                        "constraints"):
-                t.add_column(col)
-            for cand in p["candidates"]:
-                pr = cand["predicted"] or {}
-                star = "★ " if rec and cand["modality"] == rec["modality"] else ""
-                cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
-                        if cand["conditional_on"] else "")
-                inj = pr.get("injury_depth_um")
-                iv = ((cand.get("predicted_interval") or {}).get("intervals") or {}).get(
-                    "injury_depth_um")
-                t.add_row(escape(star + cand["label"] + cond),
-                          escape(_settings(cand["settings"])), str(cand["sessions"]),
-                          ("-" if inj is None else f"{5 * round(inj / 5):.0f}")
-                          + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""),
-                          _days(cand["downtime_days"]),
-                          escape("; ".join(cand["problems"]) or "ok"))
-            con.print(t)
+            con.print(_candidates_table(p["candidates"], rec))
         for b in p["blocked"]:
             con.print(f"blocked: {escape(b['label'])}: {escape(b['reason'])} "
                       f"({escape(b['source'])})")

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..schema import read_toml
-from ..simulate import Scenario, simulate, store, zone_probe
+from ..simulate import Scenario, store
 from ..units import in_unit, split_quantity
 from .catalogue import FIXED, Device, Fixed, Setting, get
 
@@ -252,6 +252,8 @@ class Resolution:
     def _probe(self, energy: float) -> dict:
         sc = self._base(pulse_energy=energy, coverage=0.05, density=None).replace(
             numerics=PROBE_NUMERICS)
+        from ..simulate import zone_probe
+
         return store.cached("channel", sc, zone_probe)
 
     def _channel_depth(self, s: Setting, depth_um: float) -> None:
@@ -326,6 +328,8 @@ def _train(n: int, fluence: str, spacing: float) -> dict:
 
 
 def _summary(sc: Scenario) -> dict:
+    from ..simulate import simulate
+
     return simulate(sc).stored_summary()
 
 

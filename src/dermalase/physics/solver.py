@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import require, require_choice
 from ..laser.delivery import FullField
 from ..laser.sources import LaserSource
 from ..tissue.model import SkinModel
@@ -33,51 +32,8 @@ from .beam import BeamModel, BeerLambert, PlumeShielded, Transport, Transported
 from .constants import PhysicalConstants
 from .grid import Grid, build_grid
 from .medium import DAMAGE_SETS, Medium, build_medium
+from .numerics import Numerics
 from .tallies import TALLY_NAMES, as_dict, new_tally
-
-
-@dataclass(frozen=True)
-class Numerics:
-    """Numerical settings; defaults are converged (benchmarks/ and
-    tests/simulate/test_convergence.py).
-
-    geometry : "auto" | "1d" | "rz"
-        auto: 1-D when the spot radius exceeds 20x the heated depth (optical depth plus
-        diffusion length over the pulse), else axisymmetric r-z.
-    resolution : float
-        Refinement factor: dz and dt are divided by it.
-    """
-
-    geometry: str = "auto"
-    resolution: float = 1.0
-    domain_depth: float = 1.5e-3      # m, 1-D
-    domain_depth_rz: float = 0.8e-3   # m, r-z
-    cooling_time: float = 2.0         # s after the last pulse
-    min_pulse_steps: int = 60
-    max_pulse_steps: int = 20000
-    front_cells_per_step: float = 0.25
-    growth: float = 1.15
-    max_dt: float = 0.05              # s
-    dz_max: float = 2e-6              # m
-    dz_min_rz: float = 1e-6           # m, floor on dz in r-z (deep channels; see test_fractional)
-    dz_max_rz: float = 5e-6           # m, cap on dz in ablative r-z runs (CO2 channels)
-    n_snapshots: int = 48
-    plume_shielding: bool = True      # ejecta in a crater absorb the beam (CO2: data/ejecta.csv)
-    #: split the sweeps over threads: "auto" (see :meth:`Kernels.choose`), "never" or
-    #: "always"; the result does not depend on it (tests/physics/test_threads.py)
-    parallel: str = "auto"
-
-    def __post_init__(self) -> None:
-        require_choice("numerics.geometry", self.geometry, ("auto", "1d", "rz"))
-        require_choice("numerics.parallel", self.parallel, ("auto", "never", "always"))
-        for name in ("resolution", "domain_depth", "domain_depth_rz", "cooling_time",
-                     "front_cells_per_step", "max_dt", "dz_max", "dz_min_rz", "dz_max_rz"):
-            require(f"numerics.{name}", getattr(self, name))
-        for name in ("min_pulse_steps", "max_pulse_steps", "n_snapshots"):
-            require(f"numerics.{name}", getattr(self, name), low=1, inclusive=True,
-                    integer=True)
-        require("numerics.growth", self.growth, low=1.0)
-
 
 #: Cells of a grid from which "auto" may split each sweep over threads. Every split is a
 #: hand-off between threads, once per sweep and step. Measured on the 2-core machine of this

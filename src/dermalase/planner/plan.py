@@ -532,8 +532,8 @@ def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | Non
     if uncertainty:
         from .spread import add_intervals
 
-        add_intervals(result, uncertainty, workers=workers, scheduler=scheduler,
-                      progress=progress)
+        add_intervals([c for p in plans for c in p.candidates], PREDICTED_KEYS, uncertainty,
+                      workers=workers, scheduler=scheduler, progress=progress)
     warnings += take_notes()  # cache entries found damaged or edited, and replaced
     return result
 

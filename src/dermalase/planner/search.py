@@ -31,11 +31,13 @@ import numpy as np
 
 from ..healing import healing_for
 from ..io.files import write_netcdf
-from ..simulate import Result, Scenario, simulate, store, zone_probe
+from ..simulate import Scenario, store
 from .rules import site_factor
 
-if TYPE_CHECKING:  # xarray is imported only when a report reads stored fields
+if TYPE_CHECKING:  # xarray and the pipeline are imported only when they are used
     import xarray as xr
+
+    from ..simulate import Result
 
 #: Numerics of fractional channel runs in the search: resolution 0.5 gives the same channel
 #: depth as resolution 1 within 0.5 % (CO2 10 and 20 mJ, 120 µm) at ~1/6 of the time.
@@ -65,9 +67,17 @@ def fields_not_kept():
 
 
 def _summary(sc: Scenario) -> dict:
+    from ..simulate import simulate
+
     result = simulate(sc)
     _RESULTS[store.key("summary", sc)] = result
     return result.stored_summary()
+
+
+def _zone_probe(sc: Scenario) -> dict:
+    from ..simulate import zone_probe
+
+    return zone_probe(sc)
 
 
 def summary_of(sc: Scenario) -> dict:
@@ -93,6 +103,8 @@ def kept_result(sc: Scenario) -> Result:
                 raise ValueError(path)
             return stored
         except (OSError, ValueError, KeyError, TypeError):
+            from ..simulate import simulate
+
             result = simulate(sc)
             _RESULTS[key] = result
     keep(sc, result)
@@ -118,6 +130,8 @@ def _stored_result(sc: Scenario, ds: xr.Dataset) -> Result:
                    float(summary["mtz_diameter_um"]) * 1e-6)
     heal = healing_for(sc.skin, injury, pattern=pattern,
                        coagulum=float(summary["coagulation_depth_um"]) * 1e-6)
+    from ..simulate import Result
+
     return Result(summary=summary, dataset=ds, scenario=sc, healing=heal)
 
 
@@ -366,13 +380,13 @@ def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
                                       "coverage": round(cov, 5)})
 
     def depth(e, n):
-        return store.cached("channel", scen(e, n, probe_cov), zone_probe)["injury_depth_um"]
+        return store.cached("channel", scen(e, n, probe_cov), _zone_probe)["injury_depth_um"]
 
     beam_um = float(st["microbeam_diameter"].split()[0])
     cap = injured_surface_cap if injured_surface_cap is not None else 1.0
 
     def finish(e, n):
-        ch = store.cached("channel", scen(e, n, probe_cov), zone_probe)
+        ch = store.cached("channel", scen(e, n, probe_cov), _zone_probe)
         # injured surface ~ beam coverage x (MTZ / beam diameter)^2 (discs that do not overlap)
         cov = injured_surface * (beam_um / max(ch["mtz_diameter_um"], beam_um)) ** 2
         sc = scen(e, n, cov)

@@ -15,8 +15,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .plan import PREDICTED_KEYS, Plan
-
 NOTE = ("model interval (5-95 %) over the sourced ranges of the tissue inputs; not checked "
         "against clinical spread")
 
@@ -30,21 +28,21 @@ def _percentiles(summaries: list, key: str) -> dict | None:
     return {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
-def add_intervals(plan: Plan, n: int, *, seed: int = 1, workers: int | None = 0,
-                  scheduler: str | None = None,
+def add_intervals(candidates: list, keys: tuple[str, ...], n: int, *, seed: int = 1,
+                  workers: int | None = 0, scheduler: str | None = None,
                   progress: Callable[[int, int], None] | None = None) -> None:
-    """Set ``predicted_interval`` on every simulated candidate of ``plan`` (``n`` samples)."""
+    """Set ``predicted_interval`` (the percentiles of the predicted ``keys``) on every
+    simulated candidate of ``candidates`` (planner.plan.Candidate), over ``n`` samples."""
     from ..sweep.engine import run_scenarios
     from ..sweep.uncertainty import samples
 
-    cands = [c for p in plan.concerns for c in p.candidates
-             if c.scenario is not None and c.predicted]
+    cands = [c for c in candidates if c.scenario is not None and c.predicted]
     batches = [samples(c.scenario, n, seed) for c in cands]
     out = run_scenarios([sc for _, _, scs in batches for sc in scs], workers=workers,
                         scheduler=scheduler, progress=progress)
     for k, (c, (names, _, _)) in enumerate(zip(cands, batches, strict=True)):
         got = out.summaries[k * n:(k + 1) * n]
         errors = [e for e in out.errors[k * n:(k + 1) * n] if e]
-        iv = {key: v for key in PREDICTED_KEYS if (v := _percentiles(got, key)) is not None}
+        iv = {key: v for key in keys if (v := _percentiles(got, key)) is not None}
         c.predicted_interval = {"samples": n, "seed": seed, "failed": len(errors),
                                 "varied": names, "note": NOTE, "intervals": iv}

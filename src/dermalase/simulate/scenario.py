@@ -23,7 +23,7 @@ from ..laser.delivery import FullField
 from ..laser.fractional import Fractional
 from ..laser.sources import SOURCES, LaserSource, get_source
 from ..physics.constants import PhysicalConstants
-from ..physics.solver import Numerics
+from ..physics.numerics import Numerics
 from ..schema import Integer, Number, OneOf, Quantity, Spec, Text, parse, read_toml
 from ..tissue.model import (
     LAYER_NAMES,
