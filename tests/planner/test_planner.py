@@ -232,7 +232,11 @@ def test_report_draws_the_plan_without_simulating_again(monkeypatch):
     def no_simulation(*args, **kwargs):
         raise AssertionError("the report simulated again")
 
-    monkeypatch.setattr(search, "simulate", no_simulation)
+    import sys
+
+    # the package's name (dermalase.simulate loads it on first use; the search imports it
+    # from there when it must simulate)
+    monkeypatch.setattr(sys.modules["dermalase.simulate"], "simulate", no_simulation)
     assert "data:image/png;base64," in render(result)
     monkeypatch.setattr(search, "_RESULTS", {})  # a new process: only the disk cache is left
     assert "data:image/png;base64," in render(result)
