@@ -144,10 +144,29 @@ def shield(fluence_step, top, dz, dt, plume_z, area, tally):
 
 
 @njit(cache=True)
-def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
-                    inv_dz2):
-    """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom)."""
+def _window(i, H, H_rest, t0, tolH, margin):
+    """End (exclusive) of the rows of column i that conduction must solve: the deepest cell
+    whose enthalpy differs from its rest value by more than ``tolH``, plus ``margin`` cells
+    (``tolH`` <= 0: the whole column)."""
     nz = H.shape[1]
+    if tolH <= 0.0:
+        return nz
+    jd = nz - 1
+    while jd >= t0 and abs(H[i, jd] - H_rest[i, jd]) <= tolH:
+        jd -= 1
+    return min(nz, max(jd, t0) + 1 + margin)
+
+
+@njit(cache=True)
+def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
+                    inv_dz2, H_rest, tolH, margin):
+    """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom,
+    the end of the rows solved)."""
+    nz = H.shape[1]
+    t0 = top[i]
+    if nz - t0 <= 0:
+        return 0.0, 0.0, t0
+    jw = _window(i, H, H_rest, t0, tolH, margin)
     lo = np.empty(nz)
     di = np.empty(nz)
     up = np.empty(nz)
@@ -156,11 +175,8 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     a = np.empty(nz)
     b = np.empty(nz)
     k = np.empty(nz)
-    t0 = top[i]
-    n = nz - t0
-    if n <= 0:
-        return 0.0, 0.0
-    for j in range(t0, nz):
+    n = jw - t0
+    for j in range(t0, jw):
         a[j], b[j] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
         k[j] = ks[i, j] + phiw[i, j] * kw
     for _it in range(50):
@@ -170,24 +186,26 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
             gp = 0.0
             if j > t0:
                 gm = 2.0 * k[j] * k[j - 1] / (k[j] + k[j - 1]) * inv_dz2
-            if j < nz - 1:
+            if j < jw - 1:
                 gp = 2.0 * k[j] * k[j + 1] / (k[j] + k[j + 1]) * inv_dz2
-            else:
+            elif j == nz - 1:
                 gp = 2.0 * k[j] * inv_dz2  # Dirichlet ghost at dz/2
+            # else: the bottom of a window, where the tissue is at rest: no flux (conservative)
             p = perf[i, j]
             di[m] = 1.0 + dt * (gm + gp + p) * a[j]
             lo[m] = -dt * gm * a[j - 1] if j > t0 else 0.0
-            up[m] = -dt * gp * a[j + 1] if j < nz - 1 else 0.0
+            up[m] = -dt * gp * a[j + 1] if j < jw - 1 else 0.0
             r = H[i, j] + dt * p * (Ta - b[j])
             if j > t0:
                 r += dt * gm * (b[j - 1] - b[j])
-            if j < nz - 1:
+            if j < jw - 1:
                 r += dt * gp * (b[j + 1] - b[j])
-            else:
+            elif j == nz - 1:
                 r += dt * gp * (Ta - b[j])
             rhs[m] = r
         thomas(lo, di, up, rhs, sol, n)
-        if not _unpin_cooled(a[t0:], b[t0:], sol[:n], Cs[i, t0:], phiw[i, t0:], Cw, Tb):
+        if not _unpin_cooled(a[t0:jw], b[t0:jw], sol[:n], Cs[i, t0:jw], phiw[i, t0:jw], Cw,
+                             Tb):
             break
     perf_sum = 0.0
     for m in range(n):
@@ -196,8 +214,9 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
         T = a[j] * sol[m] + b[j]
         perf_sum += perf[i, j] * (T - Ta) * dt * dz * area[i]
     jb = nz - 1
-    Tb_cell = a[jb] * H[i, jb] + b[jb]
-    return perf_sum, 2.0 * k[jb] / dz * (Tb_cell - Ta) * dt * area[i]
+    ab, bb = _linear_T(H[i, jb], phiw[i, jb], Cs[i, jb], Cw, Tb, superheat)
+    Tb_cell = ab * H[i, jb] + bb
+    return perf_sum, 2.0 * (ks[i, jb] + phiw[i, jb] * kw) / dz * (Tb_cell - Ta) * dt * area[i], jw
 
 
 @njit(cache=True)
@@ -216,6 +235,11 @@ def _add_losses(tally, perf_out, bottom_out):
 _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion along z, per column.
 
     Zero flux at the current surface (top alive cell), T = Ta at a ghost cell below the domain.
+    Only the rows down to ``margin`` cells below the deepest cell whose enthalpy differs from
+    ``H_rest`` by more than ``tolH`` are solved, with no flux through the bottom of that window
+    (energy is conserved exactly); below, the tissue is at rest and conduction changes nothing
+    that matters (``tolH`` <= 0: every row). Returns the end of the deepest window (rows
+    beyond it are at rest in every column).
     The enthalpy is linearized around the current state (T = aH + b; a = 0 on the boiling
     plateau), which keeps the scheme conservative and unconditionally stable. Serial; the
     ``_parallel`` twin splits the columns over threads (same result: the per-column sums are
@@ -224,28 +248,35 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
 
 
 @njit(cache=True)
-def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally):
+def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally,
+              H_rest, tolH, margin):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
     bottom_out = np.zeros(nr)
+    ends = np.zeros(nr, dtype=np.int64)
     for i in range(nr):
-        perf_out[i], bottom_out[i] = _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb,
-                                                     Ta, dt, dz, superheat, area, inv_dz2)
+        perf_out[i], bottom_out[i], ends[i] = _conduct_column(
+            i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
+            H_rest, tolH, margin)
     _add_losses(tally, perf_out, bottom_out)
+    return ends.max()
 
 
 @njit(cache=True, parallel=True)
 def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
-                       tally):
+                       tally, H_rest, tolH, margin):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
     bottom_out = np.zeros(nr)
+    ends = np.zeros(nr, dtype=np.int64)
     for i in prange(nr):  # columns are independent: one per thread
-        perf_out[i], bottom_out[i] = _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb,
-                                                     Ta, dt, dz, superheat, area, inv_dz2)
+        perf_out[i], bottom_out[i], ends[i] = _conduct_column(
+            i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
+            H_rest, tolH, margin)
     _add_losses(tally, perf_out, bottom_out)
+    return ends.max()
 
 
 conduct_z.__doc__ = conduct_z_parallel.__doc__ = _CONDUCT_Z_DOC
@@ -305,19 +336,20 @@ def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
 
 
 _CONDUCT_R_DOC = """Implicit radial conduction per row (axisymmetric), zero flux at r = 0, r = R
-    and at ablated (empty) cells. Operator-split with :func:`conduct_z` (Lie splitting). Serial; the
-    ``_parallel`` twin splits the rows over threads (same result)."""
+    and at ablated (empty) cells; the first ``rows`` rows (below them the tissue is at rest:
+    what :func:`conduct_z` returns). Operator-split with :func:`conduct_z` (Lie splitting).
+    Serial; the ``_parallel`` twin splits the rows over threads (same result)."""
 
 
 @njit(cache=True)
-def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
-    for j in range(H.shape[1]):
+def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, rows):
+    for j in range(rows):
         _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
 
 
 @njit(cache=True, parallel=True)
-def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
-    for j in prange(H.shape[1]):  # rows are independent: one per thread
+def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, rows):
+    for j in prange(rows):  # rows are independent: one per thread
         _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
 
 

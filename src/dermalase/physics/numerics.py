@@ -3,6 +3,7 @@ kernels (the scenario layer builds one for every scenario it checks)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..errors import require, require_choice
@@ -49,3 +50,17 @@ class Numerics:
             require(f"numerics.{name}", getattr(self, name), low=1, inclusive=True,
                     integer=True)
         require("numerics.growth", self.growth, low=1.0)
+
+
+#: tissue within this (K) of its rest temperature is at rest for conduction: 1 µK, far below
+#: anything the summary reports (a project choice; the convergence and validation tests hold)
+REST_TOLERANCE = 1e-6
+#: diffusion lengths of one step added below the deepest cell not at rest: an implicit step
+#: carries a change at most e^-10 of the way that far
+WINDOW_LENGTHS = 10.0
+
+
+def window_margin(alpha: float, dt: float, dz: float) -> int:
+    """Cells below the deepest cell not at rest that conduction also solves in a step of
+    ``dt``: :data:`WINDOW_LENGTHS` diffusion lengths sqrt(alpha dt), plus two."""
+    return int(math.ceil(WINDOW_LENGTHS * math.sqrt(alpha * dt) / dz)) + 2

@@ -32,7 +32,7 @@ from .beam import BeamModel, BeerLambert, PlumeShielded, Transport, Transported
 from .constants import PhysicalConstants
 from .grid import Grid, build_grid
 from .medium import DAMAGE_SETS, Medium, build_medium
-from .numerics import Numerics
+from .numerics import REST_TOLERANCE, Numerics, window_margin
 from .tallies import TALLY_NAMES, as_dict, new_tally
 
 #: Cells of a grid from which "auto" may split each sweep over threads. Every split is a
@@ -346,6 +346,12 @@ class SpotSolver:
         # Omega = 1 boundaries reported): not evaluated
         self.T_skip = skip_temperature(self.medium.lnA, self.medium.Ea, constants.gas_constant,
                                        self.t_total)
+        m = self.medium
+        C = m.Cs + m.water * constants.water_heat_capacity
+        #: conduction solves only the rows whose enthalpy has left its rest value by more than
+        #: REST_TOLERANCE (K) of heat, plus a margin (:func:`window_margin`)
+        self.rest_tolerance = REST_TOLERANCE * float(C.max())
+        self.alpha_max = float(((m.ks + m.water * constants.water_conductivity) / C).max())
 
     def _beam(self, transport: Transport | None) -> BeamModel:
         if transport is not None:
@@ -368,11 +374,13 @@ class SpotSolver:
         if fluence is not None:
             self.beam.deposit(st, fluence)
         kern = self.kernels
-        kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
-                       k.body_temperature, dt, g.dz, superheat, self.area, st.tally)
+        rows = kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
+                              k.body_temperature, dt, g.dz, superheat, self.area, st.tally,
+                              st.H0, self.rest_tolerance, window_margin(self.alpha_max, dt,
+                                                                        g.dz))
         if g.nr > 1:
             kern.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, Cw, kw, Tb, dt,
-                           self.kernel_r_faces, superheat)
+                           self.kernel_r_faces, superheat, rows)
         if not superheat and self.eject:
             self.vaporize_and_eject(st)
         kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next)

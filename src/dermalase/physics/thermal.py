@@ -17,6 +17,7 @@ import numpy as np
 from scipy.linalg import solve_banded
 
 from . import _kernel as kernel
+from .numerics import REST_TOLERANCE, window_margin
 from .tallies import new_tally
 
 
@@ -96,8 +97,12 @@ def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     tally = new_tally()
     if rfaces is not None:
         rf = np.concatenate([rfaces, [2 * rfaces[-1] - rfaces[-2]]])
+    rest = Cs * Ta  # the same windows as the solver's (physics/solver.py)
+    tol = REST_TOLERANCE * float(Cs.max())
+    margin = window_margin(float((ks / Cs).max()), dt, dz)
     for _ in range(nsteps):
-        kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False, area, tally)
+        rows = kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False,
+                                area, tally, rest, tol, margin)
         if nr > 1:
-            kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False)
+            kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False, rows)
     return H / Cs
