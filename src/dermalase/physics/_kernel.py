@@ -431,9 +431,9 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
 
 
 @njit(cache=True)
-def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
+def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows):
     """One column of :func:`accumulate_damage`."""
-    nz = T_new.shape[1]
+    nz = min(T_new.shape[1], rows)
     ns = lnA.shape[0]
     for j in range(top[i], nz):
         t2 = T_new[i, j]
@@ -453,20 +453,22 @@ def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tm
 _DAMAGE_DOC = """Arrhenius integral, trapezoid in time: Omega += dt/2 (k(T_old) + k(T_new)),
     k(T) = A exp(-Ea / (R T)), T in kelvin; ``rate`` keeps k(T_old) from the previous step.
     Cells at or below ``T_skip`` (C) contribute less than 1e-4 over the whole run (the caller
-    derives it; the Omega = 1 boundaries are unaffected) and are not evaluated. Also tracks
-    the peak temperature (C)."""
+    derives it; the Omega = 1 boundaries are unaffected) and are not evaluated, nor are the
+    rows from ``rows`` down (at rest in every column: what :func:`conduct_z` returns). Also
+    tracks the peak temperature (C)."""
 
 
 @njit(cache=True)
-def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
+def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows):
     for i in range(T_new.shape[0]):
-        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax)
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows)
 
 
 @njit(cache=True, parallel=True)
-def accumulate_damage_parallel(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax):
+def accumulate_damage_parallel(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax,
+                               rows):
     for i in prange(T_new.shape[0]):
-        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax)
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows)
 
 
 accumulate_damage.__doc__ = accumulate_damage_parallel.__doc__ = _DAMAGE_DOC

@@ -385,7 +385,7 @@ class SpotSolver:
             self.vaporize_and_eject(st)
         kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next)
         kern.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
-                               self.T_skip, st.rate, st.omega, st.tmax)
+                               self.T_skip, st.rate, st.omega, st.tmax, rows)
         st.T[:] = st.T_next
         st.t += dt
         st.steps += 1
