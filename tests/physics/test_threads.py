@@ -57,3 +57,19 @@ def test_auto_splits_only_large_grids_on_an_idle_machine():
     assert Kernels.choose(46, 636, "always", free=0.0).conduct_r is kernel.conduct_r_parallel
     never = Kernels.choose(46, 636, "never", free=8.0)
     assert never.conduct_r is kernel.conduct_r
+
+
+def test_a_process_that_has_just_started_counts_before_the_load_average_sees_it(monkeypatch):
+    """The 1-minute load average lags a minute behind a new process; the runnable count of
+    /proc/loadavg (field 4, this process included) does not: either one marks a core busy."""
+    import os
+
+    from dermalase.physics.solver import free_cores
+
+    n = os.cpu_count() or 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert free_cores("0.00 0.00 0.00 1/120 999") == n  # only this process runs
+    assert free_cores("0.00 0.00 0.00 3/120 999") == n - 2  # two others run now
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.5, 0.0, 0.0))
+    assert free_cores("2.50 0.00 0.00 1/120 999") == n - 1.5  # the average still counts
+    assert free_cores("garbage") == n - 1.5  # an unreadable count falls back to the average

@@ -20,6 +20,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -44,15 +45,24 @@ from .tallies import TALLY_NAMES, as_dict, new_tally
 MIN_PARALLEL_CELLS = 10_000
 
 
-def free_cores() -> float:
-    """Cores not used by other processes, from the 1-minute load average (this process counted
-    as one); the number of cores when the system does not say."""
+def free_cores(loadavg: str | None = None) -> float:
+    """Cores not used by other processes (this process counted as one), from the larger of two
+    counts: the 1-minute load average, which lags a minute behind a process that has just
+    started, and the number of tasks runnable right now (the fourth field of /proc/loadavg,
+    which includes this one). ``loadavg``: that file's text (default: read it). The number of
+    cores when the system says neither."""
     n = os.cpu_count() or 1
+    busy = 0.0
     try:
-        load = os.getloadavg()[0]
+        busy = max(busy, os.getloadavg()[0] - 1.0)
     except (OSError, AttributeError):
-        return float(n)
-    return n - max(load - 1.0, 0.0)
+        pass
+    try:
+        text = loadavg if loadavg is not None else Path("/proc/loadavg").read_text()
+        busy = max(busy, float(text.split()[3].split("/")[0]) - 1.0)
+    except (OSError, IndexError, ValueError):
+        pass
+    return n - busy
 
 
 @dataclass(frozen=True)
