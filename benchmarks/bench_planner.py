@@ -44,22 +44,28 @@ def main() -> None:
 
 
 def parallel() -> None:
-    """Issue 16: the cold plan of patient_perioral serially and with its searches on a
-    LocalCluster of 2 workers (each in an empty store; the cluster's start is included)."""
-    from dermalase.planner import Patient, plan
+    """Issues 16 and 18: the cold plan of patient_perioral serially, with its searches on 2
+    threads of this process, and on a LocalCluster of 2 workers (each in an empty store; the
+    cluster's start is included)."""
+    from dermalase.physics.numerics import free_cores
+    from dermalase.planner import Patient, plan, search
     from dermalase.simulate import store
 
     p = Patient.from_toml(example_path("patient_perioral"))
     times = {}
-    for workers in (0, 2):
+    for label, engine in (("serial", {"threads": 1}), ("2 threads", {"threads": 2}),
+                          ("2 workers", {"workers": 2})):
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["DERMALASE_CACHE"] = tmp
             store._MEMORY.clear()
+            search._RESULTS.clear()
             t0 = time.perf_counter()
-            plan(p, workers=workers)
-            times[workers] = time.perf_counter() - t0
-    print(f"cold plan patient_perioral: serial {times[0]:.2f} s, 2 workers {times[2]:.2f} s "
-          f"(cluster start included) -> speed-up {times[0] / times[2]:.2f}x")
+            plan(p, **engine)
+            times[label] = time.perf_counter() - t0
+    print(f"cold plan patient_perioral (free cores before: {free_cores():.1f}): "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
+          + f" -> threads {times['serial'] / times['2 threads']:.2f}x, LocalCluster (start "
+          f"included) {times['serial'] / times['2 workers']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def test_a_process_that_has_just_started_counts_before_the_load_average_sees_it(
     /proc/loadavg (field 4, this process included) does not: either one marks a core busy."""
     import os
 
-    from dermalase.physics.solver import free_cores
+    from dermalase.physics.numerics import free_cores
 
     n = os.cpu_count() or 1
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))

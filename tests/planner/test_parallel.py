@@ -92,3 +92,17 @@ def test_a_bad_number_of_samples_is_refused_before_any_search(tmp_path):
                        env=env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--uncertainty" in r.stderr
     assert not list((tmp_path / "store").glob("*.json"))
+
+
+def test_searches_in_threads_fill_the_store_with_the_serial_plan(empty_store):
+    """Threads of this process (the kernels release the GIL) run the searches the store lacks;
+    the plan made from it equals the serial plan, and needs nothing more."""
+    from dermalase.planner.parallel import search_in_threads
+
+    p = patient()
+    serial = plan(p, threads=1)  # the session's store
+    empty_store("threads")
+    assert search_in_threads(p, searches(p), search_one, 2) == len(searches(p))
+    with store.offline():
+        assert plan(p, threads=1) == serial
+    assert search_in_threads(p, searches(p), search_one, 2) == 0  # all stored now

@@ -28,7 +28,7 @@ TRANSMITTED = int(Tally.TRANSMITTED)
 PLUME = int(Tally.PLUME)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def thomas(lower, diag, upper, rhs, out, n):
     """Solve a tridiagonal system of size n in place (Thomas algorithm)."""
     cp = np.empty(n)
@@ -68,7 +68,7 @@ def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb):
     return changed
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def temperature(H, phiw, Cs, Cw, Tb, superheat, out):
     nr, nz = H.shape
     for i in range(nr):
@@ -77,7 +77,7 @@ def temperature(H, phiw, Cs, Cw, Tb, superheat, out):
             out[i, j] = a * H[i, j] + b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
     """Beer-Lambert deposition of ``fluence_step[i]`` (J/m^2) into column i from its surface.
 
@@ -101,7 +101,7 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
         tally[TRANSMITTED] += e * area[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lambert_w(s):
     """Principal branch of the Lambert W function for s >= 0 (Newton on w e^w = s)."""
     if s <= 0.0:
@@ -117,7 +117,7 @@ def lambert_w(s):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def shield(fluence_step, top, dz, dt, plume_z, area, tally):
     """Attenuate the beam of each column by the ablation plume in its crater (in place).
 
@@ -143,7 +143,7 @@ def shield(fluence_step, top, dz, dt, plume_z, area, tally):
         fluence_step[i] = e * trans
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _window(i, H, H_rest, t0, tolH, margin):
     """End (exclusive) of the rows of column i that conduction must solve: the deepest cell
     whose enthalpy differs from its rest value by more than ``tolH``, plus ``margin`` cells
@@ -157,7 +157,7 @@ def _window(i, H, H_rest, t0, tolH, margin):
     return min(nz, max(jd, t0) + 1 + margin)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
                     inv_dz2, H_rest, tolH, margin):
     """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom,
@@ -219,7 +219,7 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     return perf_sum, 2.0 * (ks[i, jb] + phiw[i, jb] * kw) / dz * (Tb_cell - Ta) * dt * area[i], jw
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _add_losses(tally, perf_out, bottom_out):
     """Add the per-column losses in column order (a serial loop: a parallel function would
     turn ``sum()`` into a reduction whose order depends on the threads)."""
@@ -247,7 +247,7 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
     """
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally,
               H_rest, tolH, margin):
     nr = H.shape[0]
@@ -263,7 +263,7 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
     return ends.max()
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
                        tally, H_rest, tolH, margin):
     nr = H.shape[0]
@@ -282,7 +282,7 @@ def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
 conduct_z.__doc__ = conduct_z_parallel.__doc__ = _CONDUCT_Z_DOC
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
     """One row of :func:`conduct_r`."""
     nr = H.shape[0]
@@ -341,13 +341,13 @@ _CONDUCT_R_DOC = """Implicit radial conduction per row (axisymmetric), zero flux
     Serial; the ``_parallel`` twin splits the rows over threads (same result)."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, rows):
     for j in range(rows):
         _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, rows):
     for j in prange(rows):  # rows are independent: one per thread
         _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
@@ -356,7 +356,7 @@ def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, 
 conduct_r.__doc__ = conduct_r_parallel.__doc__ = _CONDUCT_R_DOC
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz, area,
                        tally):
     """Boil off water above the boiling plateau; eject surface cells.
@@ -430,7 +430,7 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
     return ejected
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows):
     """One column of :func:`accumulate_damage`."""
     nz = min(T_new.shape[1], rows)
@@ -458,13 +458,13 @@ _DAMAGE_DOC = """Arrhenius integral, trapezoid in time: Omega += dt/2 (k(T_old) 
     tracks the peak temperature (C)."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows):
     for i in range(T_new.shape[0]):
         _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def accumulate_damage_parallel(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax,
                                rows):
     for i in prange(T_new.shape[0]):

@@ -4,7 +4,9 @@ kernels (the scenario layer builds one for every scenario it checks)."""
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import require, require_choice
 
@@ -64,3 +66,23 @@ def window_margin(alpha: float, dt: float, dz: float) -> int:
     """Cells below the deepest cell not at rest that conduction also solves in a step of
     ``dt``: :data:`WINDOW_LENGTHS` diffusion lengths sqrt(alpha dt), plus two."""
     return int(math.ceil(WINDOW_LENGTHS * math.sqrt(alpha * dt) / dz)) + 2
+
+
+def free_cores(loadavg: str | None = None) -> float:
+    """Cores not used by other processes (this process counted as one), from the larger of two
+    counts: the 1-minute load average, which lags a minute behind a process that has just
+    started, and the number of tasks runnable right now (the fourth field of /proc/loadavg,
+    which includes this one). ``loadavg``: that file's text (default: read it). The number of
+    cores when the system says neither."""
+    n = os.cpu_count() or 1
+    busy = 0.0
+    try:
+        busy = max(busy, os.getloadavg()[0] - 1.0)
+    except (OSError, AttributeError):
+        pass
+    try:
+        text = loadavg if loadavg is not None else Path("/proc/loadavg").read_text()
+        busy = max(busy, float(text.split()[3].split("/")[0]) - 1.0)
+    except (OSError, IndexError, ValueError):
+        pass
+    return n - busy

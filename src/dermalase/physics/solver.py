@@ -16,11 +16,11 @@ progress).
 
 from __future__ import annotations
 
+import contextlib
 import math
-import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from .beam import BeamModel, BeerLambert, PlumeShielded, Transport, Transported
 from .constants import PhysicalConstants
 from .grid import Grid, build_grid
 from .medium import DAMAGE_SETS, Medium, build_medium
-from .numerics import REST_TOLERANCE, Numerics, window_margin
+from .numerics import REST_TOLERANCE, Numerics, free_cores, window_margin
 from .tallies import TALLY_NAMES, as_dict, new_tally
 
 #: Cells of a grid from which "auto" may split each sweep over threads. Every split is a
@@ -45,24 +45,19 @@ from .tallies import TALLY_NAMES, as_dict, new_tally
 MIN_PARALLEL_CELLS = 10_000
 
 
-def free_cores(loadavg: str | None = None) -> float:
-    """Cores not used by other processes (this process counted as one), from the larger of two
-    counts: the 1-minute load average, which lags a minute behind a process that has just
-    started, and the number of tasks runnable right now (the fourth field of /proc/loadavg,
-    which includes this one). ``loadavg``: that file's text (default: read it). The number of
-    cores when the system says neither."""
-    n = os.cpu_count() or 1
-    busy = 0.0
+_LOCAL = threading.local()
+
+
+@contextlib.contextmanager
+def serial_kernels():
+    """Inside the block, in this thread, "auto" never splits a sweep over threads: the caller
+    already runs simulations side by side (the planner's searches in threads)."""
+    saved = getattr(_LOCAL, "serial", False)
+    _LOCAL.serial = True
     try:
-        busy = max(busy, os.getloadavg()[0] - 1.0)
-    except (OSError, AttributeError):
-        pass
-    try:
-        text = loadavg if loadavg is not None else Path("/proc/loadavg").read_text()
-        busy = max(busy, float(text.split()[3].split("/")[0]) - 1.0)
-    except (OSError, IndexError, ValueError):
-        pass
-    return n - busy
+        yield
+    finally:
+        _LOCAL.serial = saved
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,8 @@ class Kernels:
         (``free``: default :func:`free_cores`); otherwise more threads could be slower."""
         import numba
 
+        if mode == "auto" and getattr(_LOCAL, "serial", False):
+            mode = "never"
         threads = numba.get_num_threads()
         idle = (free if free is not None else free_cores()) >= threads - 0.5
 

@@ -47,6 +47,34 @@ def search_task(args: tuple) -> tuple[str, object]:
     return "ok", list(records)
 
 
+def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search,
+                      threads: int) -> int:
+    """Run the searches of ``jobs`` that the store lacks on ``threads`` threads of this
+    process (the compiled kernels release the GIL; each run's sweeps stay serial). What they
+    compute lands in the store; returns how many searches ran. No cluster to start: on a
+    2-core machine this is what a cold plan can gain."""
+    if threads < 2:
+        return 0
+    todo = sorted((job for job in jobs if needs_simulation(run, patient, job)),
+                  key=lambda job: not job[1].startswith("fractional"))
+    if len(todo) < 2:
+        return 0
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..physics.solver import serial_kernels  # the simulations need it anyway
+
+    def one(job: tuple[int, str]) -> None:
+        with serial_kernels():
+            try:
+                run(patient, *job)
+            except Exception:  # noqa: BLE001 - the serial pass reports it in full
+                pass
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(one, todo))
+    return len(todo)
+
+
 def search_in_parallel(patient: Patient, jobs: list[tuple[int, str]], run: Search, *,
                        workers: int | None = None,
                        scheduler: str | None = None,
