@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,17 +29,29 @@ if TYPE_CHECKING:  # xarray (with pandas, ~0.25 s) is imported when a dataset is
 __all__ = ["Result", "simulate", "summarize", "UNITS"]
 
 
-@dataclass
 class Result:
     """Outcome of one simulation: ``summary`` (the JSON contract), ``dataset`` (fields),
-    ``typed`` (the :class:`Summary`, SI), ``outcome`` (the SI run) and ``healing``."""
+    ``typed`` (the :class:`Summary`, SI), ``outcome`` (the SI run) and ``healing``.
 
-    summary: dict[str, Any]
-    dataset: xr.Dataset
-    scenario: Scenario
-    healing: Healing | None = None
-    typed: Summary | None = None
-    outcome: Outcome | None = None
+    ``dataset`` may be given as a function that makes it: it is then made on first access, so
+    a caller that needs only the summary (the planner's probes, sweeps) never imports xarray
+    (~0.3 s) nor builds the fields (issue 18)."""
+
+    def __init__(self, summary: dict[str, Any], dataset: xr.Dataset | Callable[[], xr.Dataset],
+                 scenario: Scenario, healing: Healing | None = None,
+                 typed: Summary | None = None, outcome: Outcome | None = None):
+        self.summary = summary
+        self._dataset = dataset
+        self.scenario = scenario
+        self.healing = healing
+        self.typed = typed
+        self.outcome = outcome
+
+    @property
+    def dataset(self) -> xr.Dataset:
+        if callable(self._dataset):
+            self._dataset = self._dataset()
+        return self._dataset
 
     def to_json(self) -> str:
         return json.dumps(self.summary, indent=2, allow_nan=False)
@@ -113,8 +124,11 @@ def simulate(scenario: Scenario | dict, *,
     typed = summarize(outcome, hs, healing_warnings(outcome, hs, scenario))
     resolved = scenario.resolved()
     summary = typed.to_dict(resolved)
-    from .dataset import to_dataset
 
-    ds = to_dataset(outcome, heal, scenario.name, resolved, summary)
-    return Result(summary=summary, dataset=ds, scenario=scenario, healing=heal, typed=typed,
-                  outcome=outcome)
+    def fields() -> xr.Dataset:
+        from .dataset import to_dataset
+
+        return to_dataset(outcome, heal, scenario.name, resolved, summary)
+
+    return Result(summary=summary, dataset=fields, scenario=scenario, healing=heal,
+                  typed=typed, outcome=outcome)
