@@ -237,6 +237,18 @@ def _risks(c: Candidate, patient: Patient) -> list:
     return out
 
 
+def _device_terms(modality: str, c: Candidate) -> list[dict]:
+    """The candidate's settings in each catalogue device's terms, kept in the simulation store
+    by what they are read from (the modality, the scenario, the prediction, the settings): a
+    repeated plan reads them without parsing the catalogue's units again (issue 18)."""
+    from ..simulate import store
+
+    args = {"modality": modality, "predicted": c.predicted, "settings": c.settings,
+            "scenario": c.scenario.to_dict(si=True) if c.scenario is not None else None}
+    return store.cached_call("device-terms", args, lambda: {
+        "terms": device_terms(modality, c.scenario, c.predicted, c.settings)})["terms"]
+
+
 def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
               verdict: rulebase.Verdict) -> Candidate:
     st = rulebase.rules()["settings"][modality]
@@ -252,7 +264,7 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
         c.reasons.append(f"settings limited: {reason} ({src})")
         c.sources.append(src)
     c.conditional_on = list(verdict.conditional)
-    c.devices = device_terms(modality, c.scenario, c.predicted, c.settings)
+    c.devices = _device_terms(modality, c)
     c.interval_weeks = _interval(modality, verdict)
     c.recovery = _recovery(c)
     c.improvement = rule.get("improvement", {}).get(
