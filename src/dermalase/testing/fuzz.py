@@ -31,7 +31,8 @@ from . import assert_summary_finite
 
 SCENARIO: dict[str, Any] = {
     "name": "fuzz",
-    "skin": {"site": "cheek", "phototype": 2, "water_epidermis": 0.7},
+    "skin": {"site": "cheek", "phototype": 2, "water_epidermis": 0.7,
+             "thickness_epidermis": "55 um", "water_absorption": "12500 1/cm"},
     "laser": {"source": "er:yag", "pulse_duration": "250 us"},
     "delivery": {"mode": "full-field", "spot_diameter": "4 mm", "fluence": "10 J/cm^2",
                  "passes": 2, "pass_interval": "2 s", "profile": "top-hat"},
