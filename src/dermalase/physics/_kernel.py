@@ -69,8 +69,11 @@ def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb):
 
 
 @njit(cache=True, nogil=True)
-def temperature(H, phiw, Cs, Cw, Tb, superheat, out):
-    nr, nz = H.shape
+def temperature(H, phiw, Cs, Cw, Tb, superheat, out, rows):
+    """``out`` = T(H) in the first ``rows`` rows (below them the tissue is at rest: what
+    :func:`conduct_z` returns; ``out`` keeps its values there, within 1 µK of rest)."""
+    nr = H.shape[0]
+    nz = min(H.shape[1], rows)
     for i in range(nr):
         for j in range(nz):
             a, b = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
@@ -358,7 +361,7 @@ conduct_r.__doc__ = conduct_r_parallel.__doc__ = _CONDUCT_R_DOC
 
 @njit(cache=True, nogil=True)
 def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz, area,
-                       tally):
+                       tally, rows):
     """Boil off water above the boiling plateau; eject surface cells.
 
     A wet cell with H > C Tb loses d(phi) = (H - C Tb) / (rho_w L_v) of water (the vapor
@@ -368,13 +371,13 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
     that much vapor); water-poor tissue (stratum corneum, a desiccated floor) cannot make it
     alone and goes with the wetter tissue under it, or is removed once dry at ``T_dry``.
     Tallies: vaporized (vapor energy) and ablated (ejected energy relative to the initial
-    state).
+    state). Only the first ``rows`` rows can boil (below them the tissue is at rest).
     Returns the number of cells ejected.
     """
     nr, nz = H.shape
     ejected = 0
     for i in range(nr):
-        for j in range(top[i], nz):
+        for j in range(top[i], min(nz, rows)):
             w = phiw[i, j]
             if w <= 0.0:
                 continue

@@ -199,7 +199,9 @@ def initial_state(medium: Medium) -> State:
                omega=np.zeros((len(DAMAGE_SETS), *shape)), rate=np.zeros((len(DAMAGE_SETS),
                                                                           *shape)),
                tmax=np.full(shape, Ta), T=np.empty(shape), T_next=np.empty(shape))
-    kernel.temperature(st.H, st.water, medium.Cs, Cw, k.boiling_temperature, False, st.T)
+    kernel.temperature(st.H, st.water, medium.Cs, Cw, k.boiling_temperature, False, st.T,
+                       shape[1])
+    st.T_next[:] = st.T  # the rows at rest keep these values (kernel.temperature)
     st.rate[:] = medium.damage_rate(st.T)
     return st
 
@@ -389,20 +391,22 @@ class SpotSolver:
             kern.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, Cw, kw, Tb, dt,
                            self.kernel_r_faces, superheat, rows)
         if not superheat and self.eject:
-            self.vaporize_and_eject(st)
-        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next)
+            self.vaporize_and_eject(st, rows)
+        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next, rows)
         kern.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
                                self.T_skip, st.rate, st.omega, st.tmax, rows)
         st.T[:] = st.T_next
         st.t += dt
         st.steps += 1
 
-    def vaporize_and_eject(self, st: State) -> None:
+    def vaporize_and_eject(self, st: State, rows: int | None = None) -> None:
+        """Boil and eject (``rows``: only the first rows can boil; default all)."""
         k = self.k
         kernel.vaporize_and_eject(st.H, st.H0, st.water, st.vapor, self.medium.Cs, st.top,
                                   k.water_heat_capacity, k.water_latent_heat_volumetric,
                                   k.boiling_temperature, self.medium.v_crit,
-                                  k.dry_ablation_temperature, self.grid.dz, self.area, st.tally)
+                                  k.dry_ablation_temperature, self.grid.dz, self.area, st.tally,
+                                  st.H.shape[1] if rows is None else rows)
 
     # -- a pass -----------------------------------------------------------------------------
     def fluence_now(self, st: State) -> np.ndarray:
@@ -443,7 +447,7 @@ class SpotSolver:
             if n == sch.n_conf - 1 and self.eject:  # confinement ends: eject the superheated
                 self.vaporize_and_eject(st)
                 kernel.temperature(st.H, st.water, self.medium.Cs, self.k.water_heat_capacity,
-                                   self.k.boiling_temperature, False, st.T)
+                                   self.k.boiling_temperature, False, st.T, st.H.shape[1])
         return delivered, dt, len(steps)
 
     def run_pass(self, st: State, p: int, trackers) -> tuple[PassRecord, float]:
