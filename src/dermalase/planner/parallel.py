@@ -36,6 +36,13 @@ def needs_simulation(search: Search, patient: Patient, job: tuple[int, str]) -> 
     return False
 
 
+def _lacking(run: Search, patient: Patient, jobs: list[tuple[int, str]]) -> list:
+    """The searches of ``jobs`` the store cannot answer, the r-z channel searches (the longest)
+    first, so that the short ones fill in around them."""
+    return sorted((job for job in jobs if needs_simulation(run, patient, job)),
+                  key=lambda job: not job[1].startswith("fractional"))
+
+
 def search_task(args: tuple) -> tuple[str, object]:
     """On a worker: one search; ("ok", the store records it used) or ("error", one line)."""
     run, patient, i, modality = args
@@ -55,8 +62,7 @@ def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search
     2-core machine this is what a cold plan can gain."""
     if threads < 2:
         return 0
-    todo = sorted((job for job in jobs if needs_simulation(run, patient, job)),
-                  key=lambda job: not job[1].startswith("fractional"))
+    todo = _lacking(run, patient, jobs)
     if len(todo) < 2:
         return 0
     from concurrent.futures import ThreadPoolExecutor
@@ -85,9 +91,7 @@ def search_in_parallel(patient: Patient, jobs: list[tuple[int, str]], run: Searc
     serial pass."""
     from ..sweep.engine import run_tasks
 
-    # r-z channel searches take longest: sent first, so the short ones fill in around them
-    todo = sorted((job for job in jobs if needs_simulation(run, patient, job)),
-                  key=lambda job: not job[1].startswith("fractional"))
+    todo = _lacking(run, patient, jobs)
     errors: list[str] = []
     done = {"searches": len(jobs), "on_engine": len(todo), "engine": "none (all stored)",
             "errors": errors}
