@@ -418,3 +418,23 @@ def test_neck_device_readings_keep_the_plans_energy_below_avram():
                                                                                  rel=1e-3)
                 read += 1
     assert read >= 1, "the neck plan has no fractional CO2 reading to check"
+
+
+# --- the engines of issues 16 and 18 change nothing a clinician reads ---------------------------
+@pytest.mark.parametrize("engine", [{"threads": 2}, {"threads": 1, "uncertainty": 2}])
+def test_threads_intervals_and_kept_searches_never_lift_a_condition_or_a_harm_cap(engine):
+    """A missing isotretinoin answer keeps every option it could rule out conditional, and the
+    neck plan stays below Avram 2009's 630 um with the rules' margin, whether the searches ran
+    on threads, carry model intervals, or are read back whole from the store (second call)."""
+    missing = Patient.from_dict(patient_dict(isotretinoin_never=None))
+    neck = Patient.from_dict(patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3))
+    margin = R.rules()["policy"]["harm_margin"]
+    for _ in range(2):  # computed, then from the store
+        out = plan(missing, **engine)
+        rec = out["recommended"]
+        assert rec is None or not rec["modality"].startswith(("full-field", "fractional"))
+        assert "isotretinoin_months_ago" in {a["key"] for a in out["needed_answers"]}
+        rec = plan(neck, **engine)["recommended"]
+        assert rec is not None and rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
+        if rec.get("predicted_interval"):
+            assert rec["predicted_interval"]["intervals"]["injury_depth_um"]["p50"] > 0

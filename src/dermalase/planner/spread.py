@@ -24,8 +24,10 @@ def _percentiles(summaries: list, key: str) -> dict | None:
             and not isinstance(s.get(key), bool)]
     if not vals:
         return None
-    p5, p50, p95 = np.percentile(np.array(vals, dtype=float), [5, 50, 95])
-    return {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+    from ..sweep.uncertainty import PERCENTILES
+
+    p = np.percentile(np.array(vals, dtype=float), PERCENTILES)
+    return {f"p{q:g}": float(x) for q, x in zip(PERCENTILES, p, strict=True)}
 
 
 def add_intervals(candidates: list, keys: tuple[str, ...], n: int, *, seed: int = 1,

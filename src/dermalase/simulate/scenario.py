@@ -425,8 +425,7 @@ class Scenario:
         return ScenarioSpec.model_construct(
             name=self.name,
             skin=SkinSpec.model_construct(site=self.skin.site, phototype=self.skin.phototype,
-                                          **{**self._water_set(),  # type: ignore[arg-type]
-                                             **self._thickness_set()},
+                                          **self._skin_set(),  # type: ignore[arg-type]
                                           water_absorption=self.skin.layers[0].water_mua),
             laser=LaserSpec.model_construct(source=self.source.key,
                                             wavelength=self.source.wavelength,
@@ -435,19 +434,16 @@ class Scenario:
             numerics=NumericsSpec.model_construct(geometry=n.geometry, resolution=n.resolution,
                                                   cooling_time=n.cooling_time))
 
-    def _water_set(self) -> dict[str, float | None]:
-        """``water_<layer>`` of every layer whose water differs from the tables' value."""
+    def _skin_set(self) -> dict[str, float | None]:
+        """``water_<layer>`` and ``thickness_<layer>`` of every layer whose value differs from
+        the tables' (the site's) value; None for the others."""
         base = build_skin(self.skin.site, self.skin.phototype)
-        return {f"water_{a.name}": (a.water if a.water != b.water else None)
-                for a, b in zip(self.skin.layers, base.layers, strict=True)}
-
-    def _thickness_set(self) -> dict[str, float | None]:
-        """``thickness_<layer>`` of every settable layer whose thickness differs from its
-        site's."""
-        base = {la.name: la.thickness for la in build_skin(self.skin.site).layers}
-        mine = {la.name: la.thickness for la in self.skin.layers}
-        return {f"thickness_{n}": (mine[n] if mine[n] != base[n] else None)
-                for n in THICKNESS_LAYERS}
+        out: dict[str, float | None] = {}
+        for a, b in zip(self.skin.layers, base.layers, strict=True):
+            out[f"water_{a.name}"] = a.water if a.water != b.water else None
+            if a.name in THICKNESS_LAYERS:
+                out[f"thickness_{a.name}"] = a.thickness if a.thickness != b.thickness else None
+        return out
 
     def resolved(self) -> dict[str, Any]:
         """The scenario with every value resolved, in SI units (keys name the unit)."""

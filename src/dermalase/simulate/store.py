@@ -65,8 +65,7 @@ def put_records(records) -> None:
     by another version or model names nothing here and is harmless."""
     for kind, name, value in records:
         if _valid(kind, value):
-            _MEMORY[name] = value
-            store(cache_dir() / f"{name}.json", name, value)
+            _put(kind, name, value)
 
 
 def cache_dir() -> Path:
