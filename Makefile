@@ -82,6 +82,7 @@ fuzz: $(STAMP)
 validation: $(STAMP)
 	$(BIN)/python scripts/validation_table.py
 	$(BIN)/python scripts/dial_table.py
+	$(BIN)/python scripts/confinement_table.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

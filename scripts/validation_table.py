@@ -239,7 +239,8 @@ def main() -> None:
     # (scripts/intervals_table.py, make intervals) and the device dials (scripts/dial_table.py,
     # run after this script by make validation) are kept as they are
     kept = [old[old.find(f"<!-- {m}:start -->"):old.find(f"<!-- {m}:end -->") + len(m) + 13]
-            for m in ("intervals", "dials", "fuzz") if f"<!-- {m}:start -->" in old]
+            for m in ("intervals", "dials", "confinement", "fuzz")
+            if f"<!-- {m}:start -->" in old]
     doc.write_text("\n".join(out), encoding="utf-8")
     print("wrote docs/validation.md")
     from scripts.inputs_table import main as write_inputs

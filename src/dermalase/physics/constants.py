@@ -20,12 +20,14 @@ from ..errors import InputError
 #: constants read from data/constants.toml under the same name
 _FROM_TOML = ("body_temperature", "boiling_temperature", "water_latent_heat",
               "blood_volumetric_heat_capacity", "gas_constant", "ejection_residual_water",
-              "dry_ablation_temperature", "ejection_delay", "plume_absorbing_fraction")
+              "dry_ablation_temperature", "ejection_delay", "plume_absorbing_fraction",
+              "confined_boiling_temperature")
 
 #: allowed ranges for overrides (open at 0 where a constant divides)
 _RANGES = {
     "ejection_residual_water": (0.0, 1.0),
     "plume_absorbing_fraction": (0.0, 1.0),
+    "confined_boiling_temperature": (100.0, 370.0),
 }
 #: constants whose None means "the data's law or table"
 _OPTIONAL = ("ejecta_speed", "necrosis_activation_energy")
@@ -57,6 +59,7 @@ class PhysicalConstants:
     dry_ablation_temperature: float          # C
     ejection_delay: float                    # s
     plume_absorbing_fraction: float          # fraction of the ejecta that absorbs like tissue
+    confined_boiling_temperature: float      # C: tissue water boils here while a pulse lasts
     water_density: float                     # kg/m^3
     water_specific_heat: float               # J/(kg K)
     water_conductivity: float                # W/(m K)
@@ -95,11 +98,36 @@ class PhysicalConstants:
         """Latent heat of vaporization per volume of water, J/m^3."""
         return self.water_density * self.water_latent_heat
 
+    def latent_heat_volumetric_at(self, T: float) -> float:
+        """Latent heat of vaporization per volume of water (J/m^3) at the saturation
+        temperature ``T`` (C): data/steam.csv (IAPWS-IF97), scaled so that it equals
+        ``water_latent_heat`` at the boiling temperature."""
+        return self.water_latent_heat_volumetric * _latent_ratio(T, self.boiling_temperature)
+
     def changed(self) -> dict[str, float | None]:
         """The constants that differ from the data files (for the resolved scenario)."""
         base = _from_data()
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if getattr(self, f.name) != getattr(base, f.name)}
+
+
+def _latent_ratio(T: float, T_ref: float) -> float:
+    """h_fg(T) / h_fg(T_ref) from the saturation table (data/steam.csv)."""
+    rows = data.table("steam")
+    Ts = [float(r["T_C"]) for r in rows]
+    h = [float(r["h_fg_kJ_kg"]) for r in rows]
+
+    def at(t: float) -> float:
+        if not Ts[0] <= t <= Ts[-1]:
+            raise InputError("constants.confined_boiling_temperature", t,
+                             f"a temperature in [{Ts[0]:g}, {Ts[-1]:g}] C (data/steam.csv)")
+        for i in range(len(Ts) - 1):
+            if t <= Ts[i + 1]:
+                w = (t - Ts[i]) / (Ts[i + 1] - Ts[i])
+                return h[i] + w * (h[i + 1] - h[i])
+        return h[-1]
+
+    return at(T) / at(T_ref)
 
 
 @cache

@@ -98,8 +98,10 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
     def tile(v: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(v[grid.layer_index], shape)).copy()
 
+    # ablation happens while light arrives, at the confined boiling temperature
+    Tc = k.confined_boiling_temperature
     h_l = np.array([ablation_enthalpy(Cs_l[i] + phiw_l[i] * Cw, phiw_l[i], k.body_temperature,
-                                      k.boiling_temperature, k.water_latent_heat_volumetric,
+                                      Tc, k.latent_heat_volumetric_at(Tc),
                                       k.ejection_residual_water)
                     for i in range(len(skin.layers))])
     # vapor (volume fraction of a cell) needed to blow it off: (1 - f_res) of the water of

@@ -379,7 +379,10 @@ class SpotSolver:
         """Deposit ``fluence`` (J/m^2 per column, None between pulses), conduct, boil and
         eject, update the damage integrals."""
         m, k, g = self.medium, self.k, self.grid
-        Cw, kw, Tb = k.water_heat_capacity, k.water_conductivity, k.boiling_temperature
+        Cw, kw = k.water_heat_capacity, k.water_conductivity
+        # while light arrives the matrix confines the tissue water, which boils at the confined
+        # temperature; between pulses it boils at 1 atm (a superheated floor flashes)
+        Tb, rhoL = self.boiling(fluence is not None)
         if fluence is not None:
             self.beam.deposit(st, fluence)
         kern = self.kernels
@@ -391,7 +394,7 @@ class SpotSolver:
             kern.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, Cw, kw, Tb, dt,
                            self.kernel_r_faces, superheat, rows)
         if not superheat and self.eject:
-            self.vaporize_and_eject(st, rows)
+            self.vaporize_and_eject(st, rows, fluence is not None)
         kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next, rows)
         kern.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
                                self.T_skip, st.rate, st.omega, st.tmax, rows)
@@ -399,12 +402,22 @@ class SpotSolver:
         st.t += dt
         st.steps += 1
 
-    def vaporize_and_eject(self, st: State, rows: int | None = None) -> None:
-        """Boil and eject (``rows``: only the first rows can boil; default all)."""
+    def boiling(self, lit: bool) -> tuple[float, float]:
+        """(boiling temperature C, latent heat J/m^3 of water) while light arrives (``lit``:
+        the confined temperature) or not (1 atm)."""
         k = self.k
+        if lit and k.confined_boiling_temperature != k.boiling_temperature:
+            T = k.confined_boiling_temperature
+            return T, k.latent_heat_volumetric_at(T)
+        return k.boiling_temperature, k.water_latent_heat_volumetric
+
+    def vaporize_and_eject(self, st: State, rows: int | None = None, lit: bool = True) -> None:
+        """Boil and eject (``rows``: only the first rows can boil; default all; ``lit``: while
+        light arrives, at the confined boiling temperature)."""
+        k = self.k
+        Tb, rhoL = self.boiling(lit)
         kernel.vaporize_and_eject(st.H, st.H0, st.water, st.vapor, self.medium.Cs, st.top,
-                                  k.water_heat_capacity, k.water_latent_heat_volumetric,
-                                  k.boiling_temperature, self.medium.v_crit,
+                                  k.water_heat_capacity, rhoL, Tb, self.medium.v_crit,
                                   k.dry_ablation_temperature, self.grid.dz, self.area, st.tally,
                                   st.H.shape[1] if rows is None else rows)
 
@@ -447,7 +460,7 @@ class SpotSolver:
             if n == sch.n_conf - 1 and self.eject:  # confinement ends: eject the superheated
                 self.vaporize_and_eject(st)
                 kernel.temperature(st.H, st.water, self.medium.Cs, self.k.water_heat_capacity,
-                                   self.k.boiling_temperature, False, st.T, st.H.shape[1])
+                                   self.boiling(True)[0], False, st.T, st.H.shape[1])
         return delivered, dt, len(steps)
 
     def run_pass(self, st: State, p: int, trackers) -> tuple[PassRecord, float]:
