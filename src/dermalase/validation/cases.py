@@ -191,6 +191,19 @@ CASES: list[Case] = [
          lambda: run("er:yag", "10 J/cm^2", "250 us")["ablation_depth_um"],
          note="half of its range comes from the 1991 study that the ablation enthalpy is fitted on "
          "(er-yag-slope); Kaufmann & Hibst 1996 is the independent half"),
+    Case("er-yag-clinical-depth", "Er:YAG 12.5 J/cm^2, 250 us, 1 pass, cheek",
+         "ablation depth", "um", 50.0, 37.5, 62.5,
+         "Pozner JN, MicroLaserPeel (clinical-evidence.md W2, [STUDY]/[VENDOR]): 12.5-17.5 "
+         "J/cm^2, one pass, peels of <= 50 um. Range: the clinical rule 3-5 um ablated per "
+         "J/cm^2 of short-pulse Er:YAG (data/devices.toml, Contour TRL ablation dial, "
+         "[EXPERT]).",
+         lambda: run("er:yag", "12.5 J/cm^2", "250 us", site="cheek")["ablation_depth_um"],
+         known_gap="the model removes ~5.7 um per J/cm^2 in vivo on the cheek, like the in vitro "
+         "datum it is fitted on (Hibst & Kaufmann 1991, ~6 um per J/cm^2; er-yag-slope); the "
+         "clinic's 3-5 um per J/cm^2 and Kaufmann & Hibst 1996 (40 um at 10 J/cm^2) are lower. "
+         "Confined boiling does not close it (ablation moves < 5 %: confined-boiling section); "
+         "the fall of water absorption with temperature and the plume above the spot, the "
+         "candidates, are not modelled"),
     Case("er-yag-slope", "Er:YAG 5-20 J/cm^2, 250 us", "ablation depth per fluence",
          "um per J/cm^2",
          6.0, 4.8, 7.2,
