@@ -93,11 +93,9 @@ def main() -> int:
              "model) until the grid rule is revised. `constants.confined_boiling_temperature` "
              "sets it per run.", "",
              f"Run time {time.perf_counter() - t0:.0f} s.", END]
-    from scripts.doc_sections import replace_section
+    from scripts.doc_sections import publish
 
-    replace_section(lines, START, END)
-    print("\n".join(lines))
-    return 0
+    return publish(lines, START, END)
 
 
 if __name__ == "__main__":

@@ -140,11 +140,9 @@ def main() -> int:
              "devices whose settings have no source (Candela CO2RE, Alma Pixel, Cutera Pearl, "
              "Lumenis DeepFX) have no dial to read: their values come from the user.", "",
              f"Run time {time.perf_counter() - t0:.0f} s.", END]
-    from scripts.doc_sections import replace_section
+    from scripts.doc_sections import publish
 
-    replace_section(lines, START, END)
-    print("\n".join(lines))
-    return 0
+    return publish(lines, START, END)
 
 
 if __name__ == "__main__":

@@ -18,3 +18,10 @@ def replace_section(lines: list[str], start: str, end: str, path: Path = VALIDAT
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def publish(lines: list[str], start: str, end: str) -> int:
+    """Write ``lines`` as their section of docs/validation.md and print them; exit status 0."""
+    replace_section(lines, start, end)
+    print("\n".join(lines))
+    return 0
