@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from .. import data
 from ..errors import InputError
 
@@ -27,7 +29,6 @@ _FROM_TOML = ("body_temperature", "boiling_temperature", "water_latent_heat",
 _RANGES = {
     "ejection_residual_water": (0.0, 1.0),
     "plume_absorbing_fraction": (0.0, 1.0),
-    "confined_boiling_temperature": (100.0, 370.0),
 }
 #: constants whose None means "the data's law or table"
 _OPTIONAL = ("ejecta_speed", "necrosis_activation_energy")
@@ -39,6 +40,9 @@ def _range(name: str) -> tuple[float, float]:
 
         span = necrosis_set().Ea_range
         return span if span is not None else (necrosis_set().Ea, necrosis_set().Ea)
+    if name == "confined_boiling_temperature":  # its sourced range (data/constants.toml)
+        lo, hi = data.constants()[name]["range"]
+        return float(lo), float(hi)
     return _RANGES.get(name, (0.0, math.inf))
 
 
@@ -102,7 +106,17 @@ class PhysicalConstants:
         """Latent heat of vaporization per volume of water (J/m^3) at the saturation
         temperature ``T`` (C): data/steam.csv (IAPWS-IF97), scaled so that it equals
         ``water_latent_heat`` at the boiling temperature."""
-        return self.water_latent_heat_volumetric * _latent_ratio(T, self.boiling_temperature)
+        return self.water_latent_heat_volumetric \
+            * _latent_heat(T, "constants.confined_boiling_temperature") \
+            / _latent_heat(self.boiling_temperature, "constants.boiling_temperature")
+
+    def confined_boiling(self) -> tuple[float, float]:
+        """(temperature C, latent heat J/m^3 of water) at which tissue water boils while light
+        arrives: the confined boiling temperature, or 1 atm where it is not above it."""
+        T = self.confined_boiling_temperature
+        if T <= self.boiling_temperature:
+            return self.boiling_temperature, self.water_latent_heat_volumetric
+        return T, self.latent_heat_volumetric_at(T)
 
     def changed(self) -> dict[str, float | None]:
         """The constants that differ from the data files (for the resolved scenario)."""
@@ -111,23 +125,21 @@ class PhysicalConstants:
                 if getattr(self, f.name) != getattr(base, f.name)}
 
 
-def _latent_ratio(T: float, T_ref: float) -> float:
-    """h_fg(T) / h_fg(T_ref) from the saturation table (data/steam.csv)."""
+@cache
+def _steam() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(saturation temperatures C, latent heats kJ/kg) of data/steam.csv, read once."""
     rows = data.table("steam")
-    Ts = [float(r["T_C"]) for r in rows]
-    h = [float(r["h_fg_kJ_kg"]) for r in rows]
+    return (tuple(float(r["T_C"]) for r in rows), tuple(float(r["h_fg_kJ_kg"]) for r in rows))
 
-    def at(t: float) -> float:
-        if not Ts[0] <= t <= Ts[-1]:
-            raise InputError("constants.confined_boiling_temperature", t,
-                             f"a temperature in [{Ts[0]:g}, {Ts[-1]:g}] C (data/steam.csv)")
-        for i in range(len(Ts) - 1):
-            if t <= Ts[i + 1]:
-                w = (t - Ts[i]) / (Ts[i + 1] - Ts[i])
-                return h[i] + w * (h[i + 1] - h[i])
-        return h[-1]
 
-    return at(T) / at(T_ref)
+def _latent_heat(T: float, field: str) -> float:
+    """Latent heat of water (kJ/kg) at the saturation temperature ``T`` (C), interpolated in
+    data/steam.csv; ``field`` names the input when ``T`` is beyond the table."""
+    Ts, h = _steam()
+    if not Ts[0] <= T <= Ts[-1]:
+        raise InputError(field, T, f"a temperature in [{Ts[0]:g}, {Ts[-1]:g}] C "
+                         "(data/steam.csv)")
+    return float(np.interp(T, Ts, h))
 
 
 @cache

@@ -99,9 +99,9 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
         return np.ascontiguousarray(np.broadcast_to(v[grid.layer_index], shape)).copy()
 
     # ablation happens while light arrives, at the confined boiling temperature
-    Tc = k.confined_boiling_temperature
+    Tc, rhoL = k.confined_boiling()
     h_l = np.array([ablation_enthalpy(Cs_l[i] + phiw_l[i] * Cw, phiw_l[i], k.body_temperature,
-                                      Tc, k.latent_heat_volumetric_at(Tc),
+                                      Tc, rhoL,
                                       k.ejection_residual_water)
                     for i in range(len(skin.layers))])
     # vapor (volume fraction of a cell) needed to blow it off: (1 - f_res) of the water of

@@ -91,8 +91,7 @@ def crater_depth_bound(skin: SkinModel, peak_fluence: float, pulses: int,
     k = constants if constants is not None else PhysicalConstants.from_data()
     ep = skin.layers[1]
     h = ablation_enthalpy(ep.heat_capacity, ep.volume_fractions["water"], k.body_temperature,
-                          k.boiling_temperature, k.water_latent_heat_volumetric,
-                          k.ejection_residual_water)
+                          *k.confined_boiling(), k.ejection_residual_water)
     return pulses * peak_fluence / h
 
 

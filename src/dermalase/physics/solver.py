@@ -327,6 +327,7 @@ class SpotSolver:
                  transport: Transport | None = None, eject: bool = True):
         self.skin, self.source, self.spot, self.numerics = skin, source, spot, numerics
         self.k = constants
+        self.confined = constants.confined_boiling()  # (C, J/m^3) while light arrives
         self.eject = eject
         self.grid = build_grid(skin, source, spot, numerics,
                                transported=transport is not None, ablative=eject)
@@ -406,10 +407,7 @@ class SpotSolver:
         """(boiling temperature C, latent heat J/m^3 of water) while light arrives (``lit``:
         the confined temperature) or not (1 atm)."""
         k = self.k
-        if lit and k.confined_boiling_temperature != k.boiling_temperature:
-            T = k.confined_boiling_temperature
-            return T, k.latent_heat_volumetric_at(T)
-        return k.boiling_temperature, k.water_latent_heat_volumetric
+        return self.confined if lit else (k.boiling_temperature, k.water_latent_heat_volumetric)
 
     def vaporize_and_eject(self, st: State, rows: int | None = None, lit: bool = True) -> None:
         """Boil and eject (``rows``: only the first rows can boil; default all; ``lit``: while
