@@ -414,8 +414,9 @@ def test_neck_device_readings_keep_the_plans_energy_below_avram():
         assert energy < 20.0
         for dv in c["devices"]:
             if "energy" in dv["settings"]:
+                # the plan prints 0.1 mJ; the reading keeps four figures of the same energy
                 assert float(dv["settings"]["energy"].split()[0]) == pytest.approx(energy,
-                                                                                 rel=1e-3)
+                                                                                 abs=0.05)
                 read += 1
     assert read >= 1, "the neck plan has no fractional CO2 reading to check"
 

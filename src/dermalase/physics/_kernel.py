@@ -170,51 +170,50 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     if nz - t0 <= 0:
         return 0.0, 0.0, t0
     jw = _window(i, H, H_rest, t0, tolH, margin)
-    lo = np.empty(nz)
-    di = np.empty(nz)
-    up = np.empty(nz)
-    rhs = np.empty(nz)
-    sol = np.empty(nz)
-    a = np.empty(nz)
-    b = np.empty(nz)
-    k = np.empty(nz)
     n = jw - t0
-    for j in range(t0, jw):
-        a[j], b[j] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
-        k[j] = ks[i, j] + phiw[i, j] * kw
+    # work arrays of the window only (index m = j - t0): the column may be far deeper
+    lo = np.empty(n)
+    di = np.empty(n)
+    up = np.empty(n)
+    rhs = np.empty(n)
+    sol = np.empty(n)
+    a = np.empty(n)
+    b = np.empty(n)
+    k = np.empty(n)
+    g = np.zeros(n + 1)  # g[m]: conductance of the face above cell m
+    for m in range(n):
+        a[m], b[m] = _linear_T(H[i, t0 + m], phiw[i, t0 + m], Cs[i, t0 + m], Cw, Tb, superheat)
+        k[m] = ks[i, t0 + m] + phiw[i, t0 + m] * kw
+    for m in range(1, n):
+        g[m] = 2.0 * k[m] * k[m - 1] / (k[m] + k[m - 1]) * inv_dz2
+    if jw == nz:
+        g[n] = 2.0 * k[n - 1] * inv_dz2  # Dirichlet ghost at dz/2
+    # else: the bottom of a window, where the tissue is at rest: no flux (conservative)
     for _it in range(50):
         for m in range(n):
             j = t0 + m
-            gm = 0.0
-            gp = 0.0
-            if j > t0:
-                gm = 2.0 * k[j] * k[j - 1] / (k[j] + k[j - 1]) * inv_dz2
-            if j < jw - 1:
-                gp = 2.0 * k[j] * k[j + 1] / (k[j] + k[j + 1]) * inv_dz2
-            elif j == nz - 1:
-                gp = 2.0 * k[j] * inv_dz2  # Dirichlet ghost at dz/2
-            # else: the bottom of a window, where the tissue is at rest: no flux (conservative)
+            gm = g[m]
+            gp = g[m + 1]
             p = perf[i, j]
-            di[m] = 1.0 + dt * (gm + gp + p) * a[j]
-            lo[m] = -dt * gm * a[j - 1] if j > t0 else 0.0
-            up[m] = -dt * gp * a[j + 1] if j < jw - 1 else 0.0
-            r = H[i, j] + dt * p * (Ta - b[j])
-            if j > t0:
-                r += dt * gm * (b[j - 1] - b[j])
-            if j < jw - 1:
-                r += dt * gp * (b[j + 1] - b[j])
+            di[m] = 1.0 + dt * (gm + gp + p) * a[m]
+            lo[m] = -dt * gm * a[m - 1] if m > 0 else 0.0
+            up[m] = -dt * gp * a[m + 1] if m < n - 1 else 0.0
+            r = H[i, j] + dt * p * (Ta - b[m])
+            if m > 0:
+                r += dt * gm * (b[m - 1] - b[m])
+            if m < n - 1:
+                r += dt * gp * (b[m + 1] - b[m])
             elif j == nz - 1:
-                r += dt * gp * (Ta - b[j])
+                r += dt * gp * (Ta - b[m])
             rhs[m] = r
         thomas(lo, di, up, rhs, sol, n)
-        if not _unpin_cooled(a[t0:jw], b[t0:jw], sol[:n], Cs[i, t0:jw], phiw[i, t0:jw], Cw,
-                             Tb):
+        if not _unpin_cooled(a, b, sol, Cs[i, t0:jw], phiw[i, t0:jw], Cw, Tb):
             break
     perf_sum = 0.0
     for m in range(n):
         j = t0 + m
         H[i, j] = sol[m]
-        T = a[j] * sol[m] + b[j]
+        T = a[m] * sol[m] + b[m]
         perf_sum += perf[i, j] * (T - Ta) * dt * dz * area[i]
     jb = nz - 1
     ab, bb = _linear_T(H[i, jb], phiw[i, jb], Cs[i, jb], Cw, Tb, superheat)
@@ -302,6 +301,20 @@ def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
         alive[i] = j >= top[i]
         a[i], b[i] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
         k[i] = ks[i, j] + phiw[i, j] * kw
+    gms = np.zeros(nr)  # conductances of each ring's inner and outer faces
+    gps = np.zeros(nr)
+    for i in range(nr):
+        if not alive[i]:
+            continue
+        r_in = rfaces[i]
+        r_out = rfaces[i + 1]
+        vol = r_out * r_out - r_in * r_in
+        dr_out = 0.5 * (rfaces[i + 2] - rfaces[i]) if i < nr - 1 else 1.0
+        dr_in = 0.5 * (rfaces[i + 1] - rfaces[i - 1]) if i > 0 else 1.0
+        if i > 0 and alive[i - 1]:
+            gms[i] = 2.0 * k[i] * k[i - 1] / (k[i] + k[i - 1]) * 2.0 * r_in / (dr_in * vol)
+        if i < nr - 1 and alive[i + 1]:
+            gps[i] = 2.0 * k[i] * k[i + 1] / (k[i] + k[i + 1]) * 2.0 * r_out / (dr_out * vol)
     for _it in range(50):
         for i in range(nr):
             if not alive[i]:
@@ -310,17 +323,8 @@ def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
                 di[i] = 1.0
                 rhs[i] = H[i, j]
                 continue
-            r_in = rfaces[i]
-            r_out = rfaces[i + 1]
-            vol = r_out * r_out - r_in * r_in
-            dr_out = 0.5 * (rfaces[i + 2] - rfaces[i]) if i < nr - 1 else 1.0
-            dr_in = 0.5 * (rfaces[i + 1] - rfaces[i - 1]) if i > 0 else 1.0
-            gm = 0.0
-            gp = 0.0
-            if i > 0 and alive[i - 1]:
-                gm = 2.0 * k[i] * k[i - 1] / (k[i] + k[i - 1]) * 2.0 * r_in / (dr_in * vol)
-            if i < nr - 1 and alive[i + 1]:
-                gp = 2.0 * k[i] * k[i + 1] / (k[i] + k[i + 1]) * 2.0 * r_out / (dr_out * vol)
+            gm = gms[i]
+            gp = gps[i]
             di[i] = 1.0 + dt * (gm + gp) * a[i]
             lo[i] = -dt * gm * a[i - 1] if i > 0 else 0.0
             up[i] = -dt * gp * a[i + 1] if i < nr - 1 else 0.0

@@ -62,6 +62,12 @@ class Medium:
         """Ablation enthalpy of viable epidermis (J/m^3): sets the step of the ablation front."""
         return float(self.enthalpy_layer[1])
 
+    @property
+    def front_absorption(self) -> float:
+        """Absorption coefficient (1/m) of the most absorbing layer: its inverse, the optical
+        depth, scales the step of the ablation front in r-z."""
+        return float(np.max(self.water_layer * self.mua_water + self.mua_other_layer))
+
     def plume_coefficient(self, ejecta_speed: float, layer_index: np.ndarray) -> np.ndarray:
         """f mua / (h_abl u) of each depth cell (the ejecta come from the crater floor)."""
         k = self.constants

@@ -31,6 +31,12 @@ class Numerics:
     min_pulse_steps: int = 60
     max_pulse_steps: int = 20000
     front_cells_per_step: float = 0.25
+    #: in r-z (cells of 1-5 um, not a fixed share of the optical depth) the front may move at
+    #: most this many optical depths per step (tests/physics/test_microchannel.py)
+    front_optical_depths_rz: float = 0.2
+    #: while light arrives, radial conduction (r-z) steps at most this fraction of dr^2/alpha
+    #: of the narrowest ring, adding up the shorter steps of the front
+    radial_step_fraction: float = 0.02
     growth: float = 1.15
     max_dt: float = 0.05              # s
     dz_max: float = 2e-6              # m
@@ -46,7 +52,8 @@ class Numerics:
         require_choice("numerics.geometry", self.geometry, ("auto", "1d", "rz"))
         require_choice("numerics.parallel", self.parallel, ("auto", "never", "always"))
         for name in ("resolution", "domain_depth", "domain_depth_rz", "cooling_time",
-                     "front_cells_per_step", "max_dt", "dz_max", "dz_min_rz", "dz_max_rz"):
+                     "front_cells_per_step", "front_optical_depths_rz", "radial_step_fraction",
+                     "max_dt", "dz_max", "dz_min_rz", "dz_max_rz"):
             require(f"numerics.{name}", getattr(self, name))
         for name in ("min_pulse_steps", "max_pulse_steps", "n_snapshots"):
             require(f"numerics.{name}", getattr(self, name), low=1, inclusive=True,
