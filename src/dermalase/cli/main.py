@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -296,8 +296,14 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
             check_count(uncertainty)
         except InputError as exc:
             _fail(str(exc))
+    from ..planner.search import fields_not_kept
+
+    # the chosen settings' fields are kept on disk for a report; without one, keeping them
+    # (xarray, NetCDF writes: ~1 s of a cold plan) is left to the run that draws it
+    keeping = nullcontext() if report else fields_not_kept()
     try:
-        result = _plan_with_progress(make_plan, pat, engine, as_json)
+        with keeping:
+            result = _plan_with_progress(make_plan, pat, engine, as_json)
     except InputError as exc:  # a scheduler that does not answer
         _fail(str(exc))
     if report:
