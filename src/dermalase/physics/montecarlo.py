@@ -155,7 +155,7 @@ def _hg_cos(g, xi):
     if g == 0.0:
         return 2.0 * xi - 1.0
     t = (1.0 - g * g) / (1.0 - g + 2.0 * g * xi)
-    c = (1.0 + g * g - t * t) / (2.0 * g)
+    c = (1.0 + g * g - t * t) * (0.5 / g)
     return max(-1.0, min(1.0, c))
 
 
@@ -164,15 +164,28 @@ def _scatter(ux, uy, uz, g, s):
     """New direction after a Henyey-Greenstein scattering (MCML's spin)."""
     ct = _hg_cos(g, _rand(s))
     st = math.sqrt(max(0.0, 1.0 - ct * ct))
-    ph = 2.0 * math.pi * _rand(s)
-    cp = math.cos(ph)
-    sp = math.sin(ph)
+    cp, sp = _azimuth(s)
     if abs(uz) > COS_ZERO:
         return st * cp, st * sp, (ct if uz > 0.0 else -ct)
     tmp = math.sqrt(1.0 - uz * uz)
-    return (st * (ux * uz * cp - uy * sp) / tmp + ux * ct,
-            st * (uy * uz * cp + ux * sp) / tmp + uy * ct,
+    k = st / tmp
+    return (k * (ux * uz * cp - uy * sp) + ux * ct,
+            k * (uy * uz * cp + ux * sp) + uy * ct,
             -st * cp * tmp + uz * ct)
+
+
+@njit(cache=True, inline="always")
+def _azimuth(s):
+    """(cos, sin) of an azimuth uniform on [0, 2 pi), without trigonometry: a point (u, v)
+    uniform in the unit disc has a uniform polar angle a, and ((u^2 - v^2), 2uv) / (u^2 + v^2)
+    = (cos 2a, sin 2a) (von Neumann 1951; ~1.27 tries per angle)."""
+    while True:
+        u = 2.0 * _rand(s) - 1.0
+        v = 2.0 * _rand(s) - 1.0
+        q = u * u + v * v
+        if 0.0 < q <= 1.0:
+            iq = 1.0 / q
+            return (u * u - v * v) * iq, 2.0 * u * v * iq
 
 
 @njit(cache=True, inline="always")
@@ -207,6 +220,14 @@ def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_
     nr = A.shape[0]
     nz = A.shape[1]
     rsp_r, _ = _fresnel(n_above, lay_n[0], 1.0)
+    inv_dr = 1.0 / dr
+    inv_dz = 1.0 / dz
+    lay_mut = lay_mua + lay_mus
+    lay_inv_mut = np.empty(nl)  # 1/mu_t and the absorbed share mu_a/mu_t of each layer
+    lay_absorbed = np.empty(nl)
+    for la in range(nl):
+        lay_inv_mut[la] = 1.0 / lay_mut[la] if lay_mut[la] > 0.0 else 1e300
+        lay_absorbed[la] = lay_mua[la] / lay_mut[la] if lay_mut[la] > 0.0 else 0.0
     for _p in range(n_phot):
         x, y = _launch_xy(beam, radius, s)
         z = 0.0
@@ -218,7 +239,7 @@ def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_
         alive = True
         sleft = 0.0
         while alive:
-            mut = lay_mua[layer] + lay_mus[layer]
+            mut = lay_mut[layer]
             if sleft == 0.0:
                 sleft = -math.log(_rand(s))
             # distance to the layer boundary along uz
@@ -228,7 +249,7 @@ def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_
                 db = (lay_z0[layer] - z) / uz
             else:
                 db = 1e300
-            step = sleft / mut if mut > 0.0 else 1e300
+            step = sleft * lay_inv_mut[layer] if mut > 0.0 else 1e300
             if step > db:  # hit the boundary
                 x += ux * db
                 y += uy * db
@@ -271,10 +292,10 @@ def _run_chunk(n_phot, seed, stream, beam, radius, lay_n, lay_mua, lay_mus, lay_
             y += uy * step
             z += uz * step
             sleft = 0.0
-            dw = w * lay_mua[layer] / mut
+            dw = w * lay_absorbed[layer]
             w -= dw
-            ir = int(math.sqrt(x * x + y * y) / dr)
-            iz = int(z / dz)
+            ir = int(math.sqrt(x * x + y * y) * inv_dr)
+            iz = int(z * inv_dz)
             if ir < nr and iz < nz:
                 A[ir, iz] += dw
             Al[layer] += dw
