@@ -62,6 +62,7 @@ def main() -> None:
     print(f"\nconduction, {n} cells x {steps} steps: compiled kernel {tk * 1e3:.1f} ms, SciPy "
           f"reference {tr * 1e3:.1f} ms -> ratio {tr / tk:.1f}x")
     fractional_groundwork()
+    channel_steps()
 
 
 def fractional_groundwork() -> None:
@@ -111,6 +112,35 @@ def fractional_groundwork() -> None:
     t, r = best_of(lambda: simulate(ex), n=2)
     print(f"whole fractional example (channel 10 mJ x 3, pattern, bulk heating, healing): "
           f"{t:.2f} s, channel {r.summary['ablation_depth_um']:.0f} um")
+
+
+def channel_steps() -> None:
+    """Issue 18: r-z channels with the front step in optical depths and the radial sweep added
+    up over the pulse's steps, against a refined reference in the same process (front step 4x
+    finer, radial sweep on every step), with the depth and zone differences."""
+    from dermalase import Scenario
+    from dermalase.cli.main import example_path
+    from dermalase.physics.microchannel import run_channel, zone_geometry
+
+    co2 = Scenario.from_dict({
+        "skin": {"site": "neck"}, "laser": {"source": "co2", "pulse_duration": "0.33333 ms"},
+        "delivery": {"mode": "fractional", "microbeam_diameter": "120 um",
+                     "pulse_energy": "20 mJ", "coverage": 0.05}})
+    er = Scenario.from_toml(example_path("fractional_er_yag"))
+    for name, sc in (("CO2 120 um, 20 mJ, stack 1 (goal 0.5 s)", co2),
+                     ("fractional_er_yag channel, Er:YAG 10 mJ x 3", er)):
+        ref = dataclasses_replace(sc.numerics, front_optical_depths_rz=0.05,
+                                  radial_step_fraction=1e-12)
+        run_channel(sc.skin, sc.source, sc.delivery, sc.numerics)  # warm-up
+        t, o = best_of(lambda sc=sc: run_channel(sc.skin, sc.source, sc.delivery, sc.numerics),
+                       n=3)
+        tr, orf = best_of(lambda sc=sc, ref=ref: run_channel(sc.skin, sc.source, sc.delivery,
+                                                             ref), n=1)
+        g, gr = zone_geometry(o), zone_geometry(orf)
+        print(f"{name}: {t:.2f} s ({o.steps} steps, parallel {sc.numerics.parallel}); "
+              f"reference {tr:.2f} s ({orf.steps} steps) -> ratio {tr / t:.1f}x; depth "
+              f"{g.channel_depth * 1e6:.0f} vs {gr.channel_depth * 1e6:.0f} um, zone "
+              f"{g.mtz_diameter * 1e6:.1f} vs {gr.mtz_diameter * 1e6:.1f} um")
 
 
 def dataclasses_replace(obj, **kw):
