@@ -69,13 +69,13 @@ def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb):
 
 
 @njit(cache=True, nogil=True)
-def temperature(H, phiw, Cs, Cw, Tb, superheat, out, rows):
-    """``out`` = T(H) in the first ``rows`` rows (below them the tissue is at rest: what
-    :func:`conduct_z` returns; ``out`` keeps its values there, within 1 µK of rest)."""
+def temperature(H, phiw, Cs, Cw, Tb, superheat, out, ends):
+    """``out`` = T(H) in the first ``ends[i]`` rows of each column i (below them the tissue is
+    at rest and unchanged since ``out`` was last computed there: the windows
+    :func:`conduct_z` solved, or every row; ``out`` keeps its values, within 1 µK of rest)."""
     nr = H.shape[0]
-    nz = min(H.shape[1], rows)
     for i in range(nr):
-        for j in range(nz):
+        for j in range(min(H.shape[1], ends[i])):
             a, b = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
             out[i, j] = a * H[i, j] + b
 
@@ -240,8 +240,9 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
     Only the rows down to ``margin`` cells below the deepest cell whose enthalpy differs from
     ``H_rest`` by more than ``tolH`` are solved, with no flux through the bottom of that window
     (energy is conserved exactly); below, the tissue is at rest and conduction changes nothing
-    that matters (``tolH`` <= 0: every row). Returns the end of the deepest window (rows
-    beyond it are at rest in every column).
+    that matters (``tolH`` <= 0: every row). Each column's window end goes into ``ends``
+    (int64, one per column); returns the deepest (rows beyond it are at rest in every
+    column).
     The enthalpy is linearized around the current state (T = aH + b; a = 0 on the boiling
     plateau), which keeps the scheme conservative and unconditionally stable. Serial; the
     ``_parallel`` twin splits the columns over threads (same result: the per-column sums are
@@ -251,12 +252,11 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
 
 @njit(cache=True, nogil=True)
 def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally,
-              H_rest, tolH, margin):
+              H_rest, tolH, margin, ends):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
     bottom_out = np.zeros(nr)
-    ends = np.zeros(nr, dtype=np.int64)
     for i in range(nr):
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
             i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
@@ -267,12 +267,11 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
 
 @njit(cache=True, parallel=True, nogil=True)
 def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
-                       tally, H_rest, tolH, margin):
+                       tally, H_rest, tolH, margin, ends):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
     bottom_out = np.zeros(nr)
-    ends = np.zeros(nr, dtype=np.int64)
     for i in prange(nr):  # columns are independent: one per thread
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
             i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
@@ -438,11 +437,14 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
 
 
 @njit(cache=True, nogil=True)
-def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows):
+def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, ends):
     """One column of :func:`accumulate_damage`."""
-    nz = min(T_new.shape[1], rows)
+    nz = min(T_new.shape[1], ends[i])
     ns = lnA.shape[0]
+    for j in range(min(top[i], nz)):  # ablated cells: the temperature only
+        T_old[i, j] = T_new[i, j]
     for j in range(top[i], nz):
+        T_old[i, j] = T_new[i, j]
         t2 = T_new[i, j]
         if t2 > Tmax[i, j]:
             Tmax[i, j] = t2
@@ -461,21 +463,23 @@ _DAMAGE_DOC = """Arrhenius integral, trapezoid in time: Omega += dt/2 (k(T_old) 
     k(T) = A exp(-Ea / (R T)), T in kelvin; ``rate`` keeps k(T_old) from the previous step.
     Cells at or below ``T_skip`` (C) contribute less than 1e-4 over the whole run (the caller
     derives it; the Omega = 1 boundaries are unaffected) and are not evaluated, nor are the
-    rows from ``rows`` down (at rest in every column: what :func:`conduct_z` returns). Also
-    tracks the peak temperature (C)."""
+    rows of column i from ``ends[i]`` down (at rest, unchanged since the last step: the
+    windows :func:`conduct_z` solved, or every row). Also tracks the peak temperature (C), and
+    leaves ``T_old`` = ``T_new`` in the rows it visits (the caller's next step starts there;
+    elsewhere the two are already equal)."""
 
 
 @njit(cache=True, nogil=True)
-def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows):
+def accumulate_damage(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, ends):
     for i in range(T_new.shape[0]):
-        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows)
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, ends)
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def accumulate_damage_parallel(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax,
-                               rows):
+                               ends):
     for i in prange(T_new.shape[0]):
-        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, rows)
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, ends)
 
 
 accumulate_damage.__doc__ = accumulate_damage_parallel.__doc__ = _DAMAGE_DOC

@@ -200,7 +200,7 @@ def initial_state(medium: Medium) -> State:
                                                                           *shape)),
                tmax=np.full(shape, Ta), T=np.empty(shape), T_next=np.empty(shape))
     kernel.temperature(st.H, st.water, medium.Cs, Cw, k.boiling_temperature, False, st.T,
-                       shape[1])
+                       np.full(shape[0], shape[1], dtype=np.int64))
     st.T_next[:] = st.T  # the rows at rest keep these values (kernel.temperature)
     st.rate[:] = medium.damage_rate(st.T)
     return st
@@ -369,6 +369,8 @@ class SpotSolver:
         self.radial_step = numerics.radial_step_fraction * float(np.min(np.diff(g.r_faces))) \
             ** 2 / self.alpha_max if g.nr > 1 else 0.0
         self._radial_dt, self._radial_rows = 0.0, 0
+        self._ends = np.zeros(g.nr, dtype=np.int64)  # per column: the rows a step solved
+        self._all_rows = np.full(g.nr, g.nz, dtype=np.int64)
 
     def _beam(self, transport: Transport | None) -> BeamModel:
         if transport is not None:
@@ -394,25 +396,29 @@ class SpotSolver:
         if fluence is not None:
             self.beam.deposit(st, fluence)
         kern = self.kernels
+        ends = self._ends  # each column's window: outside it the tissue is at rest, unchanged
         rows = kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
                               k.body_temperature, dt, g.dz, superheat, self.area, st.tally,
                               st.H0, self.rest_tolerance, window_margin(self.alpha_max, dt,
-                                                                        g.dz))
+                                                                        g.dz), ends)
         if g.nr > 1:
-            self.conduct_r(st, dt, rows, Tb, superheat,
-                           defer=fluence is not None and not superheat)
+            solved = self.conduct_r(st, dt, rows, Tb, superheat,
+                                    defer=fluence is not None and not superheat)
+            if solved:  # a radial sweep reaches every column of its rows
+                ends[:] = max(rows, solved)
         if not superheat and self.eject:
             self.vaporize_and_eject(st, rows, fluence is not None)
-        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next, rows)
+        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next, ends)
+        # also leaves st.T = st.T_next (where they differ: inside the windows)
         kern.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
-                               self.T_skip, st.rate, st.omega, st.tmax, rows)
-        st.T[:] = st.T_next
+                               self.T_skip, st.rate, st.omega, st.tmax, ends)
         st.t += dt
         st.steps += 1
 
     def conduct_r(self, st: State, dt: float, rows: int, Tb: float, superheat: bool = False,
-                  defer: bool = False) -> None:
-        """Radial conduction over ``dt`` and any deferred before it. While light arrives
+                  defer: bool = False) -> int:
+        """Radial conduction over ``dt`` and any deferred before it; returns the rows it
+        solved (0: deferred). While light arrives
         (``defer``) the steps follow the ablation front, far shorter than radial conduction
         needs: they are added up and solved at once when they reach :attr:`radial_step` (and at
         the end of each pulse, :meth:`flush_radial`). Implicit, so the longer step is stable;
@@ -420,12 +426,14 @@ class SpotSolver:
         self._radial_dt += dt
         self._radial_rows = max(self._radial_rows, rows)
         if defer and self._radial_dt < self.radial_step:
-            return
+            return 0
         m, k = self.medium, self.k
+        solved = self._radial_rows
         self.kernels.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, k.water_heat_capacity,
                                k.water_conductivity, Tb, self._radial_dt,
-                               self.kernel_r_faces, superheat, self._radial_rows)
+                               self.kernel_r_faces, superheat, solved)
         self._radial_dt, self._radial_rows = 0.0, 0
+        return solved
 
     def flush_radial(self, st: State) -> None:
         """Solve the radial conduction deferred during a pulse (:meth:`conduct_r`: only lit
@@ -488,11 +496,13 @@ class SpotSolver:
             if n == sch.n_conf - 1 and self.eject:  # confinement ends: eject the superheated
                 self.vaporize_and_eject(st)
                 kernel.temperature(st.H, st.water, self.medium.Cs, self.k.water_heat_capacity,
-                                   self.boiling(True)[0], False, st.T, st.H.shape[1])
+                                   self.boiling(True)[0], False, st.T, self._all_rows)
+                st.T_next[:] = st.T  # the two agree outside the windows of later steps
         if self._radial_dt > 0.0:
             self.flush_radial(st)
             kernel.temperature(st.H, st.water, self.medium.Cs, self.k.water_heat_capacity,
-                               self.boiling(True)[0], False, st.T, st.H.shape[1])
+                               self.boiling(True)[0], False, st.T, self._all_rows)
+            st.T_next[:] = st.T
         return delivered, dt, len(steps)
 
     def run_pass(self, st: State, p: int, trackers) -> tuple[PassRecord, float]:
