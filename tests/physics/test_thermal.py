@@ -100,3 +100,48 @@ def test_energy_conserved_without_losses():
     T0[:20] = 90.0
     T = conduct_kernel(T0[None, :], KAPPA_C, KAPPA_K, dz, 1e-5, 30)[0]
     assert abs(np.sum(T - 37.0) - np.sum(T0 - 37.0)) < 1e-9 * np.sum(T0 - 37.0)
+
+
+@pytest.mark.parametrize("case", ["co2-1d-two-passes", "er-yag-channel-stacked"])
+def test_search_for_the_window_from_the_known_rest_row_changes_nothing(case):
+    """Each step looks for the deepest cell not at rest from the row where the tissue is
+    known to be at rest (``State.reach``: the last window, raised by the deposit and by radial
+    sweeps) instead of from the domain's bottom (issue 18). Starting every search from the
+    bottom must give bit-identical fields: otherwise the known-rest row was wrong somewhere."""
+    import dataclasses
+
+    from dermalase import Scenario
+    from dermalase.physics.constants import PhysicalConstants
+    from dermalase.physics.microchannel import channel_setup
+    from dermalase.physics.solver import SpotSolver
+
+    if case == "co2-1d-two-passes":
+        sc = Scenario.from_dict({"skin": {"site": "cheek"},
+                                 "laser": {"source": "co2", "pulse_duration": "1 ms"},
+                                 "delivery": {"fluence": "7 J/cm^2", "passes": 2}})
+        num, spot = sc.numerics, sc.delivery
+    else:
+        sc = Scenario.from_dict({"skin": {"site": "cheek"},
+                                 "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+                                 "delivery": {"mode": "fractional", "pulse_energy": "2 mJ",
+                                              "microbeam_diameter": "250 um", "stack": 3,
+                                              "coverage": 0.1}})
+        num, _ = channel_setup(sc.skin, sc.source, sc.delivery, sc.numerics,
+                               PhysicalConstants.from_data())
+        spot = sc.delivery.as_spot()
+    num = dataclasses.replace(num, parallel="never")
+
+    class FromTheBottom(SpotSolver):
+        def step(self, st, dt, fluence, superheat):
+            st.reach[:] = st.H.shape[1]
+            super().step(st, dt, fluence, superheat)
+
+    k = PhysicalConstants.from_data()
+    a = SpotSolver(sc.skin, sc.source, spot, num, k).run()
+    b = FromTheBottom(sc.skin, sc.source, spot, num, k).run()
+    assert a.steps == b.steps
+    np.testing.assert_array_equal(a.top, b.top)
+    np.testing.assert_array_equal(a.tmax, b.tmax)
+    for name in a.omega:
+        np.testing.assert_array_equal(a.omega[name], b.omega[name])
+    np.testing.assert_array_equal(a.snapshots, b.snapshots)

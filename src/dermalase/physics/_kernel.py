@@ -81,11 +81,12 @@ def temperature(H, phiw, Cs, Cw, Tb, superheat, out, ends):
 
 
 @njit(cache=True, nogil=True)
-def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
+def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach):
     """Beer-Lambert deposition of ``fluence_step[i]`` (J/m^2) into column i from its surface.
 
     Each cell gets the exact integral of the exponential over its thickness, so the energy
-    deposited is conserved whatever dz. Tallies: absorbed and transmitted (J).
+    deposited is conserved whatever dz. Tallies: absorbed and transmitted (J). ``reach[i]``
+    is raised to the end of the cells it heated (the rows below are untouched).
     """
     nr, nz = H.shape
     for i in range(nr):
@@ -93,13 +94,17 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally):
         if e <= 0.0:
             continue
         e0 = e
-        for j in range(top[i], nz):
+        j = top[i]
+        while j < nz:
             att = math.exp(-(phiw[i, j] * mua_w + mua_other[i, j]) * dz)
             absorbed = e * (1.0 - att)
             H[i, j] += absorbed / dz
             e -= absorbed
+            j += 1
             if e < 1e-14 * e0:
                 break
+        if j > reach[i]:
+            reach[i] = j
         tally[ABSORBED] += (e0 - e) * area[i]
         tally[TRANSMITTED] += e * area[i]
 
@@ -147,14 +152,14 @@ def shield(fluence_step, top, dz, dt, plume_z, area, tally):
 
 
 @njit(cache=True, nogil=True)
-def _window(i, H, H_rest, t0, tolH, margin):
+def _window(i, H, H_rest, t0, tolH, margin, bound):
     """End (exclusive) of the rows of column i that conduction must solve: the deepest cell
     whose enthalpy differs from its rest value by more than ``tolH``, plus ``margin`` cells
-    (``tolH`` <= 0: the whole column)."""
+    (``tolH`` <= 0: the whole column). Rows from ``bound`` down are known to be at rest."""
     nz = H.shape[1]
     if tolH <= 0.0:
         return nz
-    jd = nz - 1
+    jd = min(nz, bound) - 1
     while jd >= t0 and abs(H[i, jd] - H_rest[i, jd]) <= tolH:
         jd -= 1
     return min(nz, max(jd, t0) + 1 + margin)
@@ -162,14 +167,14 @@ def _window(i, H, H_rest, t0, tolH, margin):
 
 @njit(cache=True, nogil=True)
 def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
-                    inv_dz2, H_rest, tolH, margin):
+                    inv_dz2, H_rest, tolH, margin, ends):
     """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom,
     the end of the rows solved)."""
     nz = H.shape[1]
     t0 = top[i]
     if nz - t0 <= 0:
         return 0.0, 0.0, t0
-    jw = _window(i, H, H_rest, t0, tolH, margin)
+    jw = _window(i, H, H_rest, t0, tolH, margin, ends[i])
     n = jw - t0
     # work arrays of the window only (index m = j - t0): the column may be far deeper
     lo = np.empty(n)
@@ -240,9 +245,10 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
     Only the rows down to ``margin`` cells below the deepest cell whose enthalpy differs from
     ``H_rest`` by more than ``tolH`` are solved, with no flux through the bottom of that window
     (energy is conserved exactly); below, the tissue is at rest and conduction changes nothing
-    that matters (``tolH`` <= 0: every row). Each column's window end goes into ``ends``
-    (int64, one per column); returns the deepest (rows beyond it are at rest in every
-    column).
+    that matters (``tolH`` <= 0: every row). ``ends`` (int64, one per column) comes in as
+    the row of each column from which the tissue is known to be at rest (the search for the
+    deepest cell not at rest starts there) and leaves as the end of the column's window;
+    returns the deepest end (rows beyond it are at rest in every column).
     The enthalpy is linearized around the current state (T = aH + b; a = 0 on the boiling
     plateau), which keeps the scheme conservative and unconditionally stable. Serial; the
     ``_parallel`` twin splits the columns over threads (same result: the per-column sums are
@@ -260,7 +266,7 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
     for i in range(nr):
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
             i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
-            H_rest, tolH, margin)
+            H_rest, tolH, margin, ends)
     _add_losses(tally, perf_out, bottom_out)
     return ends.max()
 
@@ -275,7 +281,7 @@ def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     for i in prange(nr):  # columns are independent: one per thread
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
             i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
-            H_rest, tolH, margin)
+            H_rest, tolH, margin, ends)
     _add_losses(tally, perf_out, bottom_out)
     return ends.max()
 

@@ -59,7 +59,7 @@ class BeerLambert:
     def deposit(self, state, fluence):
         # the water that sets absorption is frozen during a pulse (static optics)
         kernel.deposit(state.H, state.water_optics, self.mua_other, state.top, fluence,
-                       self.mua_water, self.dz, self.area, state.tally)
+                       self.mua_water, self.dz, self.area, state.tally, state.reach)
 
 
 class PlumeShielded(BeerLambert):
@@ -123,6 +123,7 @@ class Transported:
             for i in range(len(state.top)):
                 fld[i, : state.top[i]] = 0.0
         state.H[:] += fld * e_step
+        state.reach[:] = state.H.shape[1]  # the whole field is heated
         absorbed = float(np.sum(fld * self.area[:, None])) * self.dz * e_step
         state.tally[Tally.ABSORBED] += absorbed
         state.tally[Tally.TRANSMITTED] += (1.0 - self.reflected) * e_step - absorbed

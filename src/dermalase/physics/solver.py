@@ -162,6 +162,9 @@ class State:
     tmax: np.ndarray         # peak temperature, C
     T: np.ndarray            # temperature, C
     T_next: np.ndarray
+    #: (nr,) per column, the row from which the tissue is at rest and its temperature is
+    #: current (what the last step solved; raised by whatever heats deeper)
+    reach: np.ndarray
     tally: np.ndarray = field(default_factory=new_tally)
     t: float = 0.0
     steps: int = 0
@@ -198,7 +201,8 @@ def initial_state(medium: Medium) -> State:
                vapor=np.zeros(shape), top=np.zeros(shape[0], dtype=np.int64),
                omega=np.zeros((len(DAMAGE_SETS), *shape)), rate=np.zeros((len(DAMAGE_SETS),
                                                                           *shape)),
-               tmax=np.full(shape, Ta), T=np.empty(shape), T_next=np.empty(shape))
+               tmax=np.full(shape, Ta), T=np.empty(shape), T_next=np.empty(shape),
+               reach=np.zeros(shape[0], dtype=np.int64))
     kernel.temperature(st.H, st.water, medium.Cs, Cw, k.boiling_temperature, False, st.T,
                        np.full(shape[0], shape[1], dtype=np.int64))
     st.T_next[:] = st.T  # the rows at rest keep these values (kernel.temperature)
@@ -369,7 +373,6 @@ class SpotSolver:
         self.radial_step = numerics.radial_step_fraction * float(np.min(np.diff(g.r_faces))) \
             ** 2 / self.alpha_max if g.nr > 1 else 0.0
         self._radial_dt, self._radial_rows = 0.0, 0
-        self._ends = np.zeros(g.nr, dtype=np.int64)  # per column: the rows a step solved
         self._all_rows = np.full(g.nr, g.nz, dtype=np.int64)
 
     def _beam(self, transport: Transport | None) -> BeamModel:
@@ -396,16 +399,14 @@ class SpotSolver:
         if fluence is not None:
             self.beam.deposit(st, fluence)
         kern = self.kernels
-        ends = self._ends  # each column's window: outside it the tissue is at rest, unchanged
+        ends = st.reach  # in: rows at rest; out: each column's window (beyond: at rest)
         rows = kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
                               k.body_temperature, dt, g.dz, superheat, self.area, st.tally,
                               st.H0, self.rest_tolerance, window_margin(self.alpha_max, dt,
                                                                         g.dz), ends)
         if g.nr > 1:
-            solved = self.conduct_r(st, dt, rows, Tb, superheat,
-                                    defer=fluence is not None and not superheat)
-            if solved:  # a radial sweep reaches every column of its rows
-                ends[:] = max(rows, solved)
+            self.conduct_r(st, dt, rows, Tb, superheat,
+                           defer=fluence is not None and not superheat)
         if not superheat and self.eject:
             self.vaporize_and_eject(st, rows, fluence is not None)
         kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next, ends)
@@ -433,6 +434,7 @@ class SpotSolver:
                                k.water_conductivity, Tb, self._radial_dt,
                                self.kernel_r_faces, superheat, solved)
         self._radial_dt, self._radial_rows = 0.0, 0
+        np.maximum(st.reach, solved, out=st.reach)  # a radial sweep reaches every column
         return solved
 
     def flush_radial(self, st: State) -> None:

@@ -100,10 +100,11 @@ def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     rest = Cs * Ta  # the same windows as the solver's (physics/solver.py)
     tol = REST_TOLERANCE * float(Cs.max())
     margin = window_margin(float((ks / Cs).max()), dt, dz)
-    ends = np.zeros(nr, dtype=np.int64)
+    ends = np.full(nr, H.shape[1], dtype=np.int64)  # the initial field may be warm anywhere
     for _ in range(nsteps):
         rows = kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False,
                                 area, tally, rest, tol, margin, ends)
         if nr > 1:
             kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False, rows)
+            np.maximum(ends, rows, out=ends)
     return H / Cs
