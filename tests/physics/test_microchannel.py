@@ -140,3 +140,23 @@ def test_deferred_radial_conduction_matches_every_step(src, energy, diameter, ta
     assert g.channel_diameter == pytest.approx(ge.channel_diameter, rel=0.01)
     assert g.mean_collar == pytest.approx(ge.mean_collar, rel=0.05)
     assert out.delivered == pytest.approx(oe.delivered, rel=1e-9)
+
+
+@pytest.mark.parametrize("energy", ["10 mJ", "20 mJ"])
+def test_probe_resolution_gives_the_channel_of_resolution_one(energy):
+    """The planner and the device dials probe channels at resolution 0.5 (cells and steps
+    twice as coarse, planner/search.py FRACTIONAL_NUMERICS). With the front step counted in
+    optical depths (issue 18) an Er:YAG channel at 0.5 is that of resolution 1 within 2 %
+    (with the former quarter-cell rule it was ~8 % shallower: 206 vs 225 um at 10 mJ)."""
+    sc = Scenario.from_dict({
+        "skin": {"site": "cheek"}, "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+        "delivery": {"mode": "fractional", "microbeam_diameter": "250 um",
+                     "pulse_energy": energy, "coverage": 0.1}})
+    import dataclasses
+
+    depth = {}
+    for res in (0.5, 1.0):
+        num = dataclasses.replace(sc.numerics, resolution=res)
+        depth[res] = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery,
+                                               num)).channel_depth
+    assert depth[0.5] == pytest.approx(depth[1.0], rel=0.02)

@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # xarray and the pipeline are imported only when they are use
     from ..simulate import Result
 
 #: Numerics of fractional channel runs in the search: resolution 0.5 gives the same channel
-#: depth as resolution 1 within 0.5 % (CO2 10 and 20 mJ, 120 µm) at ~1/6 of the time.
+#: depth as resolution 1 within 0.5 % (CO2 10 and 20 mJ, 120 µm) and 2 % (Er:YAG 10 and
+#: 20 mJ, 250 µm: tests/physics/test_microchannel.py) at a fraction of the time.
 FRACTIONAL_NUMERICS = {"resolution": 0.5}
 BISECTION_STEPS = 5
 #: a search stops once its setting reaches the aimed depth and goes past it by less than this
