@@ -130,7 +130,7 @@ def channel_steps() -> None:
     for name, sc in (("CO2 120 um, 20 mJ, stack 1 (goal 0.5 s)", co2),
                      ("fractional_er_yag channel, Er:YAG 10 mJ x 3", er)):
         ref = dataclasses_replace(sc.numerics, front_optical_depths_rz=0.05,
-                                  radial_step_fraction=1e-12)
+                                  front_cells_per_step_rz=0.05, radial_step_fraction=1e-12)
         run_channel(sc.skin, sc.source, sc.delivery, sc.numerics)  # warm-up
         t, o = best_of(lambda sc=sc: run_channel(sc.skin, sc.source, sc.delivery, sc.numerics),
                        n=3)

@@ -102,16 +102,19 @@ def test_co2_channel_is_converged_at_default_cells():
 
 @pytest.mark.parametrize(("src", "energy", "diameter", "tau"),
                          [("co2", "20 mJ", "120 um", "0.33333 ms"),
-                          ("er:yag", "2 mJ", "250 um", "250 us")])
+                          ("er:yag", "2 mJ", "250 um", "250 us"),
+                          ("er:ysgg", "5 mJ", "250 um", "300 us")])
 def test_channel_is_converged_in_the_front_step(src, energy, diameter, tau):
-    """In r-z the ablation front may move 0.2 optical depths per step (issue 18: the former
-    rule, a quarter cell, spent ~1,700 steps on a 20 mJ CO2 pulse). A step four times smaller
-    on the same cells moves the channel depth by at most one cell and the zone diameter by at
-    most 2 % (one radial cell at the wall)."""
+    """In r-z the ablation front may move 0.2 optical depths and half a cell per step,
+    whichever is less (issue 18: the former rule, a quarter cell, spent ~1,700 steps on a
+    20 mJ CO2 pulse, where the cells are a third of the optical depth). Steps limited to
+    0.05 of both, on the same cells, move the channel depth by at most one cell and the zone
+    diameter by at most 2 % (one radial cell at the wall)."""
     import dataclasses
 
     sc, out, g = channel(src=src, energy=energy, diameter=diameter, tau=tau)
-    fine = dataclasses.replace(sc.numerics, front_optical_depths_rz=0.05)
+    fine = dataclasses.replace(sc.numerics, front_optical_depths_rz=0.05,
+                               front_cells_per_step_rz=0.05)
     of = run_channel(sc.skin, sc.source, sc.delivery, fine)
     gf = zone_geometry(of)
     assert of.dz == out.dz and of.steps > 2 * out.steps

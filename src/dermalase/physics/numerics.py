@@ -32,8 +32,10 @@ class Numerics:
     max_pulse_steps: int = 20000
     front_cells_per_step: float = 0.25
     #: in r-z (cells of 1-5 um, not a fixed share of the optical depth) the front may move at
-    #: most this many optical depths per step (tests/physics/test_microchannel.py)
+    #: most this many optical depths per step, and at most ``front_cells_per_step_rz`` cells
+    #: (tests/physics/test_microchannel.py; docs/design.md has the measurements)
     front_optical_depths_rz: float = 0.2
+    front_cells_per_step_rz: float = 0.5
     #: while light arrives, radial conduction (r-z) steps at most this fraction of dr^2/alpha
     #: of the narrowest ring, adding up the shorter steps of the front
     radial_step_fraction: float = 0.02
@@ -52,7 +54,8 @@ class Numerics:
         require_choice("numerics.geometry", self.geometry, ("auto", "1d", "rz"))
         require_choice("numerics.parallel", self.parallel, ("auto", "never", "always"))
         for name in ("resolution", "domain_depth", "domain_depth_rz", "cooling_time",
-                     "front_cells_per_step", "front_optical_depths_rz", "radial_step_fraction",
+                     "front_cells_per_step", "front_optical_depths_rz", "front_cells_per_step_rz",
+                     "radial_step_fraction",
                      "max_dt", "dz_max", "dz_min_rz", "dz_max_rz"):
             require(f"numerics.{name}", getattr(self, name))
         for name in ("min_pulse_steps", "max_pulse_steps", "n_snapshots"):

@@ -236,7 +236,8 @@ class Schedule:
         # the front may move at most ``front_cells_per_step`` cells per step: a boiling surface
         # cell conducts heat for the whole step, so coarser steps under-ablate (first order)
         front_step = numerics.front_cells_per_step * grid.dz if grid.nr == 1 else \
-            numerics.front_optical_depths_rz / medium.front_absorption / numerics.resolution
+            min(numerics.front_optical_depths_rz / medium.front_absorption / numerics.resolution,
+                numerics.front_cells_per_step_rz * grid.dz)
         dt_front = front_step * medium.front_enthalpy \
             / (peak / tau)
         n_pulse = int(min(numerics.max_pulse_steps,
