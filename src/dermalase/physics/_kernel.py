@@ -165,6 +165,14 @@ def _window(i, H, H_rest, t0, tolH, margin, bound):
     return min(nz, max(jd, t0) + 1 + margin)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _line_arrays(n):
+    """Work arrays of one implicit line solve: the three diagonals, the right-hand side, the
+    solution, the linearization T = a H + b and the conductivity."""
+    return (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
+            np.empty(n), np.empty(n))
+
+
 @njit(cache=True, nogil=True)
 def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
                     inv_dz2, H_rest, tolH, margin, ends):
@@ -177,14 +185,7 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     jw = _window(i, H, H_rest, t0, tolH, margin, ends[i])
     n = jw - t0
     # work arrays of the window only (index m = j - t0): the column may be far deeper
-    lo = np.empty(n)
-    di = np.empty(n)
-    up = np.empty(n)
-    rhs = np.empty(n)
-    sol = np.empty(n)
-    a = np.empty(n)
-    b = np.empty(n)
-    k = np.empty(n)
+    lo, di, up, rhs, sol, a, b, k = _line_arrays(n)
     g = np.zeros(n + 1)  # g[m]: conductance of the face above cell m
     for m in range(n):
         a[m], b[m] = _linear_T(H[i, t0 + m], phiw[i, t0 + m], Cs[i, t0 + m], Cw, Tb, superheat)
@@ -293,14 +294,7 @@ conduct_z.__doc__ = conduct_z_parallel.__doc__ = _CONDUCT_Z_DOC
 def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
     """One row of :func:`conduct_r`."""
     nr = H.shape[0]
-    lo = np.empty(nr)
-    di = np.empty(nr)
-    up = np.empty(nr)
-    rhs = np.empty(nr)
-    sol = np.empty(nr)
-    a = np.empty(nr)
-    b = np.empty(nr)
-    k = np.empty(nr)
+    lo, di, up, rhs, sol, a, b, k = _line_arrays(nr)
     alive = np.empty(nr, dtype=np.bool_)
     for i in range(nr):
         alive[i] = j >= top[i]
