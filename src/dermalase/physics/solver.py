@@ -233,8 +233,9 @@ class Schedule:
         the spot's; a sub-pulse of a train gives its own)."""
         tau = spot.pulse_duration
         peak = spot.peak_fluence if peak_fluence is None else peak_fluence
-        # the front may move at most ``front_cells_per_step`` cells per step: a boiling surface
-        # cell conducts heat for the whole step, so coarser steps under-ablate (first order)
+        # the front may move at most ``front_cells_per_step`` cells per step (1-D, cells a third
+        # of the optical depth), in r-z at most 0.2 optical depths and half a cell: a boiling
+        # surface cell conducts heat for the whole step, so coarser steps under-ablate
         front_step = numerics.front_cells_per_step * grid.dz if grid.nr == 1 else \
             min(numerics.front_optical_depths_rz / medium.front_absorption / numerics.resolution,
                 numerics.front_cells_per_step_rz * grid.dz)
@@ -420,11 +421,11 @@ class SpotSolver:
     def conduct_r(self, st: State, dt: float, rows: int, Tb: float, superheat: bool = False,
                   defer: bool = False) -> int:
         """Radial conduction over ``dt`` and any deferred before it; returns the rows it
-        solved (0: deferred). While light arrives
-        (``defer``) the steps follow the ablation front, far shorter than radial conduction
-        needs: they are added up and solved at once when they reach :attr:`radial_step` (and at
-        the end of each pulse, :meth:`flush_radial`). Implicit, so the longer step is stable;
-        the splitting error stays below the front's (tests/physics/test_microchannel.py)."""
+        solved (0: deferred). While light arrives (``defer``) the steps follow the ablation
+        front, far shorter than radial conduction needs: they are added up and solved at once
+        when they reach :attr:`radial_step` (and at the end of each pulse,
+        :meth:`flush_radial`). Implicit, so the longer step is stable; the splitting error
+        stays below the front's (tests/physics/test_microchannel.py)."""
         self._radial_dt += dt
         self._radial_rows = max(self._radial_rows, rows)
         if defer and self._radial_dt < self.radial_step:
