@@ -412,11 +412,15 @@ def test_neck_device_readings_keep_the_plans_energy_below_avram():
             continue
         energy = float(c["settings"]["pulse_energy"].split()[0])
         assert energy < 20.0
+        simulated = float(c["scenario"]["delivery"]["pulse_energy"].split()[0]) * 1e3  # J
+        assert simulated < 20.0
         for dv in c["devices"]:
             if "energy" in dv["settings"]:
-                # the plan prints 0.1 mJ; the reading keeps four figures of the same energy
-                assert float(dv["settings"]["energy"].split()[0]) == pytest.approx(energy,
-                                                                                 abs=0.05)
+                reading = float(dv["settings"]["energy"].split()[0])
+                # the energy the plan simulated, to the reading's four figures; the plan
+                # prints it to 0.1 mJ
+                assert reading == pytest.approx(simulated, rel=1e-3)
+                assert reading == pytest.approx(energy, abs=0.05)
                 read += 1
     assert read >= 1, "the neck plan has no fractional CO2 reading to check"
 

@@ -63,16 +63,21 @@ class Medium:
         return float(self.enthalpy_layer[1])
 
     @property
+    def layer_absorption(self) -> np.ndarray:
+        """Absorption coefficient (1/m) of each layer's intact tissue."""
+        return self.water_layer * self.mua_water + self.mua_other_layer
+
+    @property
     def front_absorption(self) -> float:
         """Absorption coefficient (1/m) of the most absorbing layer: its inverse, the optical
-        depth, scales the step of the ablation front in r-z."""
-        return float(np.max(self.water_layer * self.mua_water + self.mua_other_layer))
+        depth, scales the step of the ablation front in r-z (the grid's cells follow the same
+        value, taken from the skin model: grid.build_grid)."""
+        return float(np.max(self.layer_absorption))
 
     def plume_coefficient(self, ejecta_speed: float, layer_index: np.ndarray) -> np.ndarray:
         """f mua / (h_abl u) of each depth cell (the ejecta come from the crater floor)."""
         k = self.constants
-        plume_l = k.plume_absorbing_fraction * (self.water_layer * self.mua_water
-                                                + self.mua_other_layer) \
+        plume_l = k.plume_absorbing_fraction * self.layer_absorption \
             / (self.enthalpy_layer * ejecta_speed)
         return np.ascontiguousarray(plume_l[layer_index])
 

@@ -203,11 +203,18 @@ def initial_state(medium: Medium) -> State:
                                                                           *shape)),
                tmax=np.full(shape, Ta), T=np.empty(shape), T_next=np.empty(shape),
                reach=np.zeros(shape[0], dtype=np.int64))
-    kernel.temperature(st.H, st.water, medium.Cs, Cw, k.boiling_temperature, False, st.T,
-                       np.full(shape[0], shape[1], dtype=np.int64))
-    st.T_next[:] = st.T  # the rows at rest keep these values (kernel.temperature)
+    refresh_temperature(st, medium, k.boiling_temperature)
     st.rate[:] = medium.damage_rate(st.T)
     return st
+
+
+def refresh_temperature(st: State, medium: Medium, Tb: float) -> None:
+    """``st.T`` = T(H) in every row (boiling at ``Tb``), and ``st.T_next`` the same: the
+    steps after it update both only inside their windows (kernel.temperature)."""
+    every_row = np.full(st.H.shape[0], st.H.shape[1], dtype=np.int64)
+    kernel.temperature(st.H, st.water, medium.Cs, medium.constants.water_heat_capacity, Tb,
+                       False, st.T, every_row)
+    st.T_next[:] = st.T
 
 
 @dataclass(frozen=True)
@@ -375,7 +382,6 @@ class SpotSolver:
         self.radial_step = numerics.radial_step_fraction * float(np.min(np.diff(g.r_faces))) \
             ** 2 / self.alpha_max if g.nr > 1 else 0.0
         self._radial_dt, self._radial_rows = 0.0, 0
-        self._all_rows = np.full(g.nr, g.nz, dtype=np.int64)
 
     def _beam(self, transport: Transport | None) -> BeamModel:
         if transport is not None:
@@ -419,9 +425,9 @@ class SpotSolver:
         st.steps += 1
 
     def conduct_r(self, st: State, dt: float, rows: int, Tb: float, superheat: bool = False,
-                  defer: bool = False) -> int:
-        """Radial conduction over ``dt`` and any deferred before it; returns the rows it
-        solved (0: deferred). While light arrives (``defer``) the steps follow the ablation
+                  defer: bool = False) -> None:
+        """Radial conduction over ``dt`` and any deferred before it (``st.reach`` is raised to
+        the rows it solves). While light arrives (``defer``) the steps follow the ablation
         front, far shorter than radial conduction needs: they are added up and solved at once
         when they reach :attr:`radial_step` (and at the end of each pulse,
         :meth:`flush_radial`). Implicit, so the longer step is stable; the splitting error
@@ -429,15 +435,14 @@ class SpotSolver:
         self._radial_dt += dt
         self._radial_rows = max(self._radial_rows, rows)
         if defer and self._radial_dt < self.radial_step:
-            return 0
+            return
         m, k = self.medium, self.k
-        solved = self._radial_rows
+        rows = self._radial_rows
         self.kernels.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, k.water_heat_capacity,
                                k.water_conductivity, Tb, self._radial_dt,
-                               self.kernel_r_faces, superheat, solved)
+                               self.kernel_r_faces, superheat, rows)
         self._radial_dt, self._radial_rows = 0.0, 0
-        np.maximum(st.reach, solved, out=st.reach)  # a radial sweep reaches every column
-        return solved
+        np.maximum(st.reach, rows, out=st.reach)  # a radial sweep reaches every column
 
     def flush_radial(self, st: State) -> None:
         """Solve the radial conduction deferred during a pulse (:meth:`conduct_r`: only lit
@@ -499,14 +504,10 @@ class SpotSolver:
                 tr.after_step(st)
             if n == sch.n_conf - 1 and self.eject:  # confinement ends: eject the superheated
                 self.vaporize_and_eject(st)
-                kernel.temperature(st.H, st.water, self.medium.Cs, self.k.water_heat_capacity,
-                                   self.boiling(True)[0], False, st.T, self._all_rows)
-                st.T_next[:] = st.T  # the two agree outside the windows of later steps
+                refresh_temperature(st, self.medium, self.boiling(True)[0])
         if self._radial_dt > 0.0:
             self.flush_radial(st)
-            kernel.temperature(st.H, st.water, self.medium.Cs, self.k.water_heat_capacity,
-                               self.boiling(True)[0], False, st.T, self._all_rows)
-            st.T_next[:] = st.T
+            refresh_temperature(st, self.medium, self.boiling(True)[0])
         return delivered, dt, len(steps)
 
     def run_pass(self, st: State, p: int, trackers) -> tuple[PassRecord, float]:
