@@ -443,3 +443,32 @@ def test_threads_intervals_and_kept_searches_never_lift_a_condition_or_a_harm_ca
         assert rec is not None and rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
         if rec.get("predicted_interval"):
             assert rec["predicted_interval"]["intervals"]["injury_depth_um"]["p50"] > 0
+
+
+def test_a_command_line_plan_without_a_report_keeps_every_condition_and_harm_cap(tmp_path):
+    """`dermalase plan --json` without `--report` no longer keeps the chosen settings' fields
+    on disk (issue 18). In a cold store, a missing isotretinoin answer still keeps every option
+    it could rule out from the recommendation, the neck plan stays below Avram 2009's 630 um
+    with the rules' margin and is the plan `plan()` makes, and no field file is written."""
+    import os
+
+    cache = tmp_path / "cache"
+    env = dict(os.environ, DERMALASE_CACHE=str(cache))
+    margin = R.rules()["policy"]["harm_margin"]
+    neck_d = patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3)
+    outs = {}
+    for name, d in (("missing", patient_dict(isotretinoin_never=None)), ("neck", neck_d)):
+        f = tmp_path / f"{name}.toml"
+        f.write_text(_toml(d), encoding="utf-8")
+        r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", str(f), "--json"],
+                           capture_output=True, text=True, timeout=600, env=env, check=False)
+        assert r.returncode == 0, r.stderr
+        outs[name] = json.loads(r.stdout)
+    rec = outs["missing"]["recommended"]
+    assert rec is None or not rec["modality"].startswith(("full-field", "fractional"))
+    assert "isotretinoin_months_ago" in {a["key"] for a in outs["missing"]["needed_answers"]}
+    rec = outs["neck"]["recommended"]
+    assert rec is not None and rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
+    here = run(neck_d)["recommended"]
+    assert (rec["modality"], rec["settings"]) == (here["modality"], here["settings"])
+    assert not list(cache.rglob("*.nc"))
