@@ -409,3 +409,65 @@ def test_the_energy_search_finds_the_smallest_setting_with_fewer_probes():
             assert len(calls) <= 2 + 2 * search.BISECTION_STEPS
             probes.append(len(calls))
     assert sum(probes) / len(probes) < 2 + search.BISECTION_STEPS - 1.5, probes
+
+
+def test_a_guess_never_changes_what_the_search_may_return_and_a_good_one_saves_probes():
+    """Issue 18: the search may probe a model's guess first. On the same monotone curves, for
+    guesses from 40 % to 250 % of the exact crossing (and outside the range), the answer still
+    reaches the target and lies within bisection's resolution of the crossing or within the
+    depth tolerance above it; a guess 2 % past the crossing of a linear curve is the answer
+    after one probe, and an unreachable target is still reported as such."""
+    import math
+
+    from dermalase.planner import search
+
+    curves = {"linear": lambda x: 10 * x, "sqrt": lambda x: 30 * math.sqrt(x),
+              "log": lambda x: 20 * math.log(1 + 3 * x), "square": lambda x: 4 * x * x,
+              "kink": lambda x: 5 * x if x < 5 else 25 + 30 * (x - 5),
+              "threshold": lambda x: max(0.0, 12 * (x - 2.5))}
+    lo, hi = 1.0, 10.0
+    width = (hi - lo) / 2 ** search.BISECTION_STEPS
+    for name, f in curves.items():
+        for where in [k / 10 for k in range(1, 10)]:
+            target = max(f(lo) + where * (f(hi) - f(lo)), 1.0)
+            a, b = lo, hi
+            for _ in range(60):
+                m = 0.5 * (a + b)
+                a, b = (a, m) if f(m) >= target else (m, b)
+            for ratio in (0.4, 0.8, 0.97, 1.0, 1.02, 1.3, 2.5, 100.0):
+                calls = []
+                x = search._bisect(lambda e, f=f, calls=calls: calls.append(e) or f(e), lo,
+                                   hi, target, guess=b * ratio)
+                assert x is not None and f(x) >= target, (name, where, ratio)
+                assert x - b <= width + 1e-12 or f(x) <= target * (1 + search.DEPTH_TOLERANCE)
+                assert len(calls) <= 2 + search.GUESSES + 2 * search.BISECTION_STEPS
+    calls = []
+    assert search._bisect(lambda e: calls.append(e) or 10 * e, lo, hi, 50.0,
+                          guess=5.0 * 1.02) == pytest.approx(5.1) and len(calls) == 1
+    assert search._bisect(lambda e: 10 * e, lo, hi, 150.0, guess=9.0) is None
+
+
+def test_the_next_count_is_guessed_from_the_probes_of_fewer():
+    """Issue 18: when one pass or pulse cannot reach the target, the search for two starts
+    from a guess: the deepest probe so far with its depth scaled by the count and the energy.
+    Where depth is proportional to both (as erbium's nearly is), the two-pulse search needs one
+    probe instead of the three or more of a bracket; where a threshold makes the guess fall
+    short, the guess scaled by target over depth reaches the target without the top of the
+    range; the answer is the same setting within the search's tolerance either way."""
+    from dermalase.planner import search
+
+    for depth, most in ((lambda x, n: n * 20.0 * x, 1),
+                        (lambda x, n: n * 25.0 * max(x - 2.0, 0.0), 2)):
+        space = search.Space(counts=(1, 2, 3), clinical=(1.0, 20.0), device=(1.0, 20.0),
+                             unit="mJ")
+        calls = []
+
+        def probe(x, n, depth=depth, calls=calls):
+            calls.append((x, n))
+            return depth(x, n)
+
+        aim = 600.0
+        (x, n), _ = search._first(space, 1.0, 20.0, probe, aim)
+        assert n == 2 and aim <= depth(x, n) <= aim * (1 + search.DEPTH_TOLERANCE)
+        two = [c for c in calls if c[1] == 2]
+        assert len(two) <= most and all(e < 20.0 for e, _ in two), calls

@@ -154,3 +154,35 @@ def test_a_non_ablative_zone_reuses_the_transport_of_its_optics_exactly():
     deposition._TRANSPORTS.clear()
     fresh = simulate(d).summary
     assert kept == fresh and kept["injury_depth_um"] > first["injury_depth_um"]
+
+
+def test_a_channel_is_kept_for_scenarios_that_differ_only_in_their_pattern():
+    """Issue 18: the planner probes a channel, then simulates it at the coverage it chose. The
+    channel run is kept by what it depends on (skin, laser, one microbeam's energy, stack and
+    profile, numerics, seed) and not by the pattern (coverage, density, scan, area): a
+    scenario that differs only in its pattern reuses it, one with another energy, stack or seed
+    does not, and the kept channel gives the same result as a fresh run."""
+    from dermalase.simulate import Scenario
+    from dermalase.simulate import fractional as fr
+
+    base = Scenario.from_dict(scen(energy="2 mJ"))
+    key = fr.channel_key(base)
+    for change in ({"coverage": 0.2}, {"density": "300 /cm^2"}, {"pattern": "random"},
+                   {"scan": "random"}, {"area": "0.5 cm^2"}):
+        assert fr.channel_key(base.replace(delivery=change)) == key, change
+    for change in ({"pulse_energy": "2.5 mJ"}, {"stack": 2}, {"seed": 3},
+                   {"microbeam_diameter": "120 um"}):
+        assert fr.channel_key(base.replace(delivery=change)) != key, change
+    assert fr.channel_key(base.replace(numerics={"resolution": 0.5})) != key
+    assert fr.channel_key(base.replace(skin={"site": "forearm"})) != key
+
+    fr._CHANNELS.clear()
+    first = simulate(base)
+    other = base.replace(delivery={"coverage": 0.2})
+    kept = simulate(other)
+    assert len(fr._CHANNELS) == 1 and kept.outcome.solver is first.outcome.solver
+    fr._CHANNELS.clear()
+    fresh = simulate(other)
+    assert fresh.outcome.solver is not first.outcome.solver
+    assert kept.summary == fresh.summary
+    assert kept.summary["surface_injury_fraction"] > first.summary["surface_injury_fraction"]

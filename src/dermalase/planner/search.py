@@ -2,9 +2,11 @@
 the target depth, inside the published clinical range where it can.
 
 Depth grows monotonically with fluence or pulse energy and with passes or stacked pulses (tested
-in tests/physics and tests/simulate/test_qualitative), so the search is a bisection on the
-energy for each pass/stack count, fewest first: the first count that reaches the middle of the
-target wins (fewer passes and pulses leave less heat behind). The energy range is the modality's
+in tests/physics and tests/simulate/test_qualitative), so the search is a bracketed root
+search on the energy (Brent's method) for each pass/stack count, fewest first: the first count
+that reaches the middle of the target wins (fewer passes and pulses leave less heat behind).
+From the second count on, the first probe is a guess scaled from the probes of fewer pulses or
+passes (:func:`_guess`). The energy range is the modality's
 published clinical range scaled by the site factor (neck, chest, hands get less); only when the
 target cannot be met there does the search leave it, and the result says so. Fractional density
 is set so that the *injured surface* (the quantity the sources' density caps describe) sits at
@@ -44,6 +46,8 @@ if TYPE_CHECKING:  # xarray and the pipeline are imported only when they are use
 #: 20 mJ, 250 µm: tests/physics/test_microchannel.py) at a fraction of the time.
 FRACTIONAL_NUMERICS = {"resolution": 0.5}
 BISECTION_STEPS = 5
+#: model-guided probes a search tries before its bracket's ends (:func:`_bisect`)
+GUESSES = 2
 #: a search stops once its setting reaches the aimed depth and goes past it by less than this
 #: fraction (a project choice: 3 % of a 100 µm aim is 3 µm, below the spread of the published
 #: depths the targets come from)
@@ -168,7 +172,8 @@ class _Reached(Exception):
         self.x = x
 
 
-def _bisect(depth, lo_x: float, hi_x: float, target: float) -> float | None:
+def _bisect(depth, lo_x: float, hi_x: float, target: float,
+            guess: float | None = None) -> float | None:
     """Smallest x in [lo_x, hi_x] with depth(x) >= target (None if even hi_x falls short), to
     within (hi_x - lo_x) / 2**BISECTION_STEPS, or sooner: at the first probe whose depth reaches
     the target and passes it by less than :data:`DEPTH_TOLERANCE`.
@@ -176,34 +181,68 @@ def _bisect(depth, lo_x: float, hi_x: float, target: float) -> float | None:
     The depth is monotone and smooth in energy, so Brent's method (SciPy's ``brentq``: inverse
     quadratic and secant steps, bisection as the safeguard) aims at the middle of that window
     instead of halving the bracket: a few probes land in it where bisection needed all of its
-    steps (issue 18: fewer simulations per plan)."""
+    steps (issue 18: fewer simulations per plan). A ``guess`` inside the range is probed first:
+    if it lands in the window it is the answer; otherwise it replaces the end of the bracket on
+    its side, and a guess that falls short is followed by one more, its energy scaled by the
+    target over its depth (above an ablation threshold that overestimates, so it usually reaches
+    the target). A guess that reaches the target shows the target is reachable, so the dearest
+    probe, the top of the range, is skipped."""
     from scipy.optimize import brentq
 
-    f_hi = depth(hi_x) - target
-    if f_hi < 0:
-        return None
-    f_lo = depth(lo_x) - target
-    if f_lo >= 0:
-        return lo_x
     window = DEPTH_TOLERANCE * target
-    if f_hi <= window:
-        return hi_x
-    known = {lo_x: f_lo, hi_x: f_hi}
-    best = [hi_x]
+    known: dict[float, float] = {}
+
+    def f(x: float) -> float:
+        if x not in known:
+            known[x] = depth(x) - target
+        return known[x]
+
+    a, b = lo_x, hi_x
+    x = guess
+    for _ in range(GUESSES):
+        if x is None or not a < x < b:
+            break
+        v = f(x)
+        if 0 <= v <= window:
+            return x
+        if v >= 0:
+            b = x
+            break
+        a, d = x, v + target  # short: the next guess scales this one's depth to the target
+        x = x * target * (1 + 0.5 * DEPTH_TOLERANCE) / d if d > 0 else None
+    if f(b) < 0:
+        return None
+    if f(a) >= 0:
+        return a
+    if f(b) <= window:
+        return b
+    best = [b]
 
     def g(x: float) -> float:
-        v = known[x] if x in known else depth(x) - target
+        v = f(x)
         if v >= 0:
             best[0] = min(best[0], x)
-            if v <= window and x not in (lo_x, hi_x):
+            if v <= window and x not in (a, b):
                 raise _Reached(x)
         return v - 0.5 * window
 
     try:
-        brentq(g, lo_x, hi_x, xtol=(hi_x - lo_x) / 2 ** BISECTION_STEPS, rtol=1e-6)
+        brentq(g, a, b, xtol=(hi_x - lo_x) / 2 ** BISECTION_STEPS, rtol=1e-6)
     except _Reached as hit:
         return hit.x
     return best[0]
+
+
+def _guess(tried: list, n: int, aim: float) -> float | None:
+    """An energy for ``n`` pulses or passes that should reach the middle of the window above
+    ``aim``, from the deepest probe of fewer: depth taken proportional to the count and to the
+    energy (erbium and CO2 channels and erbium passes come within a few per cent of that:
+    tests/planner/test_planner.py), so one probe often lands in the window."""
+    fewer = [(x, m, d) for x, m, d in tried if m < n and d > 0]
+    if not fewer:
+        return None
+    x, m, d = max(fewer, key=lambda t: t[2])
+    return x * aim * (1 + 0.5 * DEPTH_TOLERANCE) / (d * n / m)
 
 
 @dataclass(frozen=True)
@@ -221,8 +260,15 @@ def _first(space: Space, x0: float, x1: float, depth, aim: float):
     """(x, n) of the first count (fewest) whose smallest energy in [x0, x1] reaches ``aim``,
     else None with the deepest (n, depth) tried."""
     deepest = None
+    tried: list[tuple[float, int, float]] = []
+
+    def probe(e: float, n: int) -> float:
+        d = depth(e, n)
+        tried.append((e, n, d))
+        return d
+
     for n in space.counts:
-        x = _bisect(lambda e, n=n: depth(e, n), x0, x1, aim)
+        x = _bisect(lambda e, n=n: probe(e, n), x0, x1, aim, _guess(tried, n, aim))
         if x is not None:
             return (x, n), None
         deepest = (n, depth(x1, n))

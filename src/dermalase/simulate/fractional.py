@@ -9,7 +9,11 @@ bridges and, through the Arrhenius integral, whether they coagulate.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,10 +141,50 @@ def zone_summary(scenario, out: SolverOutput, geom: ZoneGeometry,
         energy_per_zone=energy_accounts(out))  # J per zone (the r-z run is one channel)
 
 
-def run_fractional(scenario, progress: Callable[[float], None] | None = None) -> Outcome:
-    """Simulate a fractional scenario: one channel, its zone, the pattern and bulk heating."""
+#: delivery fields that change the pattern of zones but not the channel one microbeam drills
+PATTERN_FIELDS = ("density_per_m2", "coverage", "pattern", "scan", "repetition_rate_Hz",
+                  "area_m2")
+#: channel runs kept in this process (the planner probes a channel, then simulates the same
+#: channel at the coverage it chose: issue 18); a few entries of some MB each
+CHANNELS_KEPT = 4
+_CHANNELS: OrderedDict[str, SolverOutput] = OrderedDict()
+_CHANNELS_LOCK = threading.Lock()
+
+
+def channel_key(scenario) -> str:
+    """What one microbeam's channel depends on: the resolved scenario less its name, device and
+    pattern fields (the seed stays: Monte Carlo transport draws from it)."""
+    r = {k: v for k, v in scenario.resolved().items() if k not in ("name", "device")}
+    r["delivery"] = {k: v for k, v in r["delivery"].items() if k not in PATTERN_FIELDS}
+    return hashlib.sha256(json.dumps(r, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def channel_run(scenario, progress: Callable[[float], None] | None = None) -> SolverOutput:
+    """The channel run of a fractional scenario, kept for the next scenario with the same
+    channel (its arrays are shared, so they are made read-only)."""
+    k = channel_key(scenario)
+    with _CHANNELS_LOCK:
+        out = _CHANNELS.get(k)
+        if out is not None:
+            _CHANNELS.move_to_end(k)
+    if out is not None:
+        if progress is not None:
+            progress(1.0)
+        return out
     out = run_channel(scenario.skin, scenario.source, scenario.delivery, scenario.numerics,
                       scenario.constants, progress=progress)
+    for a in (out.top, out.tmax, out.water, out.times, out.snapshots, *out.omega.values()):
+        a.flags.writeable = False  # shared by every scenario that reuses it
+    with _CHANNELS_LOCK:
+        _CHANNELS[k] = out
+        while len(_CHANNELS) > CHANNELS_KEPT:
+            _CHANNELS.popitem(last=False)
+    return out
+
+
+def run_fractional(scenario, progress: Callable[[float], None] | None = None) -> Outcome:
+    """Simulate a fractional scenario: one channel, its zone, the pattern and bulk heating."""
+    out = channel_run(scenario, progress)
     geom = zone_geometry(out)
     pat = run_pattern(scenario.delivery, out, geom, scenario.skin, scenario.constants)
     return Outcome(
@@ -172,5 +216,4 @@ def simulate_zone(scenario) -> ZoneGeometry:
     without the pattern and healing: the probe of the planner's searches."""
     if not scenario.fractional:
         raise InputError("delivery.mode", "full-field", "a fractional scenario")
-    return zone_geometry(run_channel(scenario.skin, scenario.source, scenario.delivery,
-                                     scenario.numerics, scenario.constants))
+    return zone_geometry(channel_run(scenario))
