@@ -73,3 +73,12 @@ def test_a_process_that_has_just_started_counts_before_the_load_average_sees_it(
     monkeypatch.setattr(os, "getloadavg", lambda: (2.5, 0.0, 0.0))
     assert free_cores("2.50 0.00 0.00 1/120 999") == n - 1.5  # the average still counts
     assert free_cores("garbage") == n - 1.5  # an unreadable count falls back to the average
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    # a task runnable in one reading of five is a blip; one runnable in all holds a core
+    blip = ["0.00 0.00 0.00 1/120 999"] * 4 + ["0.00 0.00 0.00 2/120 999"]
+    assert free_cores(blip) == n
+    assert free_cores(["0.00 0.00 0.00 2/120 999"] * 5) == n - 1
+    # this process's own runnable threads (NumPy's BLAS worker after the import) hold no core
+    # that another process took
+    assert free_cores("0.00 0.00 0.00 2/120 999", own=2) == n
+    assert free_cores("0.00 0.00 0.00 3/120 999", own=2) == n - 1
