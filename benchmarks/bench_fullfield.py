@@ -12,7 +12,7 @@ import platform
 import time
 
 import numpy as np
-from common import best_of  # noqa: E402  (benchmarks/ is run as scripts)
+from common import best_of, threads_line  # noqa: E402  (benchmarks/ is run as scripts)
 
 from dermalase import simulate
 from dermalase.physics.thermal import conduct_kernel, implicit_step_1d
@@ -34,6 +34,7 @@ CASES = {
 def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}")
+    print(threads_line())
     for name, d in CASES.items():
         simulate(d)  # JIT warm-up (cached on disk after the first run)
         t1, r1 = best_of(lambda d=d: simulate(d))
@@ -109,7 +110,6 @@ def fractional_groundwork() -> None:
     print(f"bulk heating, 1 cm^2, {len(pos)} zones at 500 Hz: {t:.2f} s (target 5 s), "
           f"bridge-mean rise {b.mean_rise:.1f} K")
     from dermalase.cli.main import example_path
-
     from dermalase.simulate import fractional
 
     ex = Scenario.from_toml(example_path("fractional_er_yag"))

@@ -15,10 +15,13 @@ import sys
 import tempfile
 import time
 
+from common import threads_line  # noqa: E402  (benchmarks/ is run as scripts)
+
 from dermalase.cli.main import example_path
 
 
 def main() -> None:
+    print(threads_line())
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DERMALASE_CACHE"] = tmp
         from dermalase.planner import Patient, plan

@@ -13,3 +13,17 @@ def best_of(fn, n=3):
         out = fn()
         times.append(time.perf_counter() - t0)
     return min(times), out
+
+
+def threads_line() -> str:
+    """The thread count, the threading layer and the free cores the runs below see."""
+    import numba
+
+    from dermalase.physics.numerics import free_cores
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet in this process
+        layer = f"{numba.config.THREADING_LAYER} (configured; none started yet)"
+    return (f"threads: {numba.get_num_threads()}, threading layer: {layer}, free cores now: "
+            f"{free_cores():.1f}")
