@@ -82,3 +82,19 @@ def test_a_process_that_has_just_started_counts_before_the_load_average_sees_it(
     # that another process took
     assert free_cores("0.00 0.00 0.00 2/120 999", own=2) == n
     assert free_cores("0.00 0.00 0.00 3/120 999", own=2) == n - 1
+
+
+@pytest.mark.skipif(numba.get_num_threads() < 2, reason="one thread only")
+def test_runs_side_by_side_in_one_process_count_as_busy_cores(monkeypatch):
+    """free_cores() counts this process's own threads out (NumPy's idle BLAS worker is no other
+    process), so runs side by side in threads of one process are counted by the solver: with
+    two cores free and a sibling run in progress, "auto" does not split."""
+    from dermalase.physics import _kernel as kernel
+    from dermalase.physics import solver
+
+    monkeypatch.setattr(solver, "free_cores", lambda: float(numba.get_num_threads()))
+    with solver._counted_run():
+        assert Kernels.choose(46, 636).conduct_r is kernel.conduct_r_parallel  # alone
+        with solver._counted_run():  # a sibling run
+            assert Kernels.choose(46, 636).conduct_r is kernel.conduct_r
+    assert solver._RUNS[0] == 0

@@ -46,6 +46,22 @@ MIN_PARALLEL_CELLS = 10_000
 
 
 _LOCAL = threading.local()
+#: runs in progress in this process (run_spot), so that "auto" counts the cores its sibling
+#: runs hold: free_cores() counts this process's own threads out (a library's idle worker is
+#: no other process), so runs side by side in threads of one process are counted here
+_RUNS = [0]
+_RUNS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _counted_run():
+    with _RUNS_LOCK:
+        _RUNS[0] += 1
+    try:
+        yield
+    finally:
+        with _RUNS_LOCK:
+            _RUNS[0] -= 1
 
 
 @contextlib.contextmanager
@@ -72,13 +88,15 @@ class Kernels:
     def choose(cls, nr: int, nz: int, mode: str = "auto", free: float | None = None) -> Kernels:
         """"auto" splits a sweep when the grid has ``MIN_PARALLEL_CELLS`` cells, the sweep
         has at least 4 lines per thread, and the machine has a free core for every thread
-        (``free``: default :func:`free_cores`); otherwise more threads could be slower."""
+        (``free``: default :func:`free_cores` less the other runs in progress in this process);
+        otherwise more threads could be slower."""
         import numba
 
         if mode == "auto" and getattr(_LOCAL, "serial", False):
             mode = "never"
         threads = numba.get_num_threads()
-        idle = (free if free is not None else free_cores()) >= threads - 0.5
+        others = max(_RUNS[0] - 1, 0)  # sibling runs of this process, each on a core
+        idle = (free if free is not None else free_cores() - others) >= threads - 0.5
 
         def split(lines: int) -> bool:
             if mode == "always":
@@ -619,8 +637,9 @@ def run_spot(skin: SkinModel, source: LaserSource, spot: FullField,
     is never removed (non-ablative sources: the stratum corneum stays intact, Manstein et al.
     2004). ``constants``: default, the data files' values."""
     k = constants if constants is not None else PhysicalConstants.from_data()
-    return SpotSolver(skin, source, spot, numerics, k, transport=transport,
-                      eject=eject).run(progress)
+    with _counted_run():
+        return SpotSolver(skin, source, spot, numerics, k, transport=transport,
+                          eject=eject).run(progress)
 
 
 __all__ = ["Numerics", "PassRecord", "Progress", "Schedule", "Snapshots", "SolverOutput",
