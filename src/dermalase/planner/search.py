@@ -236,8 +236,10 @@ def _bisect(depth, lo_x: float, hi_x: float, target: float,
 def _guess(tried: list, n: int, aim: float) -> float | None:
     """An energy for ``n`` pulses or passes that should reach the middle of the window above
     ``aim``, from the deepest probe of fewer: depth taken proportional to the count and to the
-    energy (erbium and CO2 channels and erbium passes come within a few per cent of that:
-    tests/planner/test_planner.py), so one probe often lands in the window."""
+    energy. Erbium comes close (measured: an Er:YAG channel at 20 mJ, 444 µm for one pulse and
+    884 µm for two; Er:YAG passes at 17.5 J/cm², 101 and 197 µm), so one probe often lands in
+    the window; CO2, whose depth grows less than linearly, falls short and pays a probe more
+    (:func:`_bisect` never returns a worse setting for a bad guess: tested)."""
     fewer = [(x, m, d) for x, m, d in tried if m < n and d > 0]
     if not fewer:
         return None
