@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from common import threads_line  # noqa: E402  (benchmarks/ is run as scripts)
+from common import settle, threads_line  # noqa: E402  (benchmarks/ is run as scripts)
 
 from dermalase.cli.main import example_path
 
@@ -55,6 +55,7 @@ def command_line(runs: int = 5) -> None:
     compiled kernels, pint's parsed definitions: copied from a first run). The reference is the
     same command with the store warm (a repeated plan), timed in the same run."""
     cmd = [sys.executable, "-m", "dermalase.cli", "plan", "patient_perioral", "--json"]
+    print(settle())
 
     def wall(env: dict) -> float:
         t0 = time.perf_counter()

@@ -106,3 +106,17 @@ def test_searches_in_threads_fill_the_store_with_the_serial_plan(empty_store):
     with store.offline():
         assert plan(p, threads=1) == serial
     assert search_in_threads(p, searches(p), search_one, 2) == 0  # all stored now
+
+
+def test_the_longest_searches_start_first(monkeypatch):
+    """Issue 18: on two threads, a cold plan ends when its longest chain of searches does, so
+    the searches start longest first: r-z channels before 1-D runs, erbium (finer cells) before
+    CO2 within each (measured in planner/parallel._lacking's docstring)."""
+    from dermalase.planner import parallel
+
+    monkeypatch.setattr(parallel, "needs_simulation", lambda run, patient, job: True)
+    jobs = [(0, "full-field-co2"), (0, "full-field-er:yag"), (0, "fractional-co2"),
+            (0, "fractional-er:yag")]
+    assert parallel._lacking(None, None, jobs) == [
+        (0, "fractional-er:yag"), (0, "fractional-co2"), (0, "full-field-er:yag"),
+        (0, "full-field-co2")]

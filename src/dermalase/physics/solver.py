@@ -95,14 +95,20 @@ class Kernels:
         if mode == "auto" and getattr(_LOCAL, "serial", False):
             mode = "never"
         threads = numba.get_num_threads()
-        others = max(_RUNS[0] - 1, 0)  # sibling runs of this process, each on a core
-        idle = (free if free is not None else free_cores() - others) >= threads - 0.5
+        idle: list[bool] = []  # asked once, and only of a grid that could be split
+
+        def is_idle() -> bool:
+            if not idle:
+                others = max(_RUNS[0] - 1, 0)  # sibling runs of this process, a core each
+                cores = free if free is not None else free_cores() - others
+                idle.append(cores >= threads - 0.5)
+            return idle[0]
 
         def split(lines: int) -> bool:
             if mode == "always":
                 return True
-            return mode == "auto" and threads > 1 and idle \
-                and nr * nz >= MIN_PARALLEL_CELLS and lines >= 4 * threads
+            return mode == "auto" and threads > 1 and nr * nz >= MIN_PARALLEL_CELLS \
+                and lines >= 4 * threads and is_idle()
 
         cols, rows = split(nr), split(nz) and nr > 1
         return cls(kernel.conduct_z_parallel if cols else kernel.conduct_z,
