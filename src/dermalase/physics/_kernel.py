@@ -175,14 +175,21 @@ def _line_arrays(n):
 
 @njit(cache=True, nogil=True)
 def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
-                    inv_dz2, H_rest, tolH, margin, ends):
+                    inv_dz2, H_rest, tolH, margin, ends, cap, below):
     """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom,
-    the end of the rows solved)."""
+    the end of the rows solved). ``below``: the rows deferred under ``cap[i]`` instead (from
+    the row above the cap, whose upper face is left out; perfusion from the cap down)."""
     nz = H.shape[1]
     t0 = top[i]
+    p0 = t0
+    if below:
+        t0 = max(t0, cap[i] - 1)
+        p0 = max(t0, cap[i])
     if nz - t0 <= 0:
         return 0.0, 0.0, t0
-    jw = _window(i, H, H_rest, t0, tolH, margin, ends[i])
+    jw = _window(i, H, H_rest, t0, tolH, margin, nz if below else ends[i])
+    if not below:
+        jw = max(min(jw, cap[i]), t0 + 1)
     n = jw - t0
     # work arrays of the window only (index m = j - t0): the column may be far deeper
     lo, di, up, rhs, sol, a, b, k = _line_arrays(n)
@@ -200,7 +207,7 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
             j = t0 + m
             gm = g[m]
             gp = g[m + 1]
-            p = perf[i, j]
+            p = perf[i, j] if j >= p0 else 0.0
             di[m] = 1.0 + dt * (gm + gp + p) * a[m]
             lo[m] = -dt * gm * a[m - 1] if m > 0 else 0.0
             up[m] = -dt * gp * a[m + 1] if m < n - 1 else 0.0
@@ -220,7 +227,10 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
         j = t0 + m
         H[i, j] = sol[m]
         T = a[m] * sol[m] + b[m]
-        perf_sum += perf[i, j] * (T - Ta) * dt * dz * area[i]
+        if j >= p0:
+            perf_sum += perf[i, j] * (T - Ta) * dt * dz * area[i]
+    if jw < nz:  # the bottom face was not solved: nothing crossed it
+        return perf_sum, 0.0, jw
     jb = nz - 1
     ab, bb = _linear_T(H[i, jb], phiw[i, jb], Cs[i, jb], Cw, Tb, superheat)
     Tb_cell = ab * H[i, jb] + bb
@@ -246,10 +256,14 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
     Only the rows down to ``margin`` cells below the deepest cell whose enthalpy differs from
     ``H_rest`` by more than ``tolH`` are solved, with no flux through the bottom of that window
     (energy is conserved exactly); below, the tissue is at rest and conduction changes nothing
-    that matters (``tolH`` <= 0: every row). ``ends`` (int64, one per column) comes in as
-    the row of each column from which the tissue is known to be at rest (the search for the
-    deepest cell not at rest starts there) and leaves as the end of the column's window;
-    returns the deepest end (rows beyond it are at rest in every column).
+    that matters (``tolH`` <= 0: every row). No window reaches below ``cap[i]`` (int64, one
+    per column): the rows from there are deferred (warm tissue under a pulse, solved once for
+    the time they waited by the call with ``below=True``, which solves the row above the cap
+    and every row under it, leaving out the face above that row: each face is solved once).
+    ``ends`` (int64, one per column) comes in as the row of each column from which the tissue
+    is known to be at rest (the search for the deepest cell not at rest starts there) and
+    leaves as the end of the column's window; returns the deepest end (rows beyond it are at
+    rest in every column, or wait under the cap).
     The enthalpy is linearized around the current state (T = aH + b; a = 0 on the boiling
     plateau), which keeps the scheme conservative and unconditionally stable. Serial; the
     ``_parallel`` twin splits the columns over threads (same result: the per-column sums are
@@ -259,7 +273,7 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
 
 @njit(cache=True, nogil=True)
 def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally,
-              H_rest, tolH, margin, ends):
+              H_rest, tolH, margin, ends, cap, below=False):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
@@ -267,14 +281,14 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
     for i in range(nr):
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
             i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
-            H_rest, tolH, margin, ends)
+            H_rest, tolH, margin, ends, cap, below)
     _add_losses(tally, perf_out, bottom_out)
     return ends.max()
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
-                       tally, H_rest, tolH, margin, ends):
+                       tally, H_rest, tolH, margin, ends, cap, below=False):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
     perf_out = np.zeros(nr)
@@ -282,7 +296,7 @@ def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     for i in prange(nr):  # columns are independent: one per thread
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
             i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
-            H_rest, tolH, margin, ends)
+            H_rest, tolH, margin, ends, cap, below)
     _add_losses(tally, perf_out, bottom_out)
     return ends.max()
 
@@ -437,13 +451,14 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
 
 
 @njit(cache=True, nogil=True)
-def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, ends):
-    """One column of :func:`accumulate_damage`."""
+def _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, ends,
+                   first=0):
+    """One column of :func:`accumulate_damage` (rows from ``first``)."""
     nz = min(T_new.shape[1], ends[i])
     ns = lnA.shape[0]
-    for j in range(min(top[i], nz)):  # ablated cells: the temperature only
+    for j in range(first, min(top[i], nz)):  # ablated cells: the temperature only
         T_old[i, j] = T_new[i, j]
-    for j in range(top[i], nz):
+    for j in range(max(top[i], first), nz):
         T_old[i, j] = T_new[i, j]
         t2 = T_new[i, j]
         if t2 > Tmax[i, j]:
@@ -483,3 +498,17 @@ def accumulate_damage_parallel(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, 
 
 
 accumulate_damage.__doc__ = accumulate_damage_parallel.__doc__ = _DAMAGE_DOC
+
+
+@njit(cache=True, nogil=True)
+def accumulate_damage_below(T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, cap):
+    """:func:`accumulate_damage` over ``dt`` in the rows from ``cap[i]`` down only (the
+    deferred rows, whose ``rate`` still holds k(T) from before they waited); the row above the
+    cap, solved with them, takes its new temperature (its damage went with every step)."""
+    nz = T_new.shape[1]
+    every = np.full(T_new.shape[0], nz, dtype=np.int64)
+    for i in range(T_new.shape[0]):
+        if 0 < cap[i] <= nz:
+            T_old[i, cap[i] - 1] = T_new[i, cap[i] - 1]
+        _damage_column(i, T_old, T_new, top, lnA, Ea, R, dt, T_skip, rate, omega, Tmax, every,
+                       cap[i])

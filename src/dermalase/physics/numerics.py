@@ -47,6 +47,10 @@ class Numerics:
     dz_max_rz: float = 5e-6           # m, cap on dz in ablative r-z runs (CO2 channels)
     n_snapshots: int = 48
     plume_shielding: bool = True      # ejecta in a crater absorb the beam (CO2: data/ejecta.csv)
+    #: 1-D: while light arrives, conduction below the reach of the pulse (its deposit and
+    #: heat, :meth:`SpotSolver.deep_cap`) waits and is solved once per pulse, or sooner when
+    #: the pulse's heat nears it (docs/design.md; tests/physics/test_thermal.py)
+    defer_deep: bool = True
     #: split the sweeps over threads: "auto" (see :meth:`Kernels.choose`), "never" or
     #: "always"; the result does not depend on it (tests/physics/test_threads.py)
     parallel: str = "auto"

@@ -33,7 +33,7 @@ from .beam import BeamModel, BeerLambert, PlumeShielded, Transport, Transported
 from .constants import PhysicalConstants
 from .grid import Grid, build_grid
 from .medium import DAMAGE_SETS, Medium, build_medium
-from .numerics import REST_TOLERANCE, Numerics, free_cores, window_margin
+from .numerics import REST_TOLERANCE, WINDOW_LENGTHS, Numerics, free_cores, window_margin
 from .tallies import TALLY_NAMES, as_dict, new_tally
 
 #: Cells of a grid from which "auto" may split each sweep over threads. Every split is a
@@ -406,6 +406,11 @@ class SpotSolver:
         self.radial_step = numerics.radial_step_fraction * float(np.min(np.diff(g.r_faces))) \
             ** 2 / self.alpha_max if g.nr > 1 else 0.0
         self._radial_dt, self._radial_rows = 0.0, 0
+        #: rows from which z-conduction waits during the current pulse (nz: none), the time
+        #: waited, and the enthalpy of the rows just above the cap when it was set
+        self._cap = np.full(g.nr, g.nz, dtype=np.int64)
+        self._deep_dt = 0.0
+        self._anchor, self._slack = 0, g.nz
 
     def _beam(self, transport: Transport | None) -> BeamModel:
         if transport is not None:
@@ -431,11 +436,16 @@ class SpotSolver:
         if fluence is not None:
             self.beam.deposit(st, fluence)
         kern = self.kernels
+        margin = window_margin(self.alpha_max, dt, g.dz)
+        if self._deep_dt > 0.0 and int(st.top[0]) - self._anchor >= self._slack:
+            self.flush_deep(st)  # the surface moved down by the cap's slack: so does the cap
+            self.set_deep_cap(st)
         ends = st.reach  # in: rows at rest; out: each column's window (beyond: at rest)
         rows = kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
                               k.body_temperature, dt, g.dz, superheat, self.area, st.tally,
-                              st.H0, self.rest_tolerance, window_margin(self.alpha_max, dt,
-                                                                        g.dz), ends)
+                              st.H0, self.rest_tolerance, margin, ends, self._cap)
+        if self._cap[0] < g.nz:
+            self._deep_dt += dt
         if g.nr > 1:
             self.conduct_r(st, dt, rows, Tb, superheat,
                            defer=fluence is not None and not superheat)
@@ -467,6 +477,60 @@ class SpotSolver:
                                self.kernel_r_faces, superheat, rows)
         self._radial_dt, self._radial_rows = 0.0, 0
         np.maximum(st.reach, rows, out=st.reach)  # a radial sweep reaches every column
+
+    def set_deep_cap(self, st: State) -> None:
+        """1-D, while light arrives (:attr:`Numerics.defer_deep`): the rows from which
+        z-conduction waits. Under a later pass the tissue is warm to the bottom of the domain,
+        so every short step of the pulse solved every row (2-pass Er:YAG: 5x the time of one
+        pass), while the pulse only changes the rows its light and heat reach below the
+        surface: 18 optical depths of the least absorbing layer (deeper, what the deposit adds
+        is under the rest tolerance; it is kept in the enthalpy and solved with the waiting
+        rows) plus 10 diffusion lengths over the pulse. The cap lies that reach and a quarter
+        more below the surface; once the surface has moved down by that quarter, the waiting
+        rows are solved and the cap moves down with it (:meth:`step`). No cap where it would
+        pass the bottom (CO2)."""
+        g = self.grid
+        self._cap[:] = g.nz
+        self._deep_dt = 0.0
+        if not self.numerics.defer_deep or g.nr > 1:
+            return
+        weakest = float(np.min(self.medium.layer_absorption[self.medium.layer_absorption > 0]))
+        reach = 18.0 / weakest \
+            + WINDOW_LENGTHS * math.sqrt(self.alpha_max * self.schedule.tau)
+        rows = int(math.ceil(reach / g.dz))
+        self._slack = max(8, rows // 4)
+        self._anchor = int(st.top[0])
+        cap = self._anchor + rows + self._slack
+        if cap < g.nz:
+            self._cap[:] = cap
+
+    def flush_deep(self, st: State) -> None:
+        """Solve the rows that waited under the cap for the time they waited (with the row
+        above the cap, leaving out the face above that row, which the steps solved: each face
+        once; implicit, conservative), then their temperatures and Arrhenius integrals."""
+        if self._deep_dt <= 0.0:
+            return
+        m, k, g = self.medium, self.k, self.grid
+        Cw, kw = k.water_heat_capacity, k.water_conductivity
+        Tb = self.boiling(True)[0]
+        dt = self._deep_dt
+        ends = np.full(g.nr, g.nz, dtype=np.int64)
+        kernel.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
+                         k.body_temperature, dt, g.dz, False, self.area, st.tally, st.H0,
+                         self.rest_tolerance, window_margin(self.alpha_max, dt, g.dz), ends,
+                         self._cap, True)  # ends: out, where the rows below rest
+        T = np.empty_like(st.T_next)  # the rows above the cap keep the steps' temperatures
+        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, False, T,
+                           np.full(g.nr, g.nz, dtype=np.int64))
+        for i in range(g.nr):
+            c = max(int(self._cap[i]) - 1, 0)
+            st.T_next[i, c:] = T[i, c:]
+        kernel.accumulate_damage_below(st.T, st.T_next, st.top, self.lnA, m.Ea,
+                                       k.gas_constant, dt, self.T_skip, st.rate, st.omega,
+                                       st.tmax, self._cap)
+        np.maximum(st.reach, ends, out=st.reach)
+        self._cap[:] = g.nz
+        self._deep_dt = 0.0
 
     def flush_radial(self, st: State) -> None:
         """Solve the radial conduction deferred during a pulse (:meth:`conduct_r`: only lit
@@ -516,6 +580,7 @@ class SpotSolver:
         delivered = 0.0
         steps = sch.pulse()
         dt = steps[0]
+        self.set_deep_cap(st)
         for n, dt in enumerate(steps):
             f_now = self.fluence_now(st)
             if scale != 1.0:
@@ -529,6 +594,7 @@ class SpotSolver:
             if n == sch.n_conf - 1 and self.eject:  # confinement ends: eject the superheated
                 self.vaporize_and_eject(st)
                 refresh_temperature(st, self.medium, self.boiling(True)[0])
+        self.flush_deep(st)
         if self._radial_dt > 0.0:
             self.flush_radial(st)
             refresh_temperature(st, self.medium, self.boiling(True)[0])

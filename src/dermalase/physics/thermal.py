@@ -101,9 +101,10 @@ def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     tol = REST_TOLERANCE * float(Cs.max())
     margin = window_margin(float((ks / Cs).max()), dt, dz)
     ends = np.full(nr, H.shape[1], dtype=np.int64)  # the initial field may be warm anywhere
+    no_cap = np.full(nr, H.shape[1], dtype=np.int64)
     for _ in range(nsteps):
         rows = kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False,
-                                area, tally, rest, tol, margin, ends)
+                                area, tally, rest, tol, margin, ends, no_cap)
         if nr > 1:
             kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False, rows)
             np.maximum(ends, rows, out=ends)
