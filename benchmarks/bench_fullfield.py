@@ -66,6 +66,7 @@ def main() -> None:
     fractional_groundwork()
     channel_steps()
     nonablative_zone()
+    later_passes()
 
 
 def fractional_groundwork() -> None:
@@ -180,6 +181,34 @@ def nonablative_zone() -> None:
           f"(reference), 40 mJ with the transport kept {t2 - t1:.2f} s (goal 1 s) -> ratio "
           f"{(t1 - t0) / (t2 - t1):.1f}x; injury depth {first['injury_depth_um']:.0f} and "
           f"{kept['injury_depth_um']:.0f} um")
+
+
+def later_passes() -> None:
+    """Issue 18: full-field Er:YAG passes after the first, with the rows below the pulse's
+    reach waiting (Numerics.defer_deep, the default), against every row solved on every step
+    (the reference), in the same process; the crater and coagulation of each."""
+    import dataclasses
+
+    from dermalase import Scenario
+
+    for passes, fluence in ((2, "15 J/cm^2"), (3, "12.5 J/cm^2")):
+        sc = Scenario.from_dict({
+            "skin": {"site": "perioral", "phototype": 2},
+            "laser": {"source": "er:yag", "pulse_duration": "250 us"},
+            "delivery": {"fluence": fluence, "passes": passes}})
+
+        def with_defer(on: bool, sc=sc) -> Scenario:
+            return Scenario(name=sc.name, skin=sc.skin, source=sc.source, delivery=sc.delivery,
+                            numerics=dataclasses.replace(sc.numerics, defer_deep=on),
+                            constants=sc.constants)
+        t, r = best_of(lambda: simulate(with_defer(True)))
+        tr, rr = best_of(lambda: simulate(with_defer(False)))
+        a, b = r.summary, rr.summary
+        print(f"Er:YAG {fluence} x {passes} passes (1-D): {t * 1e3:.0f} ms with the deep rows "
+              f"waiting, reference (every row every step) {tr * 1e3:.0f} ms -> ratio "
+              f"{tr / t:.1f}x; ablation {a['ablation_depth_um']:.2f} vs "
+              f"{b['ablation_depth_um']:.2f} um, coagulation {a['coagulation_depth_um']:.2f} vs "
+              f"{b['coagulation_depth_um']:.2f} um")
 
 
 if __name__ == "__main__":
