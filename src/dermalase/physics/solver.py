@@ -407,7 +407,8 @@ class SpotSolver:
             ** 2 / self.alpha_max if g.nr > 1 else 0.0
         self._radial_dt, self._radial_rows = 0.0, 0
         #: rows from which z-conduction waits during the current pulse (nz: none), the time
-        #: waited, and the enthalpy of the rows just above the cap when it was set
+        #: waited, the surface row when the cap was set and how far it may move before the
+        #: waiting rows are solved (:meth:`set_deep_cap`)
         self._cap = np.full(g.nr, g.nz, dtype=np.int64)
         self._deep_dt = 0.0
         self._anchor, self._slack = 0, g.nz
