@@ -159,9 +159,13 @@ def test_a_non_ablative_zone_reuses_the_transport_of_its_optics_exactly():
 def test_a_channel_is_kept_for_scenarios_that_differ_only_in_their_pattern():
     """Issue 18: the planner probes a channel, then simulates it at the coverage it chose. The
     channel run is kept by what it depends on (skin, laser, one microbeam's energy, stack and
-    profile, numerics, seed) and not by the pattern (coverage, density, scan, area): a
-    scenario that differs only in its pattern reuses it, one with another energy, stack or seed
-    does not, and the kept channel gives the same result as a fresh run."""
+    profile, every numerical setting and physical constant, seed) and not by the pattern
+    (coverage, density, scan, area): a scenario that differs only in its pattern reuses it, one
+    with another energy, stack, seed, setting or constant does not (also those a scenario file
+    cannot set: no plume shielding, a confined boiling temperature), and the kept channel gives
+    the same result as a fresh run."""
+    import dataclasses
+
     from dermalase.simulate import Scenario
     from dermalase.simulate import fractional as fr
 
@@ -175,6 +179,12 @@ def test_a_channel_is_kept_for_scenarios_that_differ_only_in_their_pattern():
         assert fr.channel_key(base.replace(delivery=change)) != key, change
     assert fr.channel_key(base.replace(numerics={"resolution": 0.5})) != key
     assert fr.channel_key(base.replace(skin={"site": "forearm"})) != key
+    no_plume = Scenario(name=base.name, skin=base.skin, source=base.source,
+                        delivery=base.delivery, constants=base.constants,
+                        numerics=dataclasses.replace(base.numerics, plume_shielding=False))
+    assert fr.channel_key(no_plume) != key
+    hot = dataclasses.replace(base.constants, confined_boiling_temperature=150.0)
+    assert fr.channel_key(base.replace(constants=hot)) != key
 
     fr._CHANNELS.clear()
     first = simulate(base)

@@ -9,6 +9,7 @@ bridges and, through the Arrhenius integral, whether they coagulate.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -141,9 +142,6 @@ def zone_summary(scenario, out: SolverOutput, geom: ZoneGeometry,
         energy_per_zone=energy_accounts(out))  # J per zone (the r-z run is one channel)
 
 
-#: delivery fields that change the pattern of zones but not the channel one microbeam drills
-PATTERN_FIELDS = ("density_per_m2", "coverage", "pattern", "scan", "repetition_rate_Hz",
-                  "area_m2")
 #: channel runs kept in this process (the planner probes a channel, then simulates the same
 #: channel at the coverage it chose: issue 18); a few entries of some MB each
 CHANNELS_KEPT = 4
@@ -152,11 +150,18 @@ _CHANNELS_LOCK = threading.Lock()
 
 
 def channel_key(scenario) -> str:
-    """What one microbeam's channel depends on: the resolved scenario less its name, device and
-    pattern fields (the seed stays: Monte Carlo transport draws from it)."""
-    r = {k: v for k, v in scenario.resolved().items() if k not in ("name", "device")}
-    r["delivery"] = {k: v for k, v in r["delivery"].items() if k not in PATTERN_FIELDS}
-    return hashlib.sha256(json.dumps(r, sort_keys=True, default=str).encode()).hexdigest()
+    """What one microbeam's channel depends on, from the objects the channel run reads: the
+    skin model (every layer), the source, the microbeam as a spot (energy, diameter, stacked
+    pulses and their interval, profile), the seed (Monte Carlo transport draws from it), every
+    numerical setting and every physical constant. The pattern (coverage, density, scan, area,
+    repetition rate) is not part of it."""
+    d = scenario.delivery
+    parts = {"skin": dataclasses.asdict(scenario.skin),
+             "source": dataclasses.asdict(scenario.source),
+             "spot": dataclasses.asdict(d.as_spot()), "seed": d.seed,
+             "numerics": dataclasses.asdict(scenario.numerics),
+             "constants": dataclasses.asdict(scenario.constants)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
 
 
 def channel_run(scenario, progress: Callable[[float], None] | None = None) -> SolverOutput:
