@@ -17,6 +17,7 @@ progress).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 from collections.abc import Callable
@@ -95,14 +96,11 @@ class Kernels:
         if mode == "auto" and getattr(_LOCAL, "serial", False):
             mode = "never"
         threads = numba.get_num_threads()
-        idle: list[bool] = []  # asked once, and only of a grid that could be split
-
+        @functools.cache  # asked once, and only of a grid that could be split
         def is_idle() -> bool:
-            if not idle:
-                others = max(_RUNS[0] - 1, 0)  # sibling runs of this process, a core each
-                cores = free if free is not None else free_cores() - others
-                idle.append(cores >= threads - 0.5)
-            return idle[0]
+            others = max(_RUNS[0] - 1, 0)  # sibling runs of this process, a core each
+            cores = free if free is not None else free_cores() - others
+            return cores >= threads - 0.5
 
         def split(lines: int) -> bool:
             if mode == "always":
@@ -110,7 +108,7 @@ class Kernels:
             return mode == "auto" and threads > 1 and nr * nz >= MIN_PARALLEL_CELLS \
                 and lines >= 4 * threads and is_idle()
 
-        cols, rows = split(nr), split(nz) and nr > 1
+        cols, rows = split(nr), nr > 1 and split(nz)  # one column: no radial sweep to split
         return cls(kernel.conduct_z_parallel if cols else kernel.conduct_z,
                    kernel.conduct_r_parallel if rows else kernel.conduct_r,
                    kernel.accumulate_damage_parallel if cols else kernel.accumulate_damage)
