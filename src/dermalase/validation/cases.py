@@ -268,6 +268,20 @@ CASES: list[Case] = [
          "Walsh et al., Lasers Surg Med 1988;8:108-118; Fitzpatrick et al., Arch Dermatol 1996;"
          "132:395-402: tens of um under 1 ms, ~50-150 um in resurfacing (to be confirmed).",
          lambda: run("co2", "7 J/cm^2", "1 ms")["coagulation_depth_um"]),
+    Case("co2-collagen-band", "CO2 7 J/cm^2, 1 ms, 1 pass, forearm",
+         "collagen denaturation depth below the crater", "um", 100.0, 85.0, 115.0,
+         "Walsh JT et al., CLEO 1989 (abstract; shared/reference/tissue-response.md sec. 3-4): "
+         "pulsed CO2, damage zone 100 +- 15 um (pulse length not in the abstract reached; "
+         "compared at the 1 ms pulse of the other CO2 rows); scanned CW CO2 leaves ~120 um at "
+         "the crater centre whatever the dwell time (J Burn Care Rehabil 1997, abstract).",
+         lambda: run("co2", "7 J/cm^2", "1 ms")["collagen_denaturation_depth_um"],
+         known_gap="the model denatures ~28 um (0 um before the collagen pair was put on "
+         "Jacques' line): on the line Omega = 1 needs ~98 C for 1 ms, so the band ends where "
+         "the floor's heat falls below that; 100 um would need collagen that denatures in "
+         "milliseconds at ~55-60 C, outside the 10-20 bonds of Jacques 2006 (sensitivity "
+         "table: collagen kinetics). The heat a desiccated, charring floor keeps and passes on "
+         "(issue 31 item 6) is the missing physics; even cell necrosis (Henriques-Moritz) "
+         "reaches only ~52 um here"),
     # --- healing (issue 4) ---
     Case("heal-superficial-er-face", "Er:YAG 12.5 J/cm^2, 250 us, 1 pass, cheek",
          "re-epithelialization", "d", 3.5, 3.0, 4.0,
