@@ -24,8 +24,9 @@ class Calibrated:
 
 
 def healing_coagulation() -> dict[str, float]:
-    """The model's coagulated layer (m) in the two healing calibration cases, simulated now
-    (data/constants.toml ``healing_calibration_coagulation`` records them)."""
+    """The model's coagulated layer and injury depth (m; keys ``<case>`` and
+    ``<case>_injury``) in the two healing calibration cases, simulated now (data/constants.toml
+    ``healing_calibration_coagulation`` records them)."""
     from .. import simulate
     from .cases import HEALING_CALIBRATION
 
@@ -36,6 +37,7 @@ def healing_coagulation() -> dict[str, float]:
         res = simulate(scenario)
         assert res.outcome is not None
         out[key] = res.outcome.coagulation_depth
+        out[f"{key}_injury"] = res.outcome.injury_depth
     return out
 
 
