@@ -17,7 +17,8 @@ A full-field wound also carries the coagulated (thermally necrotic) layer the la
 floor, which has to be shed or resorbed before the epithelium can cover it, and thermal injury
 slows the keratinocytes (clinical: CO2 wounds crust for 7.7 d where erbium wounds of similar
 depth crust for 3.4 d, Newman et al. 2000). The model lumps both into a delay proportional to
-the thickness of that layer: the lag becomes t_lag + s * coagulum. Fractional zones get no such
+the thickness of that layer in the dermis (coagulated epidermis goes with the crust): the lag
+becomes t_lag + s * coagulum. Fractional zones get no such
 delay: they are covered from their rims within a day or two although their walls are necrotic
 (Manstein et al. 2004; Hantash et al. 2007), and their debris is extruded later.
 
@@ -96,6 +97,16 @@ def dermis_span(skin) -> tuple[float, float]:
     return top, thick
 
 
+def dermal_coagulum(skin, injury_depth: float, coagulum: float) -> float:
+    """The part (m) of the coagulated layer on a wound's floor that lies in the dermis: what
+    the clearance delay counts. Coagulated epidermis (and stratum corneum) is shed with the
+    crust while the epithelium covers the dermis below it; a necrotic dermal floor must be
+    demarcated and shed first (issue 31: this also keeps a deeper wound from healing sooner
+    because a sub-ablative pass coagulated the whole epidermis)."""
+    top, _ = dermis_span(skin)
+    return min(max(coagulum, 0.0), max(injury_depth - top, 0.0))
+
+
 def depth_fraction(skin, injury_depth: float) -> float:
     """Fraction of the dermis a wound of ``injury_depth`` (m, from the surface) reaches: 0
     within the epidermis, 1 at the bottom of the dermis."""
@@ -145,9 +156,10 @@ class HealingParams:
 
         for (site, entry, key), given in zip(CALIBRATION_CASES, times, strict=True):
             heal = k[entry]["value"] if given is None else given
-            coag = k["healing_calibration_coagulation"][key]
-            x = depth_fraction(build_skin(site), k["healing_calibration_coagulation"][
-                f"{key}_injury"])
+            rec = k["healing_calibration_coagulation"]
+            skin = build_skin(site)
+            coag = dermal_coagulum(skin, rec[f"{key}_injury"], rec[key])
+            x = depth_fraction(skin, rec[f"{key}_injury"])
             dens = adnexal_density(site, eccrine_weight) * surviving_fraction(x, exponent)
             rows.append((coag, poisson_cover_radius(dens, closure)))
             rhs.append(heal - lag)
@@ -375,7 +387,8 @@ def remodeling_volume(out, density: float | None) -> float:
 def healing_for(skin, injury_depth: float, *, coagulum: float = 0.0,
                 pattern: tuple | None = None, seed: int = 0) -> Healing:
     """The healing of a treated surface (SI). Full field: the treated 1 cm^2 square, with the
-    ``coagulum`` (m, coagulated layer on the floor) to clear first; fractional:
+    dermal part of the ``coagulum`` (m, coagulated layer on the floor) to clear first
+    (:func:`dermal_coagulum`); fractional:
     ``pattern = (positions (N, 2) m, side m, zone diameter m)`` (no clearance delay)."""
     sc_thickness = skin.layers[0].thickness if skin.layers[0].name == "stratum_corneum" else 0.0
     survive = injury_depth < adnexa_depth(skin)
@@ -384,5 +397,5 @@ def healing_for(skin, injury_depth: float, *, coagulum: float = 0.0,
         zone = zone_diameter if injury_depth > sc_thickness else 0.0
         return heal_pattern(positions, side, zone, skin.site, survive, seed=seed)
     return heal_full_field(skin.site, injury_depth > sc_thickness, survive, seed=seed,
-                           coagulum=coagulum,
+                           coagulum=dermal_coagulum(skin, injury_depth, coagulum),
                            dermis_fraction=depth_fraction(skin, injury_depth))

@@ -20,14 +20,13 @@ def test_recorded_healing_coagulation_matches_the_model():
 
 def test_healing_calibration_reproduces_both_data():
     """The two calibration cases get their healing times back (closed form, exact)."""
-    from dermalase.healing import depth_fraction, heal_full_field
+    from dermalase.healing import healing_for
     from dermalase.tissue.model import build_skin
 
     k = data.constants()
-    coag = k["healing_calibration_coagulation"]
+    rec = k["healing_calibration_coagulation"]
     for site, entry, key in CALIBRATION_CASES:
-        x = depth_fraction(build_skin(site), coag[f"{key}_injury"])
-        days = heal_full_field(site, True, True, coagulum=coag[key], dermis_fraction=x).days
+        days = healing_for(build_skin(site), rec[f"{key}_injury"], coagulum=rec[key]).days
         assert days == pytest.approx(k[entry]["value"] / DAY, rel=1e-9)
 
 

@@ -73,4 +73,17 @@ def ledger() -> list[Calibrated]:
             ("heal-er-perioral", "heal-full-field-co2-range", "heal-deep-er",
              "heal-mtz-nonablative", "heal-fractional-er-ablative"),
             "the Er:YAG arm of Newman et al. (3.4 d) is the same study's independent arm"),
+        Calibrated(
+            "adnexal_depth_exponent p (healing: sources left below a wound reaching a fraction "
+            "x of the dermis, (1 - x)^p)",
+            f"{k['adnexal_depth_exponent']['value']:g} (range 1-4)",
+            "burn chapters (tissue-response.md sec. 5): deep partial-thickness burns (> 50 % "
+            "of the dermis) heal in 2-3 weeks or more; p is the smallest integer that gives "
+            "2 weeks at 75 % (p = 1 gives 8.5 d); the shape (1 - x)^p is an assumption (no "
+            "sourced depth profile)",
+            ("heal-burn-deep-partial",),
+            ("heal-burn-superficial-partial", "heal-donor-site-thin", "heal-donor-site-thick",
+             "heal-deep-er", "heal-er-perioral", "heal-full-field-co2-range"),
+            "sources: the site's hair follicles (Collawn); sensitivity table: healing and "
+            "depth"),
     ]
