@@ -385,7 +385,8 @@ def remodeling_volume(out, density: float | None) -> float:
 
 
 def healing_for(skin, injury_depth: float, *, coagulum: float = 0.0,
-                pattern: tuple | None = None, seed: int = 0) -> Healing:
+                pattern: tuple | None = None, seed: int = 0,
+                params: HealingParams | None = None) -> Healing:
     """The healing of a treated surface (SI). Full field: the treated 1 cm^2 square, with the
     dermal part of the ``coagulum`` (m, coagulated layer on the floor) to clear first
     (:func:`dermal_coagulum`); fractional:
@@ -395,7 +396,8 @@ def healing_for(skin, injury_depth: float, *, coagulum: float = 0.0,
     if pattern is not None:
         positions, side, zone_diameter = pattern
         zone = zone_diameter if injury_depth > sc_thickness else 0.0
-        return heal_pattern(positions, side, zone, skin.site, survive, seed=seed)
+        return heal_pattern(positions, side, zone, skin.site, survive, seed=seed, params=params)
     return heal_full_field(skin.site, injury_depth > sc_thickness, survive, seed=seed,
+                           params=params,
                            coagulum=dermal_coagulum(skin, injury_depth, coagulum),
                            dermis_fraction=depth_fraction(skin, injury_depth))
