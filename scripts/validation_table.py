@@ -256,7 +256,8 @@ def healing_rows() -> list[str]:
         out.append(f"| {label} | {p.c * H.DAY * 1e6:.0f} | {p.clearance / H.DAY * 1e-6:.3f} | "
                    + " | ".join(row) + " |")
     out += ["", "Burns: a clean wound (no clearance: a burn's eschar is not a laser coagulum) "
-            "at the all-site densities (Xu et al. 2017: follicles 1.40 /mm^2, eccrine glands 1.28 /mm^2 where counted); donor sites: "
+            "at the all-site densities (Xu et al. 2017: follicles 1.40 /mm^2, eccrine glands "
+            "1.28 /mm^2 where counted); donor sites: "
             "forearm skin (18 follicles/cm^2, like the thigh); both 5 cm wide. The model heals "
             "resurfacing wounds almost as before (they reach < 15 % of the dermis); the depth "
             "matters for burns, donor sites and deep wounds, and the density of the site "
