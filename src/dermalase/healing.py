@@ -303,13 +303,14 @@ def heal_full_field(site: str, wounded: bool, adnexa_survive: bool, side: float 
                     sampled: bool = False, coagulum: float = 0.0,
                     dermis_fraction: float = 0.0, density: float | None = None) -> Healing:
     """A full-field wound reaching ``dermis_fraction`` of the dermis (:func:`depth_fraction`).
+
     With surviving sources (the site's follicles x :func:`surviving_fraction`) it heals from
     them everywhere, far from any edge (full-face treatments span many cm): closed form for
-    Poisson-distributed sources (``sampled`` solves a random periodic tile instead, the check of the solver). Where the
-    edges of the treated square of ``side`` (m) would cover it sooner (few sources left, or
-    none: below the adnexa) it heals from the edges. ``coagulum`` (m): the coagulated layer
-    left on the floor, cleared before the front starts. ``density`` (1/m^2) replaces the site's
-    sources (before the depth takes its share)."""
+    Poisson-distributed sources (``sampled`` solves a random periodic tile instead, the check
+    of the solver). Where the edges of the treated square of ``side`` (m) would cover it
+    sooner (few sources left, or none: below the adnexa) it heals from the edges.
+    ``coagulum`` (m): the coagulated layer to clear before the front starts. ``density``
+    (1/m^2) replaces the site's sources (before the depth takes its share)."""
     params = (params or HealingParams.calibrated()).delayed(coagulum)
     corners = [p.delayed(coagulum)
                for p in HealingParams.corners(params.exponent, params.eccrine_weight)]
