@@ -44,3 +44,14 @@ def test_no_datum_is_its_own_check():
         for name in row.fitted_cases:
             assert "calibration" in names[name].note, name
         assert row.checks, row.parameter
+
+
+def test_recorded_nafl_beam_is_the_fit():
+    """data/constants.toml records the 1,550 nm beam fitted on Bedi et al. 2007 (40 mJ zone
+    ~200 um wide on H&E, after the 12 % shrinkage of Marqa & Mordon 2014): it reaches the
+    width and 10 um less does not (scripts/calibrate.py --nafl refits)."""
+    from dermalase.validation.cases import SHRINKAGE_WIDTH, nafl_beam, nafl_zone
+
+    d = nafl_beam()
+    assert nafl_zone(40.0, beam=d)[1] / SHRINKAGE_WIDTH >= 200.0
+    assert nafl_zone(40.0, beam=round(d - 10e-6, 9))[1] / SHRINKAGE_WIDTH < 200.0

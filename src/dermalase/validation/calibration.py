@@ -74,6 +74,18 @@ def ledger() -> list[Calibrated]:
              "heal-mtz-nonablative", "heal-fractional-er-ablative"),
             "the Er:YAG arm of Newman et al. (3.4 d) is the same study's independent arm"),
         Calibrated(
+            "nafl_microbeam_diameter (1,550 nm beam, 1/e^2 at the surface)",
+            f"{k['nafl_microbeam_diameter']['value'] * 1e6:.0f} um (60 um assumed before)",
+            "Bedi et al., Lasers Surg Med 2007;39:145-155: at 40 mJ the zone's width approached "
+            "200 um on H&E (denatured collagen); the simulated width divided by the 12 % "
+            "excision shrinkage (Marqa & Mordon 2014); the smallest diameter on a 10 um grid "
+            "that reaches it",
+            ("nafl-1550-width-40mJ",),
+            ("nafl-1550-depth-40mJ", "nafl-1550-depth-10mJ", "nafl-1550-width-10mJ"),
+            "every check fails (depth 40 mJ -56 %, 10 mJ -26 % below its range, width 10 mJ "
+            "+13 %): one diameter cannot give both the 40 mJ width and the depths "
+            "(sensitivity table: 1,550 nm zones)"),
+        Calibrated(
             "adnexal_depth_exponent p (healing: sources left below a wound reaching a fraction "
             "x of the dermis, (1 - x)^p)",
             f"{k['adnexal_depth_exponent']['value']:g} (range 1-4)",
