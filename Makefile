@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,web]"
+	$(BIN)/python -m pip install --quiet -e ".[test,web,docs]"
 	touch $(STAMP)
 
 ## demo: plan the built-in example patient (out/plan.html), then simulate the built-in default

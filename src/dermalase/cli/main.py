@@ -644,17 +644,20 @@ def schema(which: str) -> None:
 @cli.command()
 @click.argument("sweep_file", metavar="SWEEP.toml", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(0, 1024), default=None,
-              help="Dask workers on this machine (default: one per core; 0: no Dask, here).")
+              help="Dask workers on this machine (at most one per core; default: serial or "
+              "one per free core, whichever is predicted faster; 0: no Dask, here).")
 @click.option("--scheduler", default=None,
               help="Address of a running Dask scheduler (or set DASK_SCHEDULER_ADDRESS).")
+@click.option("--yes", is_flag=True,
+              help="Run a sweep predicted to take longer than the limit (DERMALASE_MAX_SECONDS).")
 @click.option("--out", type=click.Path(), help="Write the results (.nc or .zarr).")
 @click.option("--figure", type=click.Path(dir_okay=False),
               help="Write the dose-response curves or maps (PNG).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON: dims, units and one record per point.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str | None,
-          figure: str | None, as_json: bool, quiet: bool) -> None:
+def sweep(sweep_file: str, workers: int | None, scheduler: str | None, yes: bool,
+          out: str | None, figure: str | None, as_json: bool, quiet: bool) -> None:
     """Run a scenario whose fields are lists or ranges {from, to, steps}, on Dask: one dimension
     per swept field (built-in: sweep_er_yag). Stored points are not run again (an interrupted
     sweep resumes)."""
@@ -681,7 +684,7 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
             sw = read_sweep(sweep_file)
     except InputError as exc:
         _fail(str(exc))
-    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json)
+    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json, yes)
     if out:
         from ..sweep.dataset import write
 
@@ -695,13 +698,9 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
         with _output("--figure"):
             dose_response_figure(ds, figure, target_um=band)
     if as_json:
-        records = json.loads(ds.to_dataframe().reset_index().to_json(orient="records",
-                                                                     double_precision=6))
-        units = {str(k): v.attrs["units"] for k, v in {**ds.coords, **ds.data_vars}.items()
-                 if "units" in v.attrs}
-        click.echo(json.dumps({"dims": list(ds.sizes), "units": units, "points": records,
-                               "attrs": {k: v for k, v in ds.attrs.items()
-                                         if k not in ("sweep",)}}, allow_nan=False))
+        from ..sweep.dataset import to_json
+
+        click.echo(json.dumps(to_json(ds), allow_nan=False))
         return
     a = ds.attrs
     click.echo(f"{a['points']} points ({a['computed']} computed, {a['from_store']} from the "
@@ -763,14 +762,14 @@ def _interval_table(spread: dict):
     return t
 
 
-def _sweep_with_progress(run, sw, workers, scheduler, quiet):
+def _sweep_with_progress(run, sw, workers, scheduler, quiet, yes=False):
     if quiet:
-        return run(sw, workers=workers, scheduler=scheduler)
+        return run(sw, workers=workers, scheduler=scheduler, yes=yes)
     from rich.progress import Progress
 
     with Progress(transient=True) as prog:
         task = prog.add_task(f"sweep of {sw.size} points", total=sw.size)
-        return run(sw, workers=workers, scheduler=scheduler,
+        return run(sw, workers=workers, scheduler=scheduler, yes=yes,
                    progress=lambda done, total: prog.update(task, completed=done))
 
 
