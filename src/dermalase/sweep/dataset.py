@@ -165,7 +165,7 @@ def _variables(names: list[str], rows: list, units: dict, dims: list[str],
             data_vars[new] = (dims, np.array(["" if v is None else str(v) for v in values],
                                              dtype=object).reshape(shape), attrs)
             continue
-        arr = np.array([math.nan if v is None else float(v)  # type: ignore[arg-type]
+        arr = np.array([math.nan if v is None else float(v)
                         for v in values]).reshape(shape)
         attrs["units"] = _unit(units, old) or "1"  # counts and yes/no (1/0) are numbers
         data_vars[new] = (dims, arr, attrs)

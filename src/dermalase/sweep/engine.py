@@ -141,8 +141,7 @@ def run_tasks(fn: Callable, items: list, on_result: Callable[[int, str, object],
 def run_batch(points: list) -> tuple[str, list]:
     """A task of several points: ("ok", [(status, value, store key), ...]) in order. The store
     key is computed here, on the worker, so the client only files what arrives."""
-    from ..simulate import Scenario
-    from ..simulate import store
+    from ..simulate import Scenario, store
 
     out = []
     for p in points:
