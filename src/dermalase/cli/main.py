@@ -506,18 +506,25 @@ def devices(name: str | None, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
+        from rich import box
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title="dermalase devices (dermalase devices NAME shows one)")
-        for col in ("name", "device", "laser", "delivery", "settings", "you give"):
-            table.add_column(col)
+        table = Table(title="dermalase devices (dermalase devices NAME shows one)",
+                      box=box.SIMPLE_HEAD)
+        # what a user types (the name, the dials, the values to give) is never cut: one per
+        # line, whatever the terminal's width; the description wraps
+        table.add_column("name", no_wrap=True)
+        table.add_column("device")
+        table.add_column("dials", no_wrap=True)
+        table.add_column("you give", no_wrap=True)
         for d in rows:
-            table.add_row(*(escape(x) for x in (
-                d["name"], d["model"], d["laser"] or "-", d["delivery"],
-                ", ".join(d["settings"]) or "-",
-                "not simulated" if d["unsupported"] else ", ".join(d["needs_from_you"]) or "-")))
+            table.add_row(escape(d["name"]),
+                          escape(f"{d['model']}; {d['laser'] or '-'}, {d['delivery']}"),
+                          escape("\n".join(d["settings"]) or "-"),
+                          "not simulated" if d["unsupported"] else
+                          escape("\n".join(d["needs_from_you"]) or "-"))
         Console().print(table)
         return
     dev = get(name, "NAME").to_dict()
@@ -745,21 +752,31 @@ def _intervals(sc, n: int, workers: int | None, quiet: bool) -> dict:
 
 
 def _interval_table(spread: dict):
+    """The intervals and, below them, what drives each quantity most; the quantity and input
+    names (what a user types) are never cut, at 80 columns too."""
+    from rich import box
+    from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
 
+    keys = [k for k in INTERVAL_KEYS if spread["intervals"].get(k) is not None]
+    width = max(len(k) for k in keys) if keys else 8
     t = Table(title=f"prediction intervals: {spread['samples']} samples over the sourced "
-              "tissue ranges (model; not checked against clinical spread)")
-    for col in ("quantity", "5 %", "50 %", "95 %", "driven most by (Spearman rho)"):
-        t.add_column(col)
-    for k in INTERVAL_KEYS:
-        iv = spread["intervals"].get(k)
-        if iv is None:
-            continue
+              "tissue ranges (model; not checked against clinical spread)", box=box.SIMPLE)
+    t.add_column("quantity", no_wrap=True, min_width=width)
+    for col in ("5 %", "50 %", "95 %"):
+        t.add_column(col, justify="right")
+    drivers = Table(title="driven most by (Spearman rank correlation)", box=box.SIMPLE)
+    drivers.add_column("quantity", no_wrap=True, min_width=width)
+    drivers.add_column("input", no_wrap=True)
+    drivers.add_column("rho", justify="right")
+    for k in keys:
+        iv = spread["intervals"][k]
+        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")))
         top = spread["sensitivity"].get(k, [])
-        driver = f"{top[0][0]} ({top[0][1]:+.2f})" if top else "-"
-        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")), escape(driver))
-    return t
+        if top:
+            drivers.add_row(escape(k), escape(top[0][0]), f"{top[0][1]:+.2f}")
+    return Group(t, drivers) if drivers.row_count else t
 
 
 def _sweep_with_progress(run, sw, workers, scheduler, quiet, yes=False):
