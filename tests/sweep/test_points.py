@@ -135,3 +135,16 @@ def test_a_small_study_on_a_small_machine_runs_serially_and_says_why(fresh_store
     ds = run_sweep(sw)  # workers=None: the engine is chosen
     assert ds.attrs["engine"].startswith("serial (chosen:"), ds.attrs["engine"]
     assert ds.attrs["computed"] == 4 and ds.attrs["failed"] == 0
+
+
+def test_a_study_of_samples_past_the_limit_names_its_count(fresh_store, monkeypatch):
+    """--uncertainty has no --yes: its refusal names the count of samples to lower."""
+    from dermalase import Scenario
+    from dermalase.sweep.uncertainty import run_uncertainty
+
+    monkeypatch.setenv("DERMALASE_MAX_SECONDS", "1.5")
+    sc = Scenario.from_dict({**BASE, "numerics": {"geometry": "1d", "cooling_time": "0.05 s"}})
+    with pytest.raises(InputError) as err:
+        run_uncertainty(sc, 400, workers=0)
+    assert err.value.field == "--uncertainty" and "fewer samples" in str(err.value)
+    assert "--yes" not in str(err.value)

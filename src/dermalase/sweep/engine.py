@@ -204,7 +204,14 @@ def _calibrated(est: Estimate, timed: list[tuple[object, float]]) -> Estimate:
                     est.refused, timed=True)
 
 
-def _guard(est: Estimate, workers: int, yes: bool, total: int) -> None:
+#: what a refused study names, and how to allow it: a sweep (its --yes) by default; a study of
+#: samples (``--uncertainty N``) names its count
+SWEEP_GUARD = ("sweep", "points", "run it with --yes (Python: yes=True)")
+SAMPLES_GUARD = ("--uncertainty", "samples", "fewer samples")
+
+
+def _guard(est: Estimate, workers: int, yes: bool, total: int,
+           names: tuple[str, str, str] = SWEEP_GUARD) -> None:
     """Refuse a sweep predicted to run longer than the limit (simulate/budget.py) unless the
     user said yes; refuse one whose workers cannot fit in memory."""
     from ..simulate import budget
@@ -220,10 +227,11 @@ def _guard(est: Estimate, workers: int, yes: bool, total: int) -> None:
     wall = est.wall_seconds(workers)
     if wall > limit and not yes:
         how = "its first points, timed" if est.timed else "the simulations' budget"
-        raise InputError("sweep", f"{total:,} points", f"a sweep predicted to finish within "
+        field, unit, allow = names
+        raise InputError(field, f"{total:,} {unit}", f"a study predicted to finish within "
                          f"{limit:g} s (this one: ~{wall:,.0f} s more on {workers} worker(s), "
-                         f"from {how}); run it with --yes (Python: yes=True), on more workers "
-                         "or a cluster, or set DERMALASE_MAX_SECONDS")
+                         f"from {how}); {allow}, more workers or a cluster, or set "
+                         "DERMALASE_MAX_SECONDS")
 
 
 def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = None,
@@ -241,14 +249,15 @@ def run(sweep: Sweep, *, workers: int | None = None, scheduler: str | None = Non
 
 def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  yes: bool = False) -> Outcome:
+                  yes: bool = False, guard: tuple[str, str, str] = SWEEP_GUARD) -> Outcome:
     """Every scenario of the sequence ``scenarios``.
 
     Before anything runs, the points the store lacks are priced (:func:`estimate`): a sweep
     predicted to run longer than the limit (``DERMALASE_MAX_SECONDS``, 600 s) is refused unless
     ``yes``; when the conservative prediction exceeds it, or the engine is to be chosen
     (``workers=None`` without a scheduler), the first points are timed here first and the
-    prediction scaled by them. The engine chosen for ``workers=None``: serial unless a
+    prediction scaled by them. ``guard``: what a refusal names (:data:`SWEEP_GUARD`,
+    :data:`SAMPLES_GUARD`). The engine chosen for ``workers=None``: serial unless a
     LocalCluster of the free cores, its start included, is predicted to finish sooner. On a
     cluster, points go in batches (about :data:`TASK_SECONDS` each, at least
     :data:`TASKS_PER_WORKER` per worker) and their summaries are filed in the store a batch at
@@ -305,7 +314,7 @@ def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | Non
             n, out.engine = _choose(est, len(todo)) if todo else \
                 (1, "serial (chosen: every point ran while the first ones were timed)")
         if local:  # a cluster given by address: its size is not known here
-            _guard(est, n, yes, total)
+            _guard(est, n, yes, total, guard)
         if workers == 0 or (choose and n <= 1) or not todo:
             for k in todo:
                 record(k, *run_point(scenarios[k]))
