@@ -85,19 +85,21 @@ def cap_workers(requested: int, tasks: int) -> tuple[int, str]:
 
 
 def _client(workers: int | None, scheduler: str | None, tasks: int | None = None):
-    """A Dask client: on ``scheduler`` (or $DASK_SCHEDULER_ADDRESS), else on a new LocalCluster
-    of ``workers`` single-threaded processes (default: one per core), never more than the cores
-    nor the ``tasks``. A cluster that cannot start (a process limit) is one line naming
-    --workers."""
+    """(a Dask client, the engine in words, its number of workers): on ``scheduler`` (or
+    $DASK_SCHEDULER_ADDRESS), else on a new LocalCluster of ``workers`` single-threaded
+    processes (default: one per core), never more than the cores nor the ``tasks``. A cluster
+    that cannot start (a process limit) is one line naming --workers."""
     from distributed import Client, LocalCluster
 
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address:
         try:
-            return Client(address, timeout=f"{CONNECT_TIMEOUT}s"), f"cluster at {address}"
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError("--scheduler", address, f"the address of a running Dask "
                              f"scheduler ({type(exc).__name__})") from None
+        n = len(client.scheduler_info().get("workers", {})) or 1
+        return client, f"cluster at {address}", n
     asked = workers if workers else (os.cpu_count() or 1)
     n, note = cap_workers(asked, tasks if tasks is not None else asked)
     try:
@@ -109,7 +111,31 @@ def _client(workers: int | None, scheduler: str | None, tasks: int | None = None
                          f"start (a LocalCluster of {n} failed: {reason}); fewer, or 0 to run "
                          "here") from None
     engine = f"LocalCluster, {n} worker(s)" + (f" ({note})" if note else "")
-    return Client(cluster), engine
+    return Client(cluster), engine, n
+
+
+def _close(client) -> None:
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _map(client, fn: Callable, items: list,
+         on_result: Callable[[int, str, object], None]) -> None:
+    """``fn(item)`` for every item on ``client``'s cluster; ``on_result(index, status, value)``
+    here as each arrives (a lost worker's task arrives as ("error", one line))."""
+    from distributed import as_completed
+
+    futures = client.map(fn, items, pure=False)
+    index = {f.key: i for i, f in enumerate(futures)}
+    for fut in as_completed(futures):
+        try:
+            status, value = fut.result()
+        except Exception as exc:  # noqa: BLE001 - a worker lost with its task
+            status, value = "error", (f"the worker running this task was lost "
+                                      f"({type(exc).__name__})")
+        on_result(index[fut.key], status, value)
 
 
 def run_tasks(fn: Callable, items: list, on_result: Callable[[int, str, object], None], *,
@@ -118,24 +144,11 @@ def run_tasks(fn: Callable, items: list, on_result: Callable[[int, str, object],
     ``on_result(index, status, value)`` is called here as each arrives. A task whose worker is
     lost (or whose ``fn`` escapes with an exception) arrives as ("error", one line). Returns
     the engine's description."""
-    from distributed import as_completed
-
-    client, engine = _client(workers, scheduler, len(items))
+    client, engine, _ = _client(workers, scheduler, len(items))
     try:
-        futures = client.map(fn, items, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        for fut in as_completed(futures):
-            try:
-                status, value = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker lost with its task
-                status, value = "error", (f"the worker running this task was lost "
-                                          f"({type(exc).__name__})")
-            on_result(index[fut.key], status, value)
+        _map(client, fn, items, on_result)
     finally:
-        cluster = getattr(client, "cluster", None)
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(client)
     return engine
 
 
@@ -302,7 +315,10 @@ def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | Non
         n = 1 if workers == 0 else cap_workers(asked, len(todo))[0]
         choose = workers is None and local
         est = estimate([scenarios[k] for k in todo])
-        if local and (choose or est.wall_seconds(n) > budget.limit_seconds()):
+        # timed first: to choose the engine, to size a cluster's batches (when a batch may
+        # hold more than one point), or to price a sweep the budget alone would refuse
+        sizing = workers != 0 and len(todo) > TASKS_PER_WORKER * n
+        if choose or sizing or est.wall_seconds(n) > budget.limit_seconds():
             pilot: list[tuple[object, float]] = []
             for k in todo[:PILOT_POINTS]:  # timed here; their results are kept
                 t = time.perf_counter()
@@ -348,13 +364,14 @@ def _choose(est: Estimate, points: int) -> tuple[int, str]:
 
 def _run_batches(scenarios, todo: list[int], record, est: Estimate, *, workers: int | None,
                  scheduler: str | None, note: str) -> str:
-    """The points ``todo`` in batches on Dask; each batch's summaries filed in the store by a
-    writer thread. Returns the engine's description."""
+    """The points ``todo`` in batches on Dask (sized once the cluster's workers are known);
+    each batch's summaries filed in the store by a writer thread. Returns the engine's
+    description."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..simulate import store
 
-    n = workers or (os.cpu_count() or 1)
+    client, engine, n = _client(workers, scheduler, len(todo))
     per_point = est.serial_seconds / max(est.points, 1)
     by_time = max(1, int(TASK_SECONDS / per_point)) if per_point > 0 else 1
     size = max(1, min(by_time, -(-len(todo) // (n * TASKS_PER_WORKER))))
@@ -380,9 +397,9 @@ def _run_batches(scenarios, todo: list[int], record, est: Estimate, *, workers: 
             # the scenarios travel with their tasks (~3.5 kB a point: 35 MB for 10^4 points),
             # which Dask finds large; sent once, they cost well under the study's compute
             warnings.filterwarnings("ignore", message="Sending large graph")
-            engine = run_tasks(run_batch, [[scenarios[k] for k in b] for b in batches],
-                               arrived, workers=workers, scheduler=scheduler)
+            _map(client, run_batch, [[scenarios[k] for k in b] for b in batches], arrived)
     finally:
+        _close(client)
         writer.shutdown(wait=True)
     for f in filing:
         f.result()
