@@ -148,3 +148,18 @@ def test_a_study_of_samples_past_the_limit_names_its_count(fresh_store, monkeypa
         run_uncertainty(sc, 400, workers=0)
     assert err.value.field == "--uncertainty" and "fewer samples" in str(err.value)
     assert "--yes" not in str(err.value)
+
+
+def test_workers_that_would_not_fit_in_memory_are_refused_before_a_cluster_starts(
+        fresh_store, monkeypatch):
+    """Each worker holds ~0.3 GB besides its point: two of them do not fit in 0.5 GB."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: two workers are capped at one, which fits")
+    monkeypatch.setenv("DERMALASE_MAX_MEMORY_GB", "0.5")
+    sw = sweep_from_dict(_with("delivery", "fluence", ["4 J/cm^2", "6 J/cm^2", "8 J/cm^2"]))
+    with pytest.raises(InputError) as err:
+        run_sweep(sw, workers=2)
+    assert err.value.field == "--workers" and err.value.value == 2
+    assert "0.5 GB" in str(err.value) and "\n" not in str(err.value)
+    ds = run_sweep(sw, workers=0)  # here, one point at a time, it fits
+    assert ds.attrs["failed"] == 0
