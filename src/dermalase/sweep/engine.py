@@ -319,14 +319,7 @@ def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | Non
         # hold more than one point), or to price a sweep the budget alone would refuse
         sizing = workers != 0 and len(todo) > TASKS_PER_WORKER * n
         if choose or sizing or est.wall_seconds(n) > budget.limit_seconds():
-            pilot: list[tuple[object, float]] = []
-            for k in todo[:PILOT_POINTS]:  # timed here; their results are kept
-                t = time.perf_counter()
-                record(k, *run_point(scenarios[k]))
-                pilot.append((scenarios[k], time.perf_counter() - t))
-            todo = todo[len(pilot):]
-            if todo:
-                est = _calibrated(estimate([scenarios[k] for k in todo]), pilot)
+            todo, est = _timed_first(scenarios, todo, record, est)
         if choose:
             n, out.engine = _choose(est, len(todo)) if todo else \
                 (1, "serial (chosen: every point ran while the first ones were timed)")
@@ -343,6 +336,21 @@ def run_scenarios(scenarios, *, workers: int | None = None, scheduler: str | Non
     out.notes = store.take_notes()
     out.seconds = time.perf_counter() - t0
     return out
+
+
+def _timed_first(scenarios, todo: list[int], record, est: Estimate) -> tuple[list[int],
+                                                                          Estimate]:
+    """Run the first :data:`PILOT_POINTS` of ``todo`` here, timed (their results are kept),
+    and scale the estimate of the rest by them. Returns (the points left, their estimate)."""
+    pilot: list[tuple[object, float]] = []
+    for k in todo[:PILOT_POINTS]:
+        t = time.perf_counter()
+        record(k, *run_point(scenarios[k]))
+        pilot.append((scenarios[k], time.perf_counter() - t))
+    todo = todo[len(pilot):]
+    if todo:
+        est = _calibrated(estimate([scenarios[k] for k in todo]), pilot)
+    return todo, est
 
 
 def _choose(est: Estimate, points: int) -> tuple[int, str]:
