@@ -89,3 +89,11 @@ def test_a_sweep_dataset_is_cf(tmp_path, monkeypatch):
     assert all(name in {"stratum_corneum", "epidermis", "papillary_dermis",
                         "reticular_dermis", "subcutis"} for name in layers)
     np.testing.assert_array_equal(ds["ablation_depth_um"].values, ds["ablation_depth"].values)
+    # figures label their axes in words and clinical units
+    from dermalase.sweep.figures import dose_response_figure
+
+    fig = dose_response_figure(ds)
+    assert fig.axes[0].get_xlabel() == "Fluence per pulse (J/cm²)"
+    assert fig.axes[0].get_ylabel().startswith("Body site")
+    curve = dose_response_figure(ds.isel(site=0, drop=True))
+    assert curve.axes[0].get_ylabel() == "depth below the skin surface (µm)"
