@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals
+.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,web]"
+	$(BIN)/python -m pip install --quiet -e ".[test,web,docs]"
 	touch $(STAMP)
 
 ## demo: plan the built-in example patient (out/plan.html), then simulate the built-in default
@@ -51,6 +51,12 @@ test: $(STAMP) browser postgres
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow"
 
+## docs: the documentation site in site/ (MkDocs Material, strict: a broken link or a tutorial
+## that raises fails it; every tutorial is run; offline). tests/test_docs.py builds it in
+## `make test`.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 ## test-slow: long validation runs
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
@@ -85,4 +91,4 @@ validation: $(STAMP)
 	$(BIN)/python scripts/confinement_table.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out site .pytest_cache .ruff_cache

@@ -506,18 +506,25 @@ def devices(name: str | None, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
+        from rich import box
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title="dermalase devices (dermalase devices NAME shows one)")
-        for col in ("name", "device", "laser", "delivery", "settings", "you give"):
-            table.add_column(col)
+        table = Table(title="dermalase devices (dermalase devices NAME shows one)",
+                      box=box.SIMPLE_HEAD)
+        # what a user types (the name, the dials, the values to give) is never cut: one per
+        # line, whatever the terminal's width; the description wraps
+        table.add_column("name", no_wrap=True)
+        table.add_column("device")
+        table.add_column("dials", no_wrap=True)
+        table.add_column("you give", no_wrap=True)
         for d in rows:
-            table.add_row(*(escape(x) for x in (
-                d["name"], d["model"], d["laser"] or "-", d["delivery"],
-                ", ".join(d["settings"]) or "-",
-                "not simulated" if d["unsupported"] else ", ".join(d["needs_from_you"]) or "-")))
+            table.add_row(escape(d["name"]),
+                          escape(f"{d['model']}; {d['laser'] or '-'}, {d['delivery']}"),
+                          escape("\n".join(d["settings"]) or "-"),
+                          "not simulated" if d["unsupported"] else
+                          escape("\n".join(d["needs_from_you"]) or "-"))
         Console().print(table)
         return
     dev = get(name, "NAME").to_dict()
@@ -644,17 +651,20 @@ def schema(which: str) -> None:
 @cli.command()
 @click.argument("sweep_file", metavar="SWEEP.toml", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(0, 1024), default=None,
-              help="Dask workers on this machine (default: one per core; 0: no Dask, here).")
+              help="Dask workers on this machine (at most one per core; default: serial or "
+              "one per free core, whichever is predicted faster; 0: no Dask, here).")
 @click.option("--scheduler", default=None,
               help="Address of a running Dask scheduler (or set DASK_SCHEDULER_ADDRESS).")
+@click.option("--yes", is_flag=True,
+              help="Run a sweep predicted to take longer than the limit (DERMALASE_MAX_SECONDS).")
 @click.option("--out", type=click.Path(), help="Write the results (.nc or .zarr).")
 @click.option("--figure", type=click.Path(dir_okay=False),
               help="Write the dose-response curves or maps (PNG).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON: dims, units and one record per point.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str | None,
-          figure: str | None, as_json: bool, quiet: bool) -> None:
+def sweep(sweep_file: str, workers: int | None, scheduler: str | None, yes: bool,
+          out: str | None, figure: str | None, as_json: bool, quiet: bool) -> None:
     """Run a scenario whose fields are lists or ranges {from, to, steps}, on Dask: one dimension
     per swept field (built-in: sweep_er_yag). Stored points are not run again (an interrupted
     sweep resumes)."""
@@ -681,7 +691,7 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
             sw = read_sweep(sweep_file)
     except InputError as exc:
         _fail(str(exc))
-    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json)
+    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json, yes)
     if out:
         from ..sweep.dataset import write
 
@@ -695,13 +705,9 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
         with _output("--figure"):
             dose_response_figure(ds, figure, target_um=band)
     if as_json:
-        records = json.loads(ds.to_dataframe().reset_index().to_json(orient="records",
-                                                                     double_precision=6))
-        units = {str(k): v.attrs["units"] for k, v in {**ds.coords, **ds.data_vars}.items()
-                 if "units" in v.attrs}
-        click.echo(json.dumps({"dims": list(ds.sizes), "units": units, "points": records,
-                               "attrs": {k: v for k, v in ds.attrs.items()
-                                         if k not in ("sweep",)}}, allow_nan=False))
+        from ..sweep.dataset import to_json
+
+        click.echo(json.dumps(to_json(ds), allow_nan=False))
         return
     a = ds.attrs
     click.echo(f"{a['points']} points ({a['computed']} computed, {a['from_store']} from the "
@@ -746,31 +752,41 @@ def _intervals(sc, n: int, workers: int | None, quiet: bool) -> dict:
 
 
 def _interval_table(spread: dict):
+    """The intervals and, below them, what drives each quantity most; the quantity and input
+    names (what a user types) are never cut, at 80 columns too."""
+    from rich import box
+    from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
 
+    keys = [k for k in INTERVAL_KEYS if spread["intervals"].get(k) is not None]
+    width = max(len(k) for k in keys) if keys else 8
     t = Table(title=f"prediction intervals: {spread['samples']} samples over the sourced "
-              "tissue ranges (model; not checked against clinical spread)")
-    for col in ("quantity", "5 %", "50 %", "95 %", "driven most by (Spearman rho)"):
-        t.add_column(col)
-    for k in INTERVAL_KEYS:
-        iv = spread["intervals"].get(k)
-        if iv is None:
-            continue
+              "tissue ranges (model; not checked against clinical spread)", box=box.SIMPLE)
+    t.add_column("quantity", no_wrap=True, min_width=width)
+    for col in ("5 %", "50 %", "95 %"):
+        t.add_column(col, justify="right")
+    drivers = Table(title="driven most by (Spearman rank correlation)", box=box.SIMPLE)
+    drivers.add_column("quantity", no_wrap=True, min_width=width)
+    drivers.add_column("input", no_wrap=True)
+    drivers.add_column("rho", justify="right")
+    for k in keys:
+        iv = spread["intervals"][k]
+        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")))
         top = spread["sensitivity"].get(k, [])
-        driver = f"{top[0][0]} ({top[0][1]:+.2f})" if top else "-"
-        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")), escape(driver))
-    return t
+        if top:
+            drivers.add_row(escape(k), escape(top[0][0]), f"{top[0][1]:+.2f}")
+    return Group(t, drivers) if drivers.row_count else t
 
 
-def _sweep_with_progress(run, sw, workers, scheduler, quiet):
+def _sweep_with_progress(run, sw, workers, scheduler, quiet, yes=False):
     if quiet:
-        return run(sw, workers=workers, scheduler=scheduler)
+        return run(sw, workers=workers, scheduler=scheduler, yes=yes)
     from rich.progress import Progress
 
     with Progress(transient=True) as prog:
         task = prog.add_task(f"sweep of {sw.size} points", total=sw.size)
-        return run(sw, workers=workers, scheduler=scheduler,
+        return run(sw, workers=workers, scheduler=scheduler, yes=yes,
                    progress=lambda done, total: prog.update(task, completed=done))
 
 

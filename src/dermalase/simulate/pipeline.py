@@ -56,6 +56,16 @@ class Result:
     def to_json(self) -> str:
         return json.dumps(self.summary, indent=2, allow_nan=False)
 
+    def __repr__(self) -> str:
+        from .display import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .display import result_html
+
+        return result_html(self)
+
     def stored_summary(self) -> dict[str, Any]:
         """The store's ``summary`` entry: the JSON summary without its scenario and units
         (the store keys on the scenario; the units are the module's)."""

@@ -355,6 +355,16 @@ class Scenario:
     def fractional(self) -> bool:
         return isinstance(self.delivery, Fractional)
 
+    def __repr__(self) -> str:
+        from .display import scenario_repr
+
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .display import scenario_html
+
+        return scenario_html(self)
+
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_spec(cls, spec: ScenarioSpec,
