@@ -210,7 +210,7 @@ def _main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write fields to NetCDF (.nc).")
 @click.option("--figure", type=click.Path(dir_okay=False),
-              help="Write the cross-section (PNG; or PDF, SVG, EPS, JPEG, TIFF by the name's "
+              help="Write the cross-section (PNG; or PDF, SVG, JPEG, TIFF by the name's "
               "extension).")
 @click.option("--healing-figure", type=click.Path(dir_okay=False),
               help="Write the healing curve and surface maps (PNG, PDF, SVG, ... by the "

@@ -37,10 +37,10 @@ def toml(name: str) -> dict:
 
 def cache_root() -> Path:
     """The user's dermalase cache folder: ``$DERMALASE_CACHE``, else ``~/.cache/dermalase``.
-    An empty ``DERMALASE_CACHE`` means the default, as an empty ``XDG_CACHE_HOME`` does in the
-    XDG Base Directory specification: ``Path("")`` is the current folder, and the simulation
-    store and pint's cache used to be written there (issue 30)."""
+    An empty (or blank) ``DERMALASE_CACHE`` means the default, as an empty ``XDG_CACHE_HOME``
+    does in the XDG Base Directory specification: ``Path("")`` is the current folder, and the
+    simulation store and pint's cache used to be written there (issue 30)."""
     given = os.environ.get("DERMALASE_CACHE")
-    if given:
+    if given and given.strip():  # a blank value is a slip, not a folder named " "
         return Path(given)
     return Path.home() / ".cache" / "dermalase"

@@ -114,11 +114,12 @@ def _reason(exc: OSError) -> str:
 
 
 #: figure formats, by file extension: the formats matplotlib's Agg backend writes with the
-#: packages installed (Pillow for JPEG and TIFF). A figure is written in the format its name
+#: packages installed (Pillow for JPEG and TIFF) that keep the figures' transparency
+#: (PostScript does not: EPS and PS are left out). A figure is written in the format its name
 #: ends with; any other name is refused before the run (issue 30: ``--figure f.txt`` wrote a
 #: PNG under a text file's name).
-FIGURE_FORMATS = {"png": "png", "pdf": "pdf", "svg": "svg", "eps": "eps", "ps": "ps",
-                  "jpg": "jpeg", "jpeg": "jpeg", "tif": "tiff", "tiff": "tiff"}
+FIGURE_FORMATS = {"png": "png", "pdf": "pdf", "svg": "svg", "jpg": "jpeg", "jpeg": "jpeg",
+                  "tif": "tiff", "tiff": "tiff"}
 
 
 def figure_format(field: str, path: str | os.PathLike) -> str:
