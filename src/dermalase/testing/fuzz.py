@@ -338,12 +338,14 @@ def microbeam_scenarios(draw) -> dict:
 def check_microbeam(d: dict) -> str:
     """The promise for a scenario, and: an accepted microbeam is within the local fluence cap
     (scenario.LIMITS ``microbeam_fluence``)."""
+    from ..laser.fractional import Fractional
     from ..simulate import Scenario
     from ..simulate.scenario import LIMITS
 
     outcome = check_scenario(d)
     if outcome == "accepted":
         dl = Scenario.from_dict(d).delivery
+        assert isinstance(dl, Fractional)
         local = dl.pulse_energy / (math.pi * dl.microbeam_diameter ** 2 / 4)
         assert local <= LIMITS["microbeam_fluence"][1] * (1 + 1e-9), local
     return outcome
