@@ -97,6 +97,15 @@ def test_stdout_at_a_file_size_limit_is_one_line_and_exit_2(tmp_path, args, unbu
     assert target.stat().st_size == 1024  # what reached it, said to be incomplete
 
 
+def test_a_closed_stdout_is_one_line_and_exit_2():
+    """``dermalase schema scenario >&-``: nothing can be written; click used to drop it all
+    and exit 0."""
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "schema", "scenario"],
+                       stderr=subprocess.PIPE, text=True, timeout=300,
+                       preexec_fn=lambda: os.close(1))
+    one_line_exit_2(r.returncode, r.stderr, "stdout: cannot write the output: Bad file")
+
+
 # -- item 7: an unwritable compiled-code cache ---------------------------------------------------
 def test_a_read_only_numba_cache_dir_falls_back_with_a_note(tmp_path):
     """NUMBA_CACHE_DIR read-only, on a read-only install whose user has no writable cache

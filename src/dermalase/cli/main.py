@@ -238,6 +238,7 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     if uncertainty is not None:
         from ..sweep.uncertainty import samples
 
+        _check_scheduler(None, workers)  # DASK_SCHEDULER_ADDRESS, where it would be used
         try:
             samples(sc, uncertainty)  # a bad count is refused before anything runs
         except InputError as exc:

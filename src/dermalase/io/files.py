@@ -3,6 +3,7 @@ replacing anything but a regular file."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -57,7 +58,7 @@ class GuardedStdout:
         return getattr(self.stream, "errors", None) or "strict"
 
     def isatty(self) -> bool:
-        return bool(self.stream.isatty())
+        return self.stream is not None and bool(self.stream.isatty())
 
     def fileno(self) -> int:
         return self.stream.fileno()
@@ -70,6 +71,8 @@ class GuardedStdout:
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buffer = getattr(self.stream, "buffer", None)
         try:
+            if self.stream is None:  # started with stdout closed (``>&-``)
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
             if buffer is None:  # a text-only stream (StringIO, a test's capture)
                 self.stream.write(text)
                 return len(text)
@@ -78,13 +81,15 @@ class GuardedStdout:
             while view:
                 n = buffer.write(view)
                 if not n:  # a non-blocking stream that takes nothing
-                    raise OSError(11, os.strerror(11))
+                    raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
                 view = view[n:]
             return len(text)
         except OSError as exc:
             raise self._failed(exc) from None
 
     def flush(self) -> None:
+        if self.stream is None:
+            return
         try:
             self.stream.flush()
             buffer = getattr(self.stream, "buffer", None)
