@@ -133,7 +133,11 @@ def main() -> int:
                      f"{r['refused']:,} | {r['not_toml']:,} | {r['failed']} | "
                      f"{r['slowest'] * 1e3:,.0f} ms |")
     lines += ["", "Not writable as TOML: an integer beyond TOML's 64 bits (the API rows cover "
-              "those values). Simulations over the whole valid ranges are the property tests "
+              "those values); in the option row, a value holding a NUL byte, which no command "
+              "line can carry. The store row is exhaustive: every pair of the 10 states an entry "
+              "can be found in and the 8 DERMALASE_CACHE settings (accepted: the value came back, "
+              "from a whole entry or computed again with a note). Simulations over the whole "
+              "valid ranges are the property tests "
               "(tests/simulate/test_properties.py); extreme settings, full disks, read-only "
               "folders and other users are tests/simulate/test_hostile_input.py and "
               "tests/cli/test_environment.py.", END]
