@@ -35,6 +35,19 @@ def _check_out_path(option: str, path: str | None) -> None:
         _fail(str(exc))
 
 
+def _check_figure_path(option: str, path: str | None) -> None:
+    """A figure output: writable (as every output) and named with a format's extension."""
+    if path is None:
+        return
+    from ..io.files import figure_format
+
+    _check_out_path(option, path)
+    try:
+        figure_format(option, path)
+    except InputError as exc:
+        _fail(str(exc))
+
+
 @contextmanager
 def _output(option: str):
     """Report a failed write under the command-line option that named the file."""
@@ -44,6 +57,24 @@ def _output(option: str):
         yield
     except OutputError as exc:
         _fail(str(OutputError(option, exc.value, exc.allowed)))
+
+
+def _check_scheduler(scheduler: str | None, workers: int | None) -> None:
+    """Refuse, before any work, a scheduler address Dask cannot read: ``--scheduler``, or
+    ``DASK_SCHEDULER_ADDRESS`` where the engine would use it (sweep/address.py)."""
+    import os
+
+    from ..sweep.address import check_scheduler_address
+
+    field, address = "--scheduler", scheduler
+    if scheduler is None and workers != 0 and os.environ.get("DASK_SCHEDULER_ADDRESS"):
+        field, address = "DASK_SCHEDULER_ADDRESS", os.environ["DASK_SCHEDULER_ADDRESS"]
+    if address is None:
+        return
+    try:
+        check_scheduler_address(field, address)
+    except InputError as exc:
+        _fail(str(exc))
 
 
 def _load(scenario: str):
@@ -128,7 +159,24 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Entry point: no traceback for users (set DERMALASE_DEBUG=1 to see one)."""
+    """Entry point: no traceback for users (set DERMALASE_DEBUG=1 to see one). Standard output
+    is guarded (io/files.py): a write it refuses is one line, exit 2."""
+    from ..io.files import GuardedStdout
+
+    guard = GuardedStdout(sys.stdout)
+    sys.stdout = guard
+    try:
+        _main()
+        try:
+            guard.flush()
+        except InputError as exc:
+            _fail(str(exc))
+    finally:
+        if sys.stdout is guard:
+            sys.stdout = guard.stream
+
+
+def _main() -> None:
     import os
 
     try:
@@ -161,9 +209,12 @@ def main() -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write fields to NetCDF (.nc).")
-@click.option("--figure", type=click.Path(dir_okay=False), help="Write the cross-section (PNG).")
+@click.option("--figure", type=click.Path(dir_okay=False),
+              help="Write the cross-section (PNG; or PDF, SVG, JPEG, TIFF by the name's "
+              "extension).")
 @click.option("--healing-figure", type=click.Path(dir_okay=False),
-              help="Write the healing curve and surface maps (PNG).")
+              help="Write the healing curve and surface maps (PNG, PDF, SVG, ... by the "
+              "extension).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--uncertainty", type=int, default=None, metavar="N",
               help="Also run N samples over the sourced ranges of the tissue inputs and report "
@@ -178,8 +229,8 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     from ..simulate import simulate as run
 
     _check_out_path("--out", out)
-    _check_out_path("--figure", figure)
-    _check_out_path("--healing-figure", healing_figure)
+    _check_figure_path("--figure", figure)
+    _check_figure_path("--healing-figure", healing_figure)
     try:
         sc = _load(scenario)
     except InputError as exc:
@@ -187,6 +238,7 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     if uncertainty is not None:
         from ..sweep.uncertainty import samples
 
+        _check_scheduler(None, workers)  # DASK_SCHEDULER_ADDRESS, where it would be used
         try:
             samples(sc, uncertainty)  # a bad count is refused before anything runs
         except InputError as exc:
@@ -233,12 +285,13 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--healing-figure", type=click.Path(dir_okay=False),
-              help="Write the healing curves of all scenarios (PNG).")
+              help="Write the healing curves of all scenarios (PNG, PDF, SVG, ... by the "
+              "extension).")
 def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
     """Side-by-side summaries of several scenarios (files or built-in example names)."""
     from ..simulate import simulate as run
 
-    _check_out_path("--healing-figure", healing_figure)
+    _check_figure_path("--healing-figure", healing_figure)
     try:
         scs = [_load(s) for s in scenarios]
     except InputError as exc:
@@ -279,6 +332,7 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
     from ..planner import plan as make_plan
 
     _check_out_path("--report", report)
+    _check_scheduler(scheduler, workers)
     try:
         if patient in PATIENTS and not Path(patient).exists():
             with resources.as_file(example_path(patient)) as p:
@@ -443,7 +497,8 @@ def _print_plan(result: dict) -> None:
 @click.argument("mci", type=click.Path(dir_okay=False))
 @click.option("--out-dir", type=click.Path(file_okay=False), default=".",
               help="Folder for the .mco outputs (default: here).")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="Seed of the photon streams (0 to 2^63 - 1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the RAT results as JSON.")
 def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
     """Monte Carlo light transport for an MCML input file (.mci; built-in: mcml_test)."""
@@ -659,7 +714,8 @@ def schema(which: str) -> None:
               help="Run a sweep predicted to take longer than the limit (DERMALASE_MAX_SECONDS).")
 @click.option("--out", type=click.Path(), help="Write the results (.nc or .zarr).")
 @click.option("--figure", type=click.Path(dir_okay=False),
-              help="Write the dose-response curves or maps (PNG).")
+              help="Write the dose-response curves or maps (PNG, PDF, SVG, ... by the "
+              "extension).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON: dims, units and one record per point.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -682,7 +738,8 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, yes: bool
                 _fail(str(exc))
         else:
             _check_out_path("--out", out)
-    _check_out_path("--figure", figure)
+    _check_figure_path("--figure", figure)
+    _check_scheduler(scheduler, workers)
     try:
         if sweep_file in SWEEPS and not Path(sweep_file).exists():
             with resources.as_file(example_path(sweep_file)) as p:

@@ -24,6 +24,7 @@ summary), so the plan's report draws them without simulating again.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -101,7 +102,8 @@ def kept_result(sc: Scenario) -> Result:
         try:
             import xarray as xr  # only for a report drawn from stored fields
 
-            stored = _stored_result(sc, xr.load_dataset(path))
+            stored = _stored_result(sc, xr.load_dataset(io.BytesIO(store.read_regular(path)),
+                                                         engine="h5netcdf"))
             checked = summary_of(sc)  # the digest-checked summary of the same scenario
             if any(stored.summary.get(k) != checked.get(k) for k in store.REQUIRED["summary"]):
                 store.discard(path, "edited (its depths differ from the checked summary)")

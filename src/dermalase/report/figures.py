@@ -12,12 +12,13 @@ import numpy as np  # noqa: E402
 LAYER_COLOURS = ("#e9d8a6", "#f4c7a1", "#f1a7a1", "#e07a7a", "#fff1b8")
 
 
-def _save(fig, path):
+def _save(fig, path, field: str = "figure"):
     if path is not None:
-        from ..io.files import atomic_write
+        from ..io.files import atomic_write, figure_format
 
-        with atomic_write(path) as tmp:
-            fig.savefig(tmp, dpi=130, format="png")
+        fmt = figure_format(field, path)  # the format the name ends with
+        with atomic_write(path, field) as tmp:
+            fig.savefig(tmp, dpi=130, format=fmt)
         plt.close(fig)
     return fig
 

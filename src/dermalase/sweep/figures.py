@@ -98,9 +98,10 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
     if fixed:
         fig.text(0.01, 0.01, f"at {fixed}", fontsize=8)
     if path is not None:
-        from ..io.files import atomic_write
+        from ..io.files import atomic_write, figure_format
 
+        fmt = figure_format("--figure", path)  # the format the name ends with
         with atomic_write(path, "--figure") as tmp:
-            fig.savefig(tmp, dpi=120, format="png")
+            fig.savefig(tmp, dpi=120, format=fmt)
         plt.close(fig)
     return fig
