@@ -103,8 +103,10 @@ def _client(workers: int | None, scheduler: str | None, tasks: int | None = None
     asked = workers if workers else (os.cpu_count() or 1)
     n, note = cap_workers(asked, tasks if tasks is not None else asked)
     try:
+        # ":0": the dashboard on a free port. None does not turn it off in distributed: it
+        # asks for 8787 and warns when another cluster holds it (warnings are errors in tests)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=50)
+                               dashboard_address=":0", silence_logs=50)
     except Exception as exc:  # noqa: BLE001 - e.g. "Nanny failed to start" under a limit
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError("--workers", asked, f"a number of worker processes this machine can "
