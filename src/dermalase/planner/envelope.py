@@ -291,7 +291,9 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
             interval = tuple(row["interval_weeks"])
         first = first or bool(row.get("first"))
     # the energy factors scale the clinical range and lower the top of the whole range
-    d1 = d1 * fb
+    # the search writes energies to 3 decimals: the top is rounded down so that no written
+    # setting passes a device's published maximum
+    d1 = math.floor(d1 * fb * 1000) / 1000
     c0, c1 = c0 * fa, min(c1 * fb, d1)
     c0 = min(c0, c1)
     d0 = min(d0, c0)

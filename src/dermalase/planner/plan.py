@@ -251,13 +251,28 @@ def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
     return c
 
 
-def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
-                         v: rulebase.Verdict) -> Candidate:
+@dataclass(frozen=True)
+class SearchInputs:
+    """What a simulated candidate's search is given: the skin preset, the target depth (the
+    concern's, the area's for full field, under the envelope's depth limit), the envelope's
+    bounds and, fractional, the injured surface aimed at. Exposed so that the envelope's
+    property tests check every search of the input space without simulating."""
+
+    skin: str
+    lo: float
+    hi: float
+    bounds: envelope.Bounds
+    aim: float | None
+    shallower: str = ""
+
+
+def search_inputs(modality: str, rule: dict, concern: Concern, patient: Patient,
+                  v: rulebase.Verdict) -> SearchInputs:
     st = rulebase.rules()["settings"][modality]
     lo, hi = _target(rule, modality)
     area_target = envelope.area(concern.site).get("full_field_target_um")
-    if area_target and modality.startswith("full-field"):
-        lo, hi = (float(x) for x in area_target)
+    if area_target and modality.startswith("full-field"):  # the area's is shallower
+        lo, hi = min(lo, float(area_target[0])), min(hi, float(area_target[1]))
     b = v.bounds
     assert b is not None  # every verdict carries its envelope bounds
     shallower = ""
@@ -267,14 +282,22 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
             lo = 0.5 * hi
             shallower = (f"the {concern.site} skin allows at most {hi:.0f} µm, shallower than "
                          "this concern's usual target: a smaller benefit is expected")
-    skin = envelope.skin_of(concern.site)
+    aim = None if modality.startswith("full-field") else search.injured_surface_aim(st, b)
+    return SearchInputs(envelope.skin_of(concern.site), lo, hi, b, aim, shallower)
+
+
+def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
+                         v: rulebase.Verdict) -> Candidate:
+    st = rulebase.rules()["settings"][modality]
+    inp = search_inputs(modality, rule, concern, patient, v)
+    lo, hi, b, skin, shallower = inp.lo, inp.hi, inp.bounds, inp.skin, inp.shallower
     if modality.startswith("full-field"):
         found = search.full_field(st, skin, patient.phototype, lo, hi, b)
         cap = None
     else:
         cap = b.injured_surface_max
-        aim = search.injured_surface_aim(st, b)
-        found = search.fractional(st, skin, patient.phototype, lo, hi, aim, b)
+        assert inp.aim is not None
+        found = search.fractional(st, skin, patient.phototype, lo, hi, inp.aim, b)
     pred: dict[str, Any] | None = {k: found.summary.get(k) for k in PREDICTED_KEYS} \
         if found.summary else None
     c = Candidate(modality, found.settings, rule["sessions"][modality], pred,
