@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import data
 from ..units import in_unit
+from .modalities import GROUPS, MODALITIES, expand
 
 ACTIONS = ("block", "limit", "warn", "step")
 LIMIT_KEYS = ("energy_factor", "fluence_J_cm2", "passes_max", "injured_surface_max",
@@ -94,8 +95,6 @@ def skin_depths_um(name: str) -> tuple[float, float]:
 
 
 def _expand(names) -> set[str]:
-    from .rules import expand
-
     return expand(names)
 
 
@@ -224,8 +223,6 @@ def margin() -> float:
 def depth_limit_um(area_name: str, modality: str) -> tuple[float, str]:
     """The depth the area's own skin allows a modality (µm from the surface) and why: the
     epidermis plus a fraction of the dermis, a margin below it (policy)."""
-    from .rules import GROUPS
-
     pol = envelope()["policy"]
     epi, dermis = skin_depths_um(area_name)
     if modality in GROUPS["full-field"]:
@@ -304,8 +301,6 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
 def describe() -> dict[str, Any]:
     """The envelope as plain data (``dermalase envelope``): areas with their depth limits,
     rows with their selectors and limits, and the device ranges in the search's units."""
-    from .rules import MODALITIES
-
     env = envelope()
     areas_out = {}
     for name, a in env["area"].items():
