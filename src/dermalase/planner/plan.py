@@ -397,6 +397,8 @@ def _device_terms(modality: str, c: Candidate) -> list[dict]:
     repeated plan reads them without parsing the catalogue's units again (issue 18)."""
     from ..simulate import store
 
+    if c.scenario is None:  # published settings: nothing to parse, nothing to keep
+        return device_terms(modality, None, c.predicted, c.settings)
     args = {"modality": modality, "predicted": c.predicted, "settings": c.settings,
             "scenario": c.scenario.to_dict(si=True) if c.scenario is not None else None}
     return store.cached_call("device-terms", args, lambda: {
@@ -496,13 +498,13 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
                                        for p in c.problems)]
         for c in fits:
             typ = c.recovery["downtime_typical_days"]
-            todo.append(f"{c.label} would fit with {typ:g} days of accepted downtime (it may "
-                        f"take up to {c.recovery['downtime_days'][1]:g})")
+            todo.append(f"accept about {typ:g} days of downtime (it may take up to "
+                        f"{c.recovery['downtime_days'][1]:g}) for {c.label}")
     iso = patient.history.get("isotretinoin_months_ago")
     if isinstance(iso, int | float) and iso < 6 and any(
             b["rule"] == "isotretinoin-full-field" for b in blocked):
-        todo.append(f"full-field resurfacing: about {6 - iso:g} more months after the last "
-                    "isotretinoin dose (Waldman 2017)")
+        todo.append(f"wait about {6 - iso:g} more months after the last isotretinoin dose "
+                    "for full-field resurfacing (Waldman 2017)")
     non_laser = _non_laser(rule, patient)
     return {"why": why, "what_to_do": todo, "non_laser": non_laser,
             "non_laser_patient": _non_laser(rule, patient, plain=True),
