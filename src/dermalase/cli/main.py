@@ -379,7 +379,7 @@ def _candidates_table(candidates: list, rec: dict | None):
                  + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""))
         out.append(Text.from_markup(
             f"{i}. [bold]{escape(star + cand['label'])}[/bold]{escape(cond)}\n"
-            f"   {escape(_settings(cand['settings']))}\n"
+            f"   {escape(_settings(cand['settings']) or 'no setting reaches the target')}\n"
             f"   {cand['sessions']} session(s); {depth}; downtime {_downtime(cand)}\n"
             f"   {escape('; '.join(cand['problems']) or 'meets the constraints')}"))
     return Group(*out)

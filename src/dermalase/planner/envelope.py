@@ -237,11 +237,16 @@ def depth_limit_um(area_name: str, modality: str) -> tuple[float, str]:
                    f"{area(area_name)['dermis_source']})")
 
 
+AREA_SELECTORS = ("areas", "except_areas", "regions", "area_flag")
+
+
 def bounds(area_name: str, phototype: int, history: dict, modality: str,
-           settings: dict) -> Bounds:
+           settings: dict, area_specific: bool = False) -> Bounds:
     """The search bounds of ``modality`` for this patient: the clinical energy range of the
     modality's settings (``planner_rules.toml``), every applying row's limit, the area's
-    depth, and the binding device's ranges, each the tightest of all that apply."""
+    depth, and the binding device's ranges, each the tightest of all that apply.
+    ``area_specific``: the settings were published for this area, so the area's energy factors
+    are not applied again (the phototype's and the history's are)."""
     rows, _ = applying(area_name, phototype, history, modality)
     full_field = modality.startswith("full-field")
     unit = "fluence_J_cm2" if full_field else "pulse_energy_mJ"
@@ -263,7 +268,8 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
     for row in rows:
         if row["action"] != "limit":
             continue
-        if "energy_factor" in row:
+        # settings published for this very area already carry its lower energy
+        if "energy_factor" in row and not (area_specific and set(row) & set(AREA_SELECTORS)):
             fa, fb = min(fa, row["energy_factor"][0]), min(fb, row["energy_factor"][1])
         if "fluence_J_cm2" in row and full_field:
             lo, hi = (float(x) for x in row["fluence_J_cm2"])

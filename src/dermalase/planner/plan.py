@@ -174,6 +174,8 @@ def _literature_row(modality: str, concern: Concern, patient: Patient | None,
             continue
         if "areas" in row and concern.site not in row["areas"]:
             continue
+        if "regions" in row and envelope.area(concern.site)["region"] not in row["regions"]:
+            continue
         return row
     return None
 
@@ -202,7 +204,8 @@ def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
     if "pulse_energy_mJ" in row:
         e0, e1 = (float(x) for x in row["pulse_energy_mJ"])
         b = envelope.bounds(concern.site, patient.phototype, patient.history, modality,
-                            {"pulse_energy_mJ": [e0, e1]})
+                            {"pulse_energy_mJ": [e0, e1]},
+                            area_specific="areas" in row or "regions" in row)
         lo, hi = b.energy
         dev = envelope.device_limits(modality) or {}
         if "energy" in dev:

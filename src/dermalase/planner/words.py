@@ -33,7 +33,8 @@ LEAK_PATTERNS = (re.compile(r"\[(?:CONS|REV|STUDY|VENDOR|EXPERT|DERIVED)"),
 def patient_text(text: str, outcome: bool = False) -> str:
     """``text`` for a patient: citations and tags removed; for an expected result, a sentence
     without a figure reads "no reliable figure"."""
-    if outcome and (not re.search(r"\d", text) or
+    if outcome and (text.lower().startswith("no reliable figure") or
+                    not re.search(r"\d", text) or
                     any(k in text.lower() for k in _NO_FIGURE) and
                     not re.search(r"\d\s*%", text)):
         return "no reliable figure"
