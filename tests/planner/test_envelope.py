@@ -574,3 +574,71 @@ def test_envelope_command_shows_it(tmp_path):
     assert {row["id"] for row in env["rows"]} == {row["id"] for row in ENV["row"]}
     assert env["devices"]["full-field-co2"]["ranges"]["energy"][1] == pytest.approx(7.0736,
                                                                                   abs=1e-3)
+
+
+# --- history items and indications that change the numbers ----------------------------------
+def _verdicts(d):
+    pat = Patient.from_dict(d)
+    return pat, R.verdicts(pat, pat.concerns[0])
+
+
+def test_vitiligo_asks_whether_stable_and_unstable_vitiligo_blocks_ablation():
+    """E87-E90: stability and activity signs decide; unknown is never safe."""
+    base = (("wrinkles", 3, "cheek"),)
+    _, unknown = _verdicts(patient_dict(2, base, vitiligo=True))
+    _, unstable = _verdicts(patient_dict(2, base, vitiligo=True, vitiligo_stable=False))
+    _, stable = _verdicts(patient_dict(2, base, vitiligo=True, vitiligo_stable=True))
+    _, none = _verdicts(patient_dict(2, base))
+    for m in ("full-field-co2", "fractional-co2"):
+        assert "vitiligo_stable" in unknown[m].conditional
+        assert unstable[m].blocked and not stable[m].blocked
+        assert "vitiligo_stable" not in none[m].conditional
+    assert not unstable["non-ablative-fractional-er:glass"].blocked
+    pat = Patient.from_dict(patient_dict(2, base, vitiligo=True))
+    assert "vitiligo_stable" in pat.missing_history()
+    assert "vitiligo_stable" not in Patient.from_dict(patient_dict(2, base)).missing_history()
+
+
+def test_lid_laxity_blocks_full_field_on_the_eyelids_and_is_asked_only_there():
+    """E9: ectropion is an absolute contraindication to CO2 resurfacing of the eyelids."""
+    eye = (("wrinkles", 3, "periorbital"),)
+    _, lax = _verdicts(patient_dict(2, eye, ectropion=True))
+    _, unknown = _verdicts(patient_dict(2, eye, ectropion=None))
+    assert lax["full-field-co2"].blocked and lax["full-field-er:yag"].blocked
+    assert not lax["fractional-co2"].blocked and lax["fractional-co2"].warnings
+    assert "ectropion" in unknown["full-field-co2"].conditional
+    cheek = Patient.from_dict(patient_dict(2, (("wrinkles", 3, "cheek"),), ectropion=None))
+    assert "ectropion" not in cheek.missing_history()
+    assert not any("ectropion" in v.conditional for v in R.verdicts(
+        cheek, cheek.concerns[0]).values())
+
+
+def _literature(d, m):
+    pat, v = _verdicts(d)
+    rule, _ = P.considered(pat, pat.concerns[0])
+    return P._literature_candidate(m, RULES["settings"][m], rule, pat.concerns[0], pat, v[m])
+
+
+NAFL = "non-ablative-fractional-er:glass"
+
+
+def test_1550_nm_energies_follow_the_indication_and_the_phototype_caps_the_density():
+    """E49/E50 pigment 6-12 mJ; E54 scars 35-40 mJ; E55 actinic damage 20-70 mJ, kept in the
+    Fraxel re:store's 40 mJ; E17 eyelids 17-20 mJ. Coverage: IV at most 23 %, V-VI at most 11 %
+    (below IV's); the zone depth is not shown, since no source gives it at these energies."""
+    tone = _literature(patient_dict(2, (("uneven-tone", 2, "cheek"),)), NAFL)
+    scars = _literature(patient_dict(2, (("acne-scars", 3, "cheek", "rolling"),)), NAFL)
+    ak = _literature(patient_dict(2, (("sun-damage", 4, "cheek"),)), NAFL)
+    eye = _literature(patient_dict(2, (("wrinkles", 2, "periorbital"),)), NAFL)
+    assert tone.bounds["pulse_energy_mJ"] == [6, 12]
+    assert scars.bounds["pulse_energy_mJ"] == [35, 40]
+    assert ak.bounds["pulse_energy_mJ"] == [20, 40]
+    assert eye.bounds["pulse_energy_mJ"] == [17, 20]
+    caps = {}
+    for pt in (2, 4, 5, 6):
+        c = _literature(patient_dict(pt, (("acne-scars", 3, "cheek", "rolling"),)), NAFL)
+        caps[pt] = c.bounds["coverage"][1]
+        assert c.predicted["injury_depth_um"] is None
+    assert caps[2] == pytest.approx(0.35)
+    assert caps[4] == pytest.approx(0.23) and caps[5] == caps[6] == pytest.approx(0.11)
+    assert caps[5] < caps[4]

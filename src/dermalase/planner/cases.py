@@ -53,7 +53,7 @@ class Case:
     #: what the recommendation's numbers must satisfy, from the evidence row: ``passes_max``,
     #: ``fluence_max`` (J/cm^2), ``energy_max`` (mJ; a range's top), ``coverage_max``
     #: (fraction), ``non_laser`` (a word that must be in the deferral's non-laser routes),
-    #: ``not_non_laser`` (one that must not), ``steps`` (a word in the steps)
+    #: ``not_non_laser`` (one that must not), ``steps`` (a word in the steps), ``adjuncts``
     checks: dict = field(default_factory=dict)
     #: which item of issue 29 the case tests (the planner table groups them)
     issue29: str = ""
@@ -189,7 +189,7 @@ CASES = (
          patient_dict(2, (("actinic-keratoses", 2, "forehead"),), downtime=7, sessions=3),
          frozenset({"fractional-er:yag", "non-ablative-fractional-tm:fiber"}),
          "W4 Lapidoth 2008; E85 biopsy of atypical lesions first; E80 AAD 2021 field therapy",
-         checks={"steps": "biopsy"}, issue29="AK"),
+         checks={"steps": "biopsy", "adjuncts": "5-fluorouracil"}, issue29="AK"),
     Case("keloid former, phototype IV, hypertrophic scars, presternal chest",
          patient_dict(4, (("acne-scars", 3, "chest", "hypertrophic"),), downtime=14,
                       sessions=3, keloids=True), frozenset(),
@@ -256,4 +256,6 @@ def failures(case: Case, out: dict) -> list[str]:
         bad.append(f"no '{ch['what_to_do']}' in what to do")
     if "steps" in ch and not (rec and any(ch["steps"] in s for s in rec["steps"])):
         bad.append(f"no '{ch['steps']}' step")
+    if "adjuncts" in ch and not (rec and any(ch["adjuncts"] in s for s in rec["adjuncts"])):
+        bad.append(f"no '{ch['adjuncts']}' adjunct")
     return bad

@@ -435,6 +435,8 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
     c.risks = _risks(c, patient)
     if concern.scar_type:
         c.adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]]
+    if rule.get("show_alternatives"):  # e.g. the guideline's field therapy for keratoses
+        c.adjuncts += [f"alternative or with it: {r[0]} ({r[1]})" for r in rule["non_laser"]]
     _care(c, concern, patient, verdict, rule)
     # constraints of the patient: fewer sessions than studied is a smaller stated benefit
     # (treat to a plateau, Salameh 2022), not no plan; full field is one session anyway
