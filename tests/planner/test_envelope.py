@@ -642,3 +642,31 @@ def test_1550_nm_energies_follow_the_indication_and_the_phototype_caps_the_densi
     assert caps[2] == pytest.approx(0.35)
     assert caps[4] == pytest.approx(0.23) and caps[5] == caps[6] == pytest.approx(0.11)
     assert caps[5] < caps[4]
+
+
+def test_bounds_differ_between_areas_wherever_their_rows_or_skin_differ():
+    """For every pair of areas and every phototype, a modality whose limit rows or skin depth
+    limit differ between the two areas gets different search bounds or targets."""
+    bound_keys = {"energy_factor", "fluence_J_cm2", "passes_max", "injured_surface_max",
+                  "injured_surface_factor", "harm_depth_um", "harm_injured_surface"}
+    seen = 0
+    for pt in (2, 3, 4):
+        inputs = {}
+        for area in ENV["area"]:
+            pat = Patient.from_dict(patient_dict(pt, (("wrinkles", 3, area),)))
+            rule, cons = P.considered(pat, pat.concerns[0])
+            inputs[area] = {m: P.search_inputs(m, rule, pat.concerns[0], pat, v)
+                            for m, v in cons if not v.blocked
+                            and not RULES["settings"][m].get("literature_only")}
+        for a1, a2 in itertools.combinations(ENV["area"], 2):
+            for m in set(inputs[a1]) & set(inputs[a2]):
+                r1 = {r["id"] for r in rows_for(a1, pt, CLEAN, m) if set(r) & bound_keys}
+                r2 = {r["id"] for r in rows_for(a2, pt, CLEAN, m) if set(r) & bound_keys}
+                x, y = inputs[a1][m], inputs[a2][m]
+                deeper = min(skin_depth_limit(a1, m), skin_depth_limit(a2, m))
+                if r1 != r2 or (deeper < 800 and abs(skin_depth_limit(a1, m)
+                                                     - skin_depth_limit(a2, m)) > 1):
+                    seen += 1
+                    assert (x.bounds.key(), x.hi, x.aim) != (y.bounds.key(), y.hi, y.aim), \
+                        (a1, a2, m, pt)
+    assert seen > 20
