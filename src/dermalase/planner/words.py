@@ -46,11 +46,6 @@ def patient_text(text: str, outcome: bool = False) -> str:
     return out
 
 
-def clinician_free(text: str) -> str:
-    """Alias kept for readability where a clinician's line is reused for the patient."""
-    return patient_text(text)
-
-
 def days_text(r, unit: bool = True) -> str:
     """A [low, high] range of days as a patient reads it: months where they are months."""
     if not r:
