@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals docs
+.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals docs envelope-grid
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_web.py
+
+## envelope-grid: the clinical envelope's property test over the whole input grid (slow; its
+## count goes to docs/validation.md through scripts/planner_table.py)
+envelope-grid: $(STAMP)
+	$(BIN)/python scripts/envelope_grid.py
+	$(BIN)/python scripts/planner_table.py
 
 ## intervals: prediction intervals of the validation cases (docs/validation.md)
 intervals: $(STAMP)

@@ -395,24 +395,32 @@ def _settings(st: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
 
 
-def _candidates_table(candidates: list, rec: dict | None):
-    """The candidates side by side (★: the recommendation), with the injury depth's model
-    interval when the plan has one."""
-    from rich.markup import escape
-    from rich.table import Table
-
+def _downtime(c: dict) -> str:
+    """Typical social downtime with the published range ("may take up to")."""
     from ..planner.plan import format_days as _days
+
+    typ = c.get("downtime_typical_days")
+    dt = c.get("downtime_days")
+    if typ is None or not dt:
+        return f"{_days(dt)} d"
+    return f"typically {typ:g} d (may take up to {dt[1]:g} d)"
+
+
+def _candidates_table(candidates: list, rec: dict | None):
+    """The candidates one after the other (★: the recommendation), each in a few wrapped lines
+    that stay readable at 80 columns, with the injury depth's model interval when the plan has
+    one."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.text import Text
 
     spread = next((c["predicted_interval"] for c in candidates
                    if c.get("predicted_interval")), None)
-    t = Table(title="candidates" + (
+    out = [Text("candidates" + (
         f" (injury: model interval 5-95 % over {spread['samples']} samples of the "
-        "sourced tissue ranges, not checked against clinical spread)" if spread else ""))
-    t.add_column("modality", no_wrap=True)
-    for col in ("settings", "sessions", "injury [µm]", "social downtime [d]",
-                "constraints"):
-        t.add_column(col)
-    for cand in candidates:
+        "sourced tissue ranges, not checked against clinical spread)" if spread else ""),
+        style="bold")]
+    for i, cand in enumerate(candidates, 1):
         pr = cand["predicted"] or {}
         star = "★ " if rec and cand["modality"] == rec["modality"] else ""
         cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
@@ -420,13 +428,15 @@ def _candidates_table(candidates: list, rec: dict | None):
         inj = pr.get("injury_depth_um")
         iv = ((cand.get("predicted_interval") or {}).get("intervals") or {}).get(
             "injury_depth_um")
-        t.add_row(escape(star + cand["label"] + cond),
-                  escape(_settings(cand["settings"])), str(cand["sessions"]),
-                  ("-" if inj is None else f"{5 * round(inj / 5):.0f}")
-                  + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""),
-                  _days(cand["downtime_days"]),
-                  escape("; ".join(cand["problems"]) or "ok"))
-    return t
+        depth = ("injury not simulated" if inj is None else
+                 f"injury {5 * round(inj / 5):.0f} µm"
+                 + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""))
+        out.append(Text.from_markup(
+            f"{i}. [bold]{escape(star + cand['label'])}[/bold]{escape(cond)}\n"
+            f"   {escape(_settings(cand['settings']) or 'no setting reaches the target')}\n"
+            f"   {cand['sessions']} session(s); {depth}; downtime {_downtime(cand)}\n"
+            f"   {escape('; '.join(cand['problems']) or 'meets the constraints')}"))
+    return Group(*out)
 
 
 def _print_plan(result: dict) -> None:
@@ -434,6 +444,7 @@ def _print_plan(result: dict) -> None:
     from rich.markup import escape
 
     from ..planner.plan import format_days as _days
+    from ..planner.words import days_text
 
     def lines(prefix: str, items) -> None:
         for item in items:
@@ -441,7 +452,8 @@ def _print_plan(result: dict) -> None:
 
     con = Console()
     con.print(f"[bold]plan for {escape(result['patient']['name'])}[/bold] "
-              f"({len(result['plans'])} concern(s))")
+              f"({len(result['plans'])} concern(s); clinical envelope "
+              f"{escape(result['envelope']['version'])})")
     if result.get("needed_answers"):
         con.print("[bold red]answers needed[/bold red] before any option that depends on them "
                   "can be recommended:")
@@ -458,10 +470,14 @@ def _print_plan(result: dict) -> None:
             con.print(f"[bold green]★ recommended[/bold green]: {escape(rec['label'])}: "
                       f"{escape(_settings(rec['settings']))}; {rec['sessions']} session(s)"
                       + (f", {iv[0]:g}-{iv[1]:g} weeks apart" if iv else ""))
+            lines("for this patient: ", rec.get("patient_warnings", []))
             re = rec["reepithelialization"] or {}
             model = re.get("model_days")
-            con.print(f"  social downtime {_days(rec['downtime_days'])} d (published); erythema "
-                      f"{_days(rec['erythema_days'])} d (published); re-epithelialization "
+            ery = rec["erythema_days"]
+            con.print(f"  social downtime {_downtime(rec)} (published); erythema "
+                      + (f"{_days(ery)} d ({days_text(ery)})" if ery and ery[1] >= 60 else
+                         f"{_days(ery)} d")
+                      + " (published); re-epithelialization "
                       + (f"{model:.1f} d (model)" if model is not None else "not simulated")
                       + (f" [{escape(re['note'])}]" if re.get("note") else ""))
             con.print(f"  expected: {escape(rec['improvement'])}")
@@ -701,6 +717,44 @@ def schema(which: str) -> None:
     from ..inputs import json_schema
 
     click.echo(json.dumps(json_schema(which), indent=2))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the envelope as one JSON object.")
+def envelope(as_json: bool) -> None:
+    """Show the clinical envelope (data/envelope.toml): the treatment areas, the rows that
+    block or bound the planner's settings by area, phototype and history, and the device
+    ranges the search keeps to."""
+    from ..planner.envelope import describe
+
+    env = describe()
+    if as_json:
+        click.echo(json.dumps(env, indent=2, allow_nan=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    con = Console()
+    con.print(f"[bold]clinical envelope {escape(env['version'])}[/bold] ({escape(env['file'])})")
+    con.rule("areas")
+    for name, a in env["areas"].items():
+        flags = ", ".join(k for k in ("eyes", "keloid_prone") if a.get(k))
+        con.print(f"{escape(name)}: {escape(a['region'])}, skin preset {escape(a['skin'])}, "
+                  f"dermis {a['dermis_um']:g} µm" + (f" ({flags})" if flags else "")
+                  + f"; full field <= {a['full_field_depth_max_um']:.0f} µm, fractional <= "
+                  f"{a['fractional_depth_max_um']:.0f} µm")
+    con.rule("rows")
+    for r in env["rows"]:
+        when = "; ".join(f"{k} {v}" for k, v in r["when"].items())
+        con.print(f"[bold]{escape(r['id'])}[/bold] ({escape(r['action'])}"
+                  + (", policy" if r.get("policy") else "") + f"): {escape(when)}")
+        if r["limits"]:
+            con.print("  " + escape(", ".join(f"{k} {v}" for k, v in r["limits"].items())))
+        con.print(f"  {escape(r['reason'])} ({escape(r['source'])})")
+    con.rule("devices")
+    for m, d in env["devices"].items():
+        con.print(f"{escape(m)}: " + (escape(d["model"]) + ": " + escape(", ".join(
+            f"{k} {v}" for k, v in d["ranges"].items())) if d else "no device: blocked"))
 
 
 @cli.command()
