@@ -133,12 +133,13 @@ def nonablative_warning(scenario, out: SolverOutput, geom: ZoneGeometry) -> str:
     depth = float(np.max(out.top)) * out.dz
     return (f"this setting is not non-ablative: {d.pulse_energy * 1e3:.3g} mJ x {d.stack} into "
             f"a {d.microbeam_diameter * 1e6:.0f} um {scenario.source.name} "
-            f"({scenario.source.wavelength_nm:,.0f} nm) microbeam boils the tissue water off and heats the dried tissue until it decomposes, so the "
-            f"model ablates it: a channel up to {depth * 1e6:.0f} um deep "
+            f"({scenario.source.wavelength_nm:,.0f} nm) microbeam boils the tissue water off "
+            "and heats the dried tissue until it decomposes, so the model ablates it: a channel "
+            f"up to {depth * 1e6:.0f} um deep "
             f"({geom.channel_diameter * 1e6:.0f} um wide) through the skin's surface, which a "
             "non-ablative treatment keeps intact (Manstein et al. 2004); lower the pulse energy "
             "or the stack, or widen the microbeam. The channel is approximate: the light's "
-            "deposition was computed for intact tissue")
+            "transport was computed for intact tissue")
 
 
 def zone_summary(scenario, out: SolverOutput, geom: ZoneGeometry,
