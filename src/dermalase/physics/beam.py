@@ -122,6 +122,12 @@ class Transported:
         self.reflected = deposition.reflected
         self.dz = grid.dz
         self.area = grid.area
+        # Russian roulette conserves energy on average, not in each run: where nearly all light
+        # is absorbed, the estimate of absorbed + reflected may pass 1 by ~1e-6, which would
+        # leave a negative transmitted account; the field is scaled back to what entered
+        total = float(np.sum(self.field * self.area[:, None])) * self.dz
+        if total > 1.0 - self.reflected > 0.0:
+            self.field = self.field * ((1.0 - self.reflected) / total)
         #: absorption of each cell's water per unit water fraction and of the rest (1/m), and of
         #: the intact cell: None keeps the field as it is (no medium given)
         self.mua_water = None if medium is None else medium.mua_water
