@@ -395,6 +395,40 @@ conduct_r.__doc__ = conduct_r_parallel.__doc__ = _CONDUCT_R_DOC
 
 
 @njit(cache=True, nogil=True)
+def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
+    """The end of the boiling segment column i ejects, and the vapor made beyond its need:
+    walk down from the surface and eject as soon as the vapor made in this pass reaches
+    (1 - f_res) of its initial water (a thin, nearly dry crust goes with the boiling tissue
+    under it); decomposed dry cells go at once."""
+    nz = H.shape[1]
+    j = top[i]
+    new_top = top[i]
+    surplus = 0.0
+    made = 0.0
+    need = 0.0
+    while j < nz:
+        w = phiw[i, j]
+        if w <= 0.0:
+            if H[i, j] >= Cs[i, j] * T_dry + h_dry:
+                new_top = j + 1
+                made = 0.0
+                need = 0.0
+                j += 1
+                continue
+        elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
+            break  # below boiling: no vapor pressure here
+        made += vap[i, j]
+        need += v_crit
+        if made >= need * (1.0 - 1e-12):
+            new_top = j + 1
+            surplus = made - need
+            made = 0.0
+            need = 0.0
+        j += 1
+    return new_top, surplus
+
+
+@njit(cache=True, nogil=True)
 def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, h_dry, eject_wet,
                        remove_dry, dz, area, tally, rows):
     """Boil off water above the boiling plateau; remove decomposed dry tissue; eject surface
@@ -442,31 +476,8 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, h
         new_top = top[i]
         surplus = 0.0
         if eject_wet:
-            # walk down the boiling segment from the surface; eject it as soon as the vapor made
-            # in it this pass reaches (1 - f_res) of its initial water (a thin, nearly dry crust
-            # goes with the boiling tissue under it); decomposed dry cells go at once.
-            j = top[i]
-            made = 0.0
-            need = 0.0
-            while j < nz:
-                w = phiw[i, j]
-                if w <= 0.0:
-                    if H[i, j] >= Cs[i, j] * T_dry + h_dry:
-                        new_top = j + 1
-                        made = 0.0
-                        need = 0.0
-                        j += 1
-                        continue
-                elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
-                    break  # below boiling: no vapor pressure here
-                made += vap[i, j]
-                need += v_crit
-                if made >= need * (1.0 - 1e-12):
-                    new_top = j + 1
-                    surplus = made - need
-                    made = 0.0
-                    need = 0.0
-                j += 1
+            new_top, surplus = _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit,
+                                                T_dry, h_dry)
         if remove_dry and deepest_dry + 1 > new_top:
             new_top = deepest_dry + 1
             surplus = 0.0  # the segment that made it did not end the column's removal
