@@ -86,9 +86,11 @@ envelope-grid: $(STAMP)
 intervals: $(STAMP)
 	$(BIN)/python scripts/intervals_table.py
 
-## fuzz: 10,000+ hostile inputs against the input gate; figures in docs/validation.md
+## fuzz: 10,000+ hostile inputs against the input gate, and the physical laws on 10,000+
+## valid scenarios (issue 30); figures in docs/validation.md
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz.py
+	$(BIN)/python scripts/fuzz_laws.py
 
 ## validation: regenerate docs/validation.md (the published cases, then the device dials)
 validation: $(STAMP)

@@ -370,11 +370,11 @@ def main() -> None:
     out += monte_carlo_rows()
     doc = ROOT / "docs" / "validation.md"
     old = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    # the fuzzing figures (scripts/fuzz.py, make fuzz), the prediction intervals
-    # (scripts/intervals_table.py, make intervals) and the device dials (scripts/dial_table.py,
-    # run after this script by make validation) are kept as they are
+    # the fuzzing figures (scripts/fuzz.py and scripts/fuzz_laws.py, make fuzz), the prediction
+    # intervals (scripts/intervals_table.py, make intervals) and the device dials
+    # (scripts/dial_table.py, run after this script by make validation) are kept as they are
     kept = [old[old.find(f"<!-- {m}:start -->"):old.find(f"<!-- {m}:end -->") + len(m) + 13]
-            for m in ("intervals", "dials", "confinement", "fuzz")
+            for m in ("intervals", "dials", "confinement", "fuzz", "laws")
             if f"<!-- {m}:start -->" in old]
     doc.write_text("\n".join(out), encoding="utf-8")
     print("wrote docs/validation.md")

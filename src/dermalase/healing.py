@@ -254,6 +254,8 @@ def closure_time(distance: np.ndarray, params: HealingParams) -> float:
     d = distance[~np.isnan(distance)]
     if d.size == 0:
         return 0.0
+    if not np.isfinite(d).any():  # no epidermis left to heal from (np.quantile would warn)
+        return math.inf
     return params.lag + float(np.quantile(d, params.closure)) / params.c
 
 

@@ -132,9 +132,9 @@ def test_search_for_the_window_from_the_known_rest_row_changes_nothing(case):
     num = dataclasses.replace(num, parallel="never")
 
     class FromTheBottom(SpotSolver):
-        def step(self, st, dt, fluence, superheat):
+        def step(self, st, dt, fluence, confined):
             st.reach[:] = st.H.shape[1]
-            super().step(st, dt, fluence, superheat)
+            super().step(st, dt, fluence, confined)
 
     k = PhysicalConstants.from_data()
     a = SpotSolver(sc.skin, sc.source, spot, num, k).run()

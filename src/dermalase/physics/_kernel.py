@@ -7,6 +7,13 @@ The pure-NumPy reference for the conduction step is
 
 Energy variable: volumetric enthalpy H (J/m^3) with H = C T below boiling, where
 C = C_solid + phi_w C_water follows the current water volume fraction phi_w.
+
+Two plateaus bound the temperature (docs/design.md, "Dry tissue and the temperature bound"):
+a wet cell (phi_w > 0) is pinned at the boiling temperature ``Tb`` the caller passes (1 atm,
+confined, or the spinodal during the ejection delay) while its water boils off; a dry cell
+(phi_w = 0) heats on its solid part alone until ``Td``, the decomposition temperature of
+desiccated tissue, where it is pinned until it decomposes and leaves
+(:func:`vaporize_and_eject`).
 """
 
 from __future__ import annotations
@@ -45,23 +52,33 @@ def thomas(lower, diag, upper, rhs, out, n):
 
 
 @njit(cache=True, inline="always")
-def _linear_T(H, phiw, Cs, Cw, Tb, superheat):
-    """Temperature as a linear function of H near the current state: T = a H + b."""
+def _plateau(phiw, Tb, Td):
+    """The phase-change temperature of a cell: boiling while it holds water, decomposition of
+    the solid once it is dry."""
+    return Tb if phiw > 0.0 else Td
+
+
+@njit(cache=True, inline="always")
+def _linear_T(H, phiw, Cs, Cw, Tb, Td):
+    """Temperature as a linear function of H near the current state: T = a H + b (a = 0 on
+    the plateau of the cell's phase change: boiling at ``Tb`` while wet, decomposition at
+    ``Td`` once dry)."""
     C = Cs + phiw * Cw
-    if phiw > 0.0 and not superheat and H >= C * Tb:
-        return 0.0, Tb
+    Tp = _plateau(phiw, Tb, Td)
+    if H >= C * Tp:
+        return 0.0, Tp
     return 1.0 / C, 0.0
 
 
 @njit(cache=True, inline="always")
-def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb):
-    """After an implicit solve: a cell pinned on the boiling plateau (a = 0) whose enthalpy fell
-    below it is switched to sensible heat (otherwise it would act as a 100 C source over long
+def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb, Td):
+    """After an implicit solve: a cell pinned on its plateau (a = 0) whose enthalpy fell below
+    it is switched to sensible heat (otherwise it would act as a 100 C source over long
     steps). Arrays are aligned views of one line of cells. Returns True if any cell changed."""
     changed = False
     for m in range(sol.shape[0]):
         C = Cs_line[m] + phiw_line[m] * Cw
-        if a[m] == 0.0 and sol[m] < C * Tb * (1.0 - 1e-12):
+        if a[m] == 0.0 and sol[m] < C * _plateau(phiw_line[m], Tb, Td) * (1.0 - 1e-12):
             a[m] = 1.0 / C
             b[m] = 0.0
             changed = True
@@ -69,14 +86,14 @@ def _unpin_cooled(a, b, sol, Cs_line, phiw_line, Cw, Tb):
 
 
 @njit(cache=True, nogil=True)
-def temperature(H, phiw, Cs, Cw, Tb, superheat, out, ends):
+def temperature(H, phiw, Cs, Cw, Tb, Td, out, ends):
     """``out`` = T(H) in the first ``ends[i]`` rows of each column i (below them the tissue is
     at rest and unchanged since ``out`` was last computed there: the windows
     :func:`conduct_z` solved, or every row; ``out`` keeps its values, within 1 µK of rest)."""
     nr = H.shape[0]
     for i in range(nr):
         for j in range(min(H.shape[1], ends[i])):
-            a, b = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
+            a, b = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, Td)
             out[i, j] = a * H[i, j] + b
 
 
@@ -174,7 +191,7 @@ def _line_arrays(n):
 
 
 @njit(cache=True, nogil=True)
-def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
+def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, Td, area,
                     inv_dz2, H_rest, tolH, margin, ends, cap, below):
     """One column of :func:`conduct_z`; returns (J perfused, J conducted out of the bottom,
     the end of the rows solved). ``below``: the rows deferred under ``cap[i]`` instead (from
@@ -195,7 +212,7 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     lo, di, up, rhs, sol, a, b, k = _line_arrays(n)
     g = np.zeros(n + 1)  # g[m]: conductance of the face above cell m
     for m in range(n):
-        a[m], b[m] = _linear_T(H[i, t0 + m], phiw[i, t0 + m], Cs[i, t0 + m], Cw, Tb, superheat)
+        a[m], b[m] = _linear_T(H[i, t0 + m], phiw[i, t0 + m], Cs[i, t0 + m], Cw, Tb, Td)
         k[m] = ks[i, t0 + m] + phiw[i, t0 + m] * kw
     for m in range(1, n):
         g[m] = 2.0 * k[m] * k[m - 1] / (k[m] + k[m - 1]) * inv_dz2
@@ -220,7 +237,7 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
                 r += dt * gp * (Ta - b[m])
             rhs[m] = r
         thomas(lo, di, up, rhs, sol, n)
-        if not _unpin_cooled(a, b, sol, Cs[i, t0:jw], phiw[i, t0:jw], Cw, Tb):
+        if not _unpin_cooled(a, b, sol, Cs[i, t0:jw], phiw[i, t0:jw], Cw, Tb, Td):
             break
     perf_sum = 0.0
     for m in range(n):
@@ -232,7 +249,7 @@ def _conduct_column(i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     if jw < nz:  # the bottom face was not solved: nothing crossed it
         return perf_sum, 0.0, jw
     jb = nz - 1
-    ab, bb = _linear_T(H[i, jb], phiw[i, jb], Cs[i, jb], Cw, Tb, superheat)
+    ab, bb = _linear_T(H[i, jb], phiw[i, jb], Cs[i, jb], Cw, Tb, Td)
     Tb_cell = ab * H[i, jb] + bb
     return perf_sum, 2.0 * (ks[i, jb] + phiw[i, jb] * kw) / dz * (Tb_cell - Ta) * dt * area[i], jw
 
@@ -265,14 +282,15 @@ _CONDUCT_Z_DOC = """Implicit (backward Euler) conduction + Pennes perfusion alon
     leaves as the end of the column's window; returns the deepest end (rows beyond it are at
     rest in every column, or wait under the cap).
     The enthalpy is linearized around the current state (T = aH + b; a = 0 on the boiling
-    plateau), which keeps the scheme conservative and unconditionally stable. Serial; the
+    plateau at ``Tb`` of a wet cell and on the decomposition plateau at ``Td`` of a dry one),
+    which keeps the scheme conservative and unconditionally stable. Serial; the
     ``_parallel`` twin splits the columns over threads (same result: the per-column sums are
     added in the same order).
     """
 
 
 @njit(cache=True, nogil=True)
-def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, tally,
+def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, Td, area, tally,
               H_rest, tolH, margin, ends, cap, below=False):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
@@ -280,14 +298,14 @@ def conduct_z(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, are
     bottom_out = np.zeros(nr)
     for i in range(nr):
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
-            i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
+            i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, Td, area, inv_dz2,
             H_rest, tolH, margin, ends, cap, below)
     _add_losses(tally, perf_out, bottom_out)
     return ends.max()
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area,
+def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, Td, area,
                        tally, H_rest, tolH, margin, ends, cap, below=False):
     nr = H.shape[0]
     inv_dz2 = 1.0 / (dz * dz)
@@ -295,7 +313,7 @@ def conduct_z_parallel(H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, super
     bottom_out = np.zeros(nr)
     for i in prange(nr):  # columns are independent: one per thread
         perf_out[i], bottom_out[i], ends[i] = _conduct_column(
-            i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, superheat, area, inv_dz2,
+            i, H, phiw, Cs, ks, perf, top, Cw, kw, Tb, Ta, dt, dz, Td, area, inv_dz2,
             H_rest, tolH, margin, ends, cap, below)
     _add_losses(tally, perf_out, bottom_out)
     return ends.max()
@@ -305,14 +323,14 @@ conduct_z.__doc__ = conduct_z_parallel.__doc__ = _CONDUCT_Z_DOC
 
 
 @njit(cache=True, nogil=True)
-def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
+def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, Td):
     """One row of :func:`conduct_r`."""
     nr = H.shape[0]
     lo, di, up, rhs, sol, a, b, k = _line_arrays(nr)
     alive = np.empty(nr, dtype=np.bool_)
     for i in range(nr):
         alive[i] = j >= top[i]
-        a[i], b[i] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, superheat)
+        a[i], b[i] = _linear_T(H[i, j], phiw[i, j], Cs[i, j], Cw, Tb, Td)
         k[i] = ks[i, j] + phiw[i, j] * kw
     gms = np.zeros(nr)  # conductances of each ring's inner and outer faces
     gps = np.zeros(nr)
@@ -349,7 +367,7 @@ def _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat):
             rhs[i] = r
         thomas(lo, di, up, rhs, sol, nr)
         # ablated cells have identity rows (sol = H), so they are never unpinned
-        if not _unpin_cooled(a, b, sol, Cs[:, j], phiw[:, j], Cw, Tb):
+        if not _unpin_cooled(a, b, sol, Cs[:, j], phiw[:, j], Cw, Tb, Td):
             break
     for i in range(nr):
         H[i, j] = sol[i]
@@ -362,31 +380,74 @@ _CONDUCT_R_DOC = """Implicit radial conduction per row (axisymmetric), zero flux
 
 
 @njit(cache=True, nogil=True)
-def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, rows):
+def conduct_r(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, Td, rows):
     for j in range(rows):
-        _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
+        _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, Td)
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat, rows):
+def conduct_r_parallel(H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, Td, rows):
     for j in prange(rows):  # rows are independent: one per thread
-        _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, superheat)
+        _conduct_row(j, H, phiw, Cs, ks, top, Cw, kw, Tb, dt, rfaces, Td)
 
 
 conduct_r.__doc__ = conduct_r_parallel.__doc__ = _CONDUCT_R_DOC
 
 
 @njit(cache=True, nogil=True)
-def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, dz, area,
-                       tally, rows):
-    """Boil off water above the boiling plateau; eject surface cells.
+def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
+    """The end of the boiling segment column i ejects, and the vapor made beyond its need:
+    walk down from the surface and eject as soon as the vapor made in this pass reaches
+    (1 - f_res) of its initial water (a thin, nearly dry crust goes with the boiling tissue
+    under it); decomposed dry cells go at once."""
+    nz = H.shape[1]
+    j = top[i]
+    new_top = top[i]
+    surplus = 0.0
+    made = 0.0
+    need = 0.0
+    while j < nz:
+        w = phiw[i, j]
+        if w <= 0.0:
+            if H[i, j] >= Cs[i, j] * T_dry + h_dry:
+                new_top = j + 1
+                made = 0.0
+                need = 0.0
+                j += 1
+                continue
+        elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
+            break  # below boiling: no vapor pressure here
+        made += vap[i, j]
+        need += v_crit
+        if made >= need * (1.0 - 1e-12):
+            new_top = j + 1
+            surplus = made - need
+            made = 0.0
+            need = 0.0
+        j += 1
+    return new_top, surplus
+
+
+@njit(cache=True, nogil=True)
+def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, h_dry, eject_wet,
+                       remove_dry, dz, area, tally, rows):
+    """Boil off water above the boiling plateau; remove decomposed dry tissue; eject surface
+    cells.
 
     A wet cell with H > C Tb loses d(phi) = (H - C Tb) / (rho_w L_v) of water (the vapor
     leaves, carrying latent and sensible heat); ``vap`` accumulates the water boiled off in the
-    current pass. The boiling segment under the surface is ejected (ablated) when the vapor it
-    made in this pass reaches ``v_crit`` per cell (a volume fraction: explosive removal needs
-    that much vapor); water-poor tissue (stratum corneum, a desiccated floor) cannot make it
-    alone and goes with the wetter tissue under it, or is removed once dry at ``T_dry``.
+    current pass. A cell that has lost all its water is dry: it heats on its solid part until
+    ``T_dry`` and has decomposed once it holds ``h_dry`` (J/m^3) more, H >= Cs T_dry + h_dry.
+
+    ``eject_wet`` (ablative lasers): the boiling segment under the surface is ejected when the
+    vapor it made in this pass reaches ``v_crit`` per cell (a volume fraction: explosive
+    removal needs that much vapor); water-poor tissue (stratum corneum, a desiccated floor)
+    cannot make it alone and goes with the wetter tissue under it.
+    ``remove_dry``: a decomposed dry cell is gas, not tissue: it leaves, and so does every cell
+    above it in its column (its gas ruptures the tissue over it), however the tissue came to be
+    dry: on an ablative crater floor, or under the intact surface of a non-ablative zone
+    heated past boiling. Neither during the ejection delay (both False: boiling only, the
+    material stays until the delay ends).
     Tallies: vaporized (vapor energy) and ablated (ejected energy relative to the initial
     state). Only the first ``rows`` rows can boil (below them the tissue is at rest).
     Returns the number of cells ejected.
@@ -394,48 +455,32 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, d
     nr, nz = H.shape
     ejected = 0
     for i in range(nr):
+        deepest_dry = -1  # the deepest decomposed dry cell of the column
         for j in range(top[i], min(nz, rows)):
             w = phiw[i, j]
-            if w <= 0.0:
-                continue
-            C = Cs[i, j] + w * Cw
-            excess = H[i, j] - C * Tb
-            if excess > 0.0:
-                d = excess / rhoL
-                if d > w:
-                    d = w
-                e = d * (rhoL + Cw * Tb)
-                H[i, j] -= e
-                phiw[i, j] = w - d
-                vap[i, j] += d
-                tally[VAPORIZED] += e * dz * area[i]
-        # walk down the boiling segment from the surface; eject it as soon as the vapor made in
-        # it this pass reaches (1 - f_res) of its initial water (a thin, nearly dry crust goes
-        # with the boiling tissue under it) or, for dry cells, once they reach T_dry.
-        j = top[i]
+            if w > 0.0:
+                C = Cs[i, j] + w * Cw
+                excess = H[i, j] - C * Tb
+                if excess > 0.0:
+                    d = excess / rhoL
+                    if d > w:
+                        d = w
+                    e = d * (rhoL + Cw * Tb)
+                    H[i, j] -= e
+                    w = w - d
+                    phiw[i, j] = w
+                    vap[i, j] += d
+                    tally[VAPORIZED] += e * dz * area[i]
+            if w <= 0.0 and H[i, j] >= Cs[i, j] * T_dry + h_dry:
+                deepest_dry = j
         new_top = top[i]
-        made = 0.0
-        need = 0.0
         surplus = 0.0
-        while j < nz:
-            w = phiw[i, j]
-            if w <= 0.0:
-                if H[i, j] / Cs[i, j] >= T_dry:
-                    new_top = j + 1
-                    made = 0.0
-                    need = 0.0
-                    j += 1
-                    continue
-            elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
-                break  # below boiling: no vapor pressure here
-            made += vap[i, j]
-            need += v_crit
-            if made >= need * (1.0 - 1e-12):
-                new_top = j + 1
-                surplus = made - need
-                made = 0.0
-                need = 0.0
-            j += 1
+        if eject_wet:
+            new_top, surplus = _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit,
+                                                T_dry, h_dry)
+        if remove_dry and deepest_dry + 1 > new_top:
+            new_top = deepest_dry + 1
+            surplus = 0.0  # the segment that made it did not end the column's removal
         # Water boiled beyond the need of the ejected segment was heated by light that, had the
         # segment left on time, would have reached the cell below: hand that energy on, so the
         # result does not depend on the step size.

@@ -23,12 +23,13 @@ from ..errors import InputError
 _FROM_TOML = ("body_temperature", "boiling_temperature", "water_latent_heat",
               "blood_volumetric_heat_capacity", "gas_constant", "ejection_residual_water",
               "dry_ablation_temperature", "ejection_delay", "plume_absorbing_fraction",
-              "confined_boiling_temperature")
+              "confined_boiling_temperature", "spinodal_temperature", "dry_decomposition_enthalpy")
 
 #: allowed ranges for overrides (open at 0 where a constant divides)
 _RANGES = {
     "ejection_residual_water": (0.0, 1.0),
     "plume_absorbing_fraction": (0.0, 1.0),
+    "dry_decomposition_enthalpy": (0.0, math.inf),  # 0 allowed: the data's value
 }
 #: constants whose None means "the data's law or table"
 _OPTIONAL = ("ejecta_speed", "necrosis_activation_energy", "collagen_activation_energy")
@@ -44,7 +45,8 @@ def _range(name: str) -> tuple[float, float]:
         from .damage import entropy_enthalpy_range
 
         return entropy_enthalpy_range()
-    if name == "confined_boiling_temperature":  # its sourced range (data/constants.toml)
+    if name in ("confined_boiling_temperature", "spinodal_temperature",
+                "dry_ablation_temperature"):  # their sourced ranges (data/constants.toml)
         lo, hi = data.constants()[name]["range"]
         return float(lo), float(hi)
     return _RANGES.get(name, (0.0, math.inf))
@@ -64,10 +66,12 @@ class PhysicalConstants:
     blood_volumetric_heat_capacity: float    # J/(m^3 K)
     gas_constant: float                      # J/(mol K)
     ejection_residual_water: float           # fraction of the water left when a cell goes
-    dry_ablation_temperature: float          # C
+    dry_ablation_temperature: float          # C: desiccated tissue decomposes (the dry plateau)
     ejection_delay: float                    # s
     plume_absorbing_fraction: float          # fraction of the ejecta that absorbs like tissue
     confined_boiling_temperature: float      # C: tissue water boils here while a pulse lasts
+    spinodal_temperature: float              # C: limit of superheat (phase explosion), 1 atm
+    dry_decomposition_enthalpy: float        # J/m^3 to decompose a dry cell at its plateau
     water_density: float                     # kg/m^3
     water_specific_heat: float               # J/(kg K)
     water_conductivity: float                # W/(m K)
@@ -122,6 +126,22 @@ class PhysicalConstants:
         if T <= self.boiling_temperature:
             return self.boiling_temperature, self.water_latent_heat_volumetric
         return T, self.latent_heat_volumetric_at(T)
+
+    def explosive_boiling(self) -> tuple[float, float]:
+        """(temperature C, latent heat J/m^3 of water) at which tissue water boils during the
+        ejection delay, while no material can leave: the limit of superheat (phase explosion
+        near the spinodal), or the confined boiling temperature where that is higher."""
+        T = max(self.spinodal_temperature, self.confined_boiling_temperature)
+        return T, self.latent_heat_volumetric_at(T)
+
+    @property
+    def peak_temperature_bound(self) -> float:
+        """The hottest state tissue can hold in the model (C): wet tissue boils at or below the
+        spinodal (or the confined boiling temperature), dry tissue decomposes at
+        ``dry_ablation_temperature``. No cell is ever hotter (tests/physics/test_dry_tissue.py,
+        tests/simulate/test_laws.py)."""
+        return max(self.dry_ablation_temperature, self.spinodal_temperature,
+                   self.confined_boiling_temperature, self.boiling_temperature)
 
     def changed(self) -> dict[str, float | None]:
         """The constants that differ from the data files (for the resolved scenario)."""

@@ -234,8 +234,9 @@ def refresh_temperature(st: State, medium: Medium, Tb: float) -> None:
     """``st.T`` = T(H) in every row (boiling at ``Tb``), and ``st.T_next`` the same: the
     steps after it update both only inside their windows (kernel.temperature)."""
     every_row = np.full(st.H.shape[0], st.H.shape[1], dtype=np.int64)
-    kernel.temperature(st.H, st.water, medium.Cs, medium.constants.water_heat_capacity, Tb,
-                       False, st.T, every_row)
+    k = medium.constants
+    kernel.temperature(st.H, st.water, medium.Cs, k.water_heat_capacity, Tb,
+                       k.dry_ablation_temperature, st.T, every_row)
     st.T_next[:] = st.T
 
 
@@ -244,8 +245,9 @@ class Schedule:
     """The step rule: confined then free steps within each pulse, geometric growth after it.
 
     Ejection starts ``t_ej`` after the pulse does (Vogel & Venugopalan 2003 sec. VI-VII): until
-    then deposited energy superheats the tissue. A pulse shorter than ``t_ej`` ablates in
-    blow-off (material leaves after it), a longer one in steady state.
+    then deposited energy superheats the tissue water, up to its limit of superheat (the
+    spinodal: it then boils explosively, but stays in place). A pulse shorter than ``t_ej``
+    ablates in blow-off (material leaves after it), a longer one in steady state.
     """
 
     tau: float
@@ -365,6 +367,7 @@ class SpotSolver:
         self.skin, self.source, self.spot, self.numerics = skin, source, spot, numerics
         self.k = constants
         self.confined = constants.confined_boiling()  # (C, J/m^3) while light arrives
+        self.explosive = constants.explosive_boiling()  # (C, J/m^3) during the ejection delay
         self.eject = eject
         self.grid = build_grid(skin, source, spot, numerics,
                                transported=transport is not None, ablative=eject)
@@ -414,7 +417,7 @@ class SpotSolver:
     def _beam(self, transport: Transport | None) -> BeamModel:
         if transport is not None:
             return Transported.monte_carlo(transport, self.skin, self.source.wavelength_nm,
-                                           self.spot, self.grid)
+                                           self.spot, self.grid, self.medium)
         u = None
         if self.numerics.plume_shielding and self.eject:
             u = self.k.ejecta_speed if self.k.ejecta_speed is not None \
@@ -424,14 +427,17 @@ class SpotSolver:
         return BeerLambert(self.medium, self.grid)
 
     # -- one step ---------------------------------------------------------------------------
-    def step(self, st: State, dt: float, fluence: np.ndarray | None, superheat: bool) -> None:
+    def step(self, st: State, dt: float, fluence: np.ndarray | None, confined: bool) -> None:
         """Deposit ``fluence`` (J/m^2 per column, None between pulses), conduct, boil and
-        eject, update the damage integrals."""
+        eject, update the damage integrals. ``confined``: a step of the ejection delay (no
+        material leaves; water boils at its limit of superheat)."""
         m, k, g = self.medium, self.k, self.grid
         Cw, kw = k.water_heat_capacity, k.water_conductivity
+        Td = k.dry_ablation_temperature
         # while light arrives the matrix confines the tissue water, which boils at the confined
-        # temperature; between pulses it boils at 1 atm (a superheated floor flashes)
-        Tb, rhoL = self.boiling(fluence is not None)
+        # temperature (during the ejection delay: at the spinodal); between pulses it boils at
+        # 1 atm (a superheated floor flashes)
+        Tb, rhoL = self.boiling(fluence is not None, confined)
         if fluence is not None:
             self.beam.deposit(st, fluence)
         kern = self.kernels
@@ -441,23 +447,21 @@ class SpotSolver:
             self.set_deep_cap(st)
         ends = st.reach  # in: rows at rest; out: each column's window (beyond: at rest)
         rows = kern.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
-                              k.body_temperature, dt, g.dz, superheat, self.area, st.tally,
+                              k.body_temperature, dt, g.dz, Td, self.area, st.tally,
                               st.H0, self.rest_tolerance, margin, ends, self._cap)
         if self._cap[0] < g.nz:
             self._deep_dt += dt
         if g.nr > 1:
-            self.conduct_r(st, dt, rows, Tb, superheat,
-                           defer=fluence is not None and not superheat)
-        if not superheat and self.eject:
-            self.vaporize_and_eject(st, rows, fluence is not None)
-        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, superheat, st.T_next, ends)
+            self.conduct_r(st, dt, rows, Tb, defer=fluence is not None and not confined)
+        self.vaporize_and_eject(st, rows, fluence is not None, confined)
+        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, Td, st.T_next, ends)
         # also leaves st.T = st.T_next (where they differ: inside the windows)
         kern.accumulate_damage(st.T, st.T_next, st.top, self.lnA, m.Ea, k.gas_constant, dt,
                                self.T_skip, st.rate, st.omega, st.tmax, ends)
         st.t += dt
         st.steps += 1
 
-    def conduct_r(self, st: State, dt: float, rows: int, Tb: float, superheat: bool = False,
+    def conduct_r(self, st: State, dt: float, rows: int, Tb: float,
                   defer: bool = False) -> None:
         """Radial conduction over ``dt`` and any deferred before it (``st.reach`` is raised to
         the rows it solves). While light arrives (``defer``) the steps follow the ablation
@@ -473,7 +477,7 @@ class SpotSolver:
         rows = self._radial_rows
         self.kernels.conduct_r(st.H, st.water, m.Cs, m.ks, st.top, k.water_heat_capacity,
                                k.water_conductivity, Tb, self._radial_dt,
-                               self.kernel_r_faces, superheat, rows)
+                               self.kernel_r_faces, k.dry_ablation_temperature, rows)
         self._radial_dt, self._radial_rows = 0.0, 0
         np.maximum(st.reach, rows, out=st.reach)  # a radial sweep reaches every column
 
@@ -515,11 +519,12 @@ class SpotSolver:
         dt = self._deep_dt
         ends = np.full(g.nr, g.nz, dtype=np.int64)
         kernel.conduct_z(st.H, st.water, m.Cs, m.ks, m.perfusion, st.top, Cw, kw, Tb,
-                         k.body_temperature, dt, g.dz, False, self.area, st.tally, st.H0,
+                         k.body_temperature, dt, g.dz, k.dry_ablation_temperature, self.area,
+                         st.tally, st.H0,
                          self.rest_tolerance, window_margin(self.alpha_max, dt, g.dz), ends,
                          self._cap, True)  # ends: out, where the rows below rest
         T = np.empty_like(st.T_next)  # the rows above the cap keep the steps' temperatures
-        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, False, T,
+        kernel.temperature(st.H, st.water, m.Cs, Cw, Tb, k.dry_ablation_temperature, T,
                            np.full(g.nr, g.nz, dtype=np.int64))
         for i in range(g.nr):
             c = max(int(self._cap[i]) - 1, 0)
@@ -537,21 +542,30 @@ class SpotSolver:
         if self._radial_dt > 0.0:
             self.conduct_r(st, 0.0, 0, self.boiling(True)[0])
 
-    def boiling(self, lit: bool) -> tuple[float, float]:
-        """(boiling temperature C, latent heat J/m^3 of water) while light arrives (``lit``:
-        the confined temperature) or not (1 atm)."""
+    def boiling(self, lit: bool, confined: bool = False) -> tuple[float, float]:
+        """(boiling temperature C, latent heat J/m^3 of water) during the ejection delay
+        (``confined``: the limit of superheat), while light arrives (``lit``: the confined
+        temperature) or not (1 atm)."""
         k = self.k
+        if confined:
+            return self.explosive
         return self.confined if lit else (k.boiling_temperature, k.water_latent_heat_volumetric)
 
-    def vaporize_and_eject(self, st: State, rows: int | None = None, lit: bool = True) -> None:
-        """Boil and eject (``rows``: only the first rows can boil; default all; ``lit``: while
-        light arrives, at the confined boiling temperature)."""
+    def vaporize_and_eject(self, st: State, rows: int | None = None, lit: bool = True,
+                           confined: bool = False) -> None:
+        """Boil, remove decomposed dry tissue and eject (``rows``: only the first rows can
+        boil; default all; ``lit``: while light arrives, at the confined boiling temperature;
+        ``confined``: during the ejection delay, boiling only, at the limit of superheat).
+        Wet boiling tissue is ejected only by ablative sources (``eject``); decomposed dry
+        tissue leaves whatever the source (docs/design.md, "Dry tissue and the temperature
+        bound")."""
         k = self.k
-        Tb, rhoL = self.boiling(lit)
+        Tb, rhoL = self.boiling(lit, confined)
         kernel.vaporize_and_eject(st.H, st.H0, st.water, st.vapor, self.medium.Cs, st.top,
                                   k.water_heat_capacity, rhoL, Tb, self.medium.v_crit,
-                                  k.dry_ablation_temperature, self.grid.dz, self.area, st.tally,
-                                  st.H.shape[1] if rows is None else rows)
+                                  k.dry_ablation_temperature, k.dry_decomposition_enthalpy,
+                                  self.eject and not confined, not confined, self.grid.dz,
+                                  self.area, st.tally, st.H.shape[1] if rows is None else rows)
 
     # -- a pass -----------------------------------------------------------------------------
     def fluence_now(self, st: State) -> np.ndarray:
@@ -590,8 +604,8 @@ class SpotSolver:
             self.step(st, dt, entering, n < sch.n_conf)
             for tr in trackers:
                 tr.after_step(st)
-            if n == sch.n_conf - 1 and self.eject:  # confinement ends: eject the superheated
-                self.vaporize_and_eject(st)
+            if n == sch.n_conf - 1:  # confinement ends: the superheated water flashes, and
+                self.vaporize_and_eject(st)  # (ablative) the boiling tissue is ejected
                 refresh_temperature(st, self.medium, self.boiling(True)[0])
         self.flush_deep(st)
         if self._radial_dt > 0.0:
@@ -710,9 +724,11 @@ def run_spot(skin: SkinModel, source: LaserSource, spot: FullField,
     passes) and its cooling.
 
     ``transport``, if given, replaces Beer-Lambert by Monte Carlo photon transport (the
-    :class:`~dermalase.physics.beam.Transported` model). With ``eject=False`` tissue boils but
-    is never removed (non-ablative sources: the stratum corneum stays intact, Manstein et al.
-    2004). ``constants``: default, the data files' values."""
+    :class:`~dermalase.physics.beam.Transported` model). With ``eject=False`` boiling tissue
+    is not ejected (non-ablative sources: the stratum corneum stays intact, Manstein et al.
+    2004); it dries, and dry tissue that reaches its decomposition temperature still leaves
+    with the tissue above it: a setting past that is not non-ablative (the fractional result
+    says so). ``constants``: default, the data files' values."""
     k = constants if constants is not None else PhysicalConstants.from_data()
     with _counted_run():
         return SpotSolver(skin, source, spot, numerics, k, transport=transport,

@@ -103,9 +103,9 @@ def conduct_kernel(T0, C, k, dz, dt, nsteps, *, rfaces=None, Ta=None):
     ends = np.full(nr, H.shape[1], dtype=np.int64)  # the initial field may be warm anywhere
     no_cap = np.full(nr, H.shape[1], dtype=np.int64)
     for _ in range(nsteps):
-        rows = kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, False,
+        rows = kernel.conduct_z(H, phiw, Cs, ks, perf, top, 0.0, 0.0, 1e9, Ta, dt, dz, 1e9,
                                 area, tally, rest, tol, margin, ends, no_cap)
         if nr > 1:
-            kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, False, rows)
+            kernel.conduct_r(H, phiw, Cs, ks, top, 0.0, 0.0, 1e9, dt, rf, 1e9, rows)
             np.maximum(ends, rows, out=ends)
     return H / Cs

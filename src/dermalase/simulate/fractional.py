@@ -112,6 +112,8 @@ def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternRe
                  "settings was found, and the plume, which halves CO2 channels at 20 mJ, is not "
                  "modelled without a measured ejecta speed: depths may be too deep; see "
                  "docs/validation.md")
+    if not scenario.source.ablative and int(np.max(out.top)) > 0:
+        w.append(nonablative_warning(scenario, out, geom))
     z_bottom = out.z[-1] + 0.5 * out.dz
     if geom.injury_depth >= z_bottom - 2 * out.dz:
         w.append(f"the injury reached the bottom of the simulated domain ({z_bottom * 1e6:.0f} "
@@ -123,6 +125,21 @@ def warnings_for(scenario, out: SolverOutput, geom: ZoneGeometry, pat: PatternRe
         w.append("bulk heating coagulates the bridges between zones (Arrhenius integral "
                  f"{pat.bridge_omega:.2g} >= 1): lower the repetition rate or density")
     return w
+
+
+def nonablative_warning(scenario, out: SolverOutput, geom: ZoneGeometry) -> str:
+    """What a non-ablative source that removed tissue did, in plain words (issue 30)."""
+    d = scenario.delivery
+    depth = float(np.max(out.top)) * out.dz
+    return (f"this setting is not non-ablative: {d.pulse_energy * 1e3:.3g} mJ x {d.stack} into "
+            f"a {d.microbeam_diameter * 1e6:.0f} um {scenario.source.name} "
+            f"({scenario.source.wavelength_nm:,.0f} nm) microbeam boils the tissue water off "
+            "and heats the dried tissue until it decomposes, so the model ablates it: a channel "
+            f"up to {depth * 1e6:.0f} um deep "
+            f"({geom.channel_diameter * 1e6:.0f} um wide) through the skin's surface, which a "
+            "non-ablative treatment keeps intact (Manstein et al. 2004); lower the pulse energy "
+            "or the stack, or widen the microbeam. The channel is approximate: the light's "
+            "transport was computed for intact tissue")
 
 
 def zone_summary(scenario, out: SolverOutput, geom: ZoneGeometry,
