@@ -1,0 +1,5 @@
+"""``python -m dermalase``: the command line."""
+
+from .cli import main
+
+main()
