@@ -93,3 +93,58 @@ def wait_job(client, app, location: str) -> dict:
     job_id = int(location.rsplit("/", 1)[1])
     app.state.web.runner.wait(job_id)
     return client.get(f"/api/jobs/{job_id}").json()
+
+
+@pytest.fixture
+def another_app(db_url):
+    """A second server on the same database (closed afterwards)."""
+    from dermalase.web.app import create_app
+
+    made = []
+
+    def make(**settings):
+        a = create_app(db_url, **settings)
+        made.append(a)
+        return a
+    yield make
+    for a in made:
+        a.state.web.close()
+
+
+@pytest.fixture(scope="session")
+def planned():
+    """The real plan of PATIENT and its report, made once per test session (the planner and
+    the report as the job makes them)."""
+    from dermalase.planner import plan
+    from dermalase.planner.html import render
+    from dermalase.planner.patient import Patient as PatientModel
+    from dermalase.web import forms
+    from dermalase.web.routers.patients import patient_fields
+
+    d = forms.to_dict(patient_fields(1), PATIENT)
+    d.pop("record", None)
+    result = plan(PatientModel.from_dict(d), threads=1)
+    return PatientModel.from_dict(d).to_dict(), result, render(result)
+
+
+def store_plan(app, pid: int, planned, by: str = "ann") -> int:
+    """A plan row for patient ``pid`` as the plan job stores it (the real plan of PATIENT)."""
+    from dermalase.web.db import Plan
+
+    data, result, report = planned
+    with app.state.web.make_session() as db:
+        x = Plan(patient_id=pid, created_by=by, version="test", fingerprint="f" * 16,
+                 patient_data=data, plan=result, report=report)
+        db.add(x)
+        db.commit()
+        return x.id
+
+
+def audit_rows(app) -> list[tuple[str, str, int, str | None]]:
+    from sqlalchemy import select
+
+    from dermalase.web.db import Audit
+
+    with app.state.web.make_session() as db:
+        return [(a.username, a.action, a.obj_id, a.detail)
+                for a in db.scalars(select(Audit).order_by(Audit.id))]
