@@ -4,6 +4,7 @@ filters that show times in the clinic's zone and quantities in clinical units.""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -92,7 +93,8 @@ def make_templates(settings: Settings, directory: str) -> Jinja2Templates:
             return aware(t).astimezone(zone).strftime("%Y-%m-%d")
         return t.isoformat()
 
-    templates.env.filters.update(days=format_days, when=when, day=day, num=number)
+    templates.env.filters.update(days=format_days, when=when, day=day, num=number,
+                                 units=pretty_units, qty=quantity_text)
     return templates
 
 
@@ -115,3 +117,28 @@ def number(v: Any, digits: int = 3) -> str:
     if isinstance(v, list):
         return "–".join(number(x, digits) for x in v)
     return str(v)
+
+
+_PRETTY = [(re.compile(r"\^2\b"), "²"), (re.compile(r"\^3\b"), "³"),
+           (re.compile(r"(?<=\d )um\b"), "µm"), (re.compile(r"(?<=\d )us\b"), "µs"),
+           (re.compile(r"(?<=\d)um\b"), "µm"), (re.compile(r"(?<=\d)us\b"), "µs")]
+
+
+def pretty_units(text: object) -> str:
+    """Units as a clinician writes them: J/cm², µm, µs (the files' ASCII spellings)."""
+    out = str(text)
+    for pattern, repl in _PRETTY:
+        out = pattern.sub(repl, out)
+    return out
+
+
+_LEADING = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(.*)$", re.S)
+
+
+def quantity_text(text: object) -> str:
+    """A value with its unit ("71.127 um") at the model's precision, in clinical spelling
+    ("71.1 µm"); other text as it is."""
+    m = _LEADING.match(str(text))
+    if not m:
+        return pretty_units(text)
+    return number(float(m.group(1))) + pretty_units(m.group(2))

@@ -60,7 +60,7 @@ def normal_name(name: str) -> str:
 def skeleton(name: str) -> str:
     """The confusable skeleton of a name: case folded, every character that reads as an ASCII
     letter or digit replaced by it (confusable_homoglyphs' table of Unicode's confusables),
-    and the ASCII look-alikes 0/o, 1/l, rn/m merged."""
+    and the ASCII look-alikes 0/o, 1/i/l, 5/s, rn/m, vv/w merged."""
     from confusable_homoglyphs import confusables
 
     out = []
@@ -72,7 +72,8 @@ def skeleton(name: str) -> str:
         ascii_ = [h["c"] for f in found for h in f["homoglyphs"]
                   if len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalnum()]
         out.append(ascii_[0].casefold() if ascii_ else ch)
-    return "".join(out).replace("0", "o").replace("1", "l").replace("rn", "m")
+    text = "".join(out).replace("rn", "m").replace("vv", "w")
+    return text.translate(str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s"}))
 
 
 def check_name(db: Session, username: str) -> str:
@@ -88,7 +89,7 @@ def check_name(db: Session, username: str) -> str:
     for other in db.scalars(select(User.username)):
         if skeleton(other) == mine:
             raise InputError("username", name, f"a name that does not look like the existing "
-                             f"account {other!r} (letters from another script, or 0/o, 1/l)")
+                             f"account {other!r} (letters from another script, or 0/o, 1/l, rn/m)")
     return name
 
 
