@@ -141,4 +141,4 @@ def quantity_text(text: object) -> str:
     m = _LEADING.match(str(text))
     if not m:
         return pretty_units(text)
-    return number(float(m.group(1))) + pretty_units(m.group(2))
+    return pretty_units(number(float(m.group(1))) + m.group(2))

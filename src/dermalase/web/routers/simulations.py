@@ -132,6 +132,10 @@ def show(request: Request, sid: int, user: User_, db: DB):
                              scenario_rows=scenario_rows(s))
 
 
+#: the unit suffixes of the resolved scenario's keys (``fluence_J_m2``)
+_SUFFIXES = ("_J_m2", "_per_m2", "_per_m", "_m2", "_Hz", "_m", "_s", "_J")
+
+
 def scenario_rows(s: Simulation) -> list[tuple[str, str]]:
     """The resolved scenario of a result in clinical units (what was simulated)."""
     sc = (s.summary or {}).get("scenario") or {}
@@ -144,7 +148,9 @@ def scenario_rows(s: Simulation) -> list[tuple[str, str]]:
             continue
         fs = {f.name: f for f in forms.fields(model, sec, mode=mode)}
         for k, v in part.items():
-            f = fs.get(f"{sec}.{k}")
+            f = fs.get(f"{sec}.{k}") or next(
+                (fs[f"{sec}.{k[:-len(x)]}"] for x in _SUFFIXES
+                 if k.endswith(x) and f"{sec}.{k[:-len(x)]}" in fs), None)
             if v is None or k == "mode" or f is None:
                 continue
             if f.kind == "quantity" and f.unit and isinstance(v, int | float):
