@@ -23,12 +23,13 @@ import uvicorn
 os.environ.setdefault("DERMALASE_SECRET_KEY", "bench-" + "x" * 40)
 os.environ.setdefault("DERMALASE_CACHE", tempfile.mkdtemp(prefix="dermalase-bench-cache-"))
 
+from dermalase.web.routes_patients import plan_work  # noqa: E402
+
 from dermalase.planner.cases import patient_dict  # noqa: E402
 from dermalase.testing import postgres  # noqa: E402
 from dermalase.web import security  # noqa: E402
 from dermalase.web.app import create_app  # noqa: E402
 from dermalase.web.db import Patient  # noqa: E402
-from dermalase.web.routes_patients import plan_work  # noqa: E402
 
 
 def _serve(app) -> tuple[str, uvicorn.Server]:

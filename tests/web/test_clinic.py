@@ -78,9 +78,9 @@ def test_updated_changes_on_edit_and_times_in_the_clinics_zone(db_url, another_a
     with app.state.web.make_session() as db:
         security.add_user(db, "kim", "kim-password", "admin")
     with TestClient(app, base_url="http://127.0.0.1") as c:
-        r = c.post("/login", data={"username": "kim", "password": "kim-password",
-                                   "csrf_token": re.search(r'csrf_token" value="([^"]+)',
-                                                           c.get("/login").text).group(1)})
+        c.post("/login", data={"username": "kim", "password": "kim-password",
+                               "csrf_token": re.search(r'csrf_token" value="([^"]+)',
+                                                       c.get("/login").text).group(1)})
         csrf = re.search(r'csrf_token" value="([^"]+)', c.get("/patients").text).group(1)
         pid = create_patient(c, csrf)
         with app.state.web.make_session() as db:
@@ -161,7 +161,8 @@ def test_the_pdf_of_a_plan(app, client, planned):
     doc = pdfium.PdfDocument(r.content)
     image = doc[0].render(scale=1.5).to_pil().convert("L")
     OUT.mkdir(parents=True, exist_ok=True)
-    image.save(OUT / f"plan-pdf-page1-{'pg' if 'postgresql' in str(app.state.web.settings.database_url) else 'sqlite'}.png")
+    db = "pg" if "postgresql" in str(app.state.web.settings.database_url) else "sqlite"
+    image.save(OUT / f"plan-pdf-page1-{db}.png")
     hist = image.histogram()
     dark = sum(hist[:128]) / sum(hist)
     assert 0.005 < dark < 0.3  # text on a white page: neither blank nor black

@@ -6,7 +6,7 @@ Every setting has a default that works on a fresh machine, and is read from the 
 
 | setting | environment | default |
 | --- | --- | --- |
-| database_url | ``DATABASE_URL`` or ``DERMALASE_DATABASE_URL`` | SQLite in the data folder |
+| database_url | ``DATABASE_URL`` (``DERMALASE_DATABASE_URL``) | SQLite in the data folder |
 | data_dir | ``DERMALASE_DATA_DIR`` | ``$XDG_DATA_HOME/dermalase`` (``~/.local/share/dermalase``) |
 | secret_key | ``DERMALASE_SECRET_KEY`` | random, kept in the data folder (0600) |
 | host, port | ``DERMALASE_HOST``, ``DERMALASE_PORT`` | 127.0.0.1, 8000 |
@@ -15,7 +15,7 @@ Every setting has a default that works on a fresh machine, and is read from the 
 | idle_minutes | ``DERMALASE_IDLE_MINUTES`` | 60: a session unused this long ends |
 | max_body | ``DERMALASE_MAX_BODY`` | 262144 bytes |
 | heartbeat_seconds | ``DERMALASE_HEARTBEAT_SECONDS`` | 5: a running job's owner says it is alive |
-| stale_seconds | ``DERMALASE_STALE_SECONDS`` | 30: a job whose owner is silent this long is taken back |
+| stale_seconds | ``DERMALASE_STALE_SECONDS`` | 30: a silent owner's job is taken back |
 """
 
 from __future__ import annotations

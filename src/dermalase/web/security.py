@@ -73,7 +73,10 @@ def skeleton(name: str) -> str:
                   if len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalnum()]
         out.append(ascii_[0].casefold() if ascii_ else ch)
     text = "".join(out).replace("rn", "m").replace("vv", "w")
-    return text.translate(str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s"}))
+    return text.translate(_ASCII_ALIKE)
+
+
+_ASCII_ALIKE = str.maketrans("01i|5", "ollls")
 
 
 def check_name(db: Session, username: str) -> str:

@@ -40,12 +40,13 @@ def check_tls(certfile: str | None, keyfile: str | None) -> bool:
             raise InputError(opt, path, "an existing file this account can read")
     import ssl
 
+    assert certfile is not None and keyfile is not None
     try:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
     except (ssl.SSLError, OSError) as exc:
+        why = getattr(exc, "reason", None) or type(exc).__name__
         raise InputError("--ssl-certfile", certfile, "a PEM certificate whose key is "
-                         f"--ssl-keyfile ({getattr(exc, 'reason', None) or exc.__class__.__name__})")\
-            from None
+                         f"--ssl-keyfile ({why})") from None
     return True
 
 

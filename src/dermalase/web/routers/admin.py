@@ -82,7 +82,9 @@ def sessions(request: Request, admin: Admin, db: DB):
 def end_session(request: Request, ref: str, admin: Admin, db: DB):
     for row, _name in security.live_sessions(db):
         if security.session_ref(row) == ref:
-            security.end(db, db.get(WebSession, row.id), "ended by an admin")
+            live = db.get(WebSession, row.id)
+            if live is not None:
+                security.end(db, live, "ended by an admin")
             audit(db, admin, "end", "session", row.user_id)
             db.commit()
             return RedirectResponse("/admin/sessions", 303)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
@@ -32,7 +34,7 @@ def _signed_in(request: Request, db, user: User, to: str = "/patients") -> Redir
 
 
 @router.get("/login")
-def login_page(request: Request, user: User | None = Depends(optional_user)):
+def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)]):
     if user is not None:
         return RedirectResponse("/patients", 303)
     return web(request).page(request, "login.html", error=None, username="")
