@@ -31,12 +31,41 @@ def web_env(tmp_path_factory):
     mp.undo()
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    """A database of each kind migrated once (the migrations have their own tests): each test
+    gets a copy, so a test's setup costs a file copy or a CREATE DATABASE ... TEMPLATE."""
+    from dermalase.web.db import migrate
+
+    made: dict[str, str] = {}
+
+    def get(kind: str, server: str | None = None) -> str:
+        if kind not in made:
+            if kind == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+            else:
+                url = postgres.fresh_database(server, "template_web")
+            migrate(url)
+            made[kind] = url
+        return made[kind]
+    return get
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
+def db_url(request, tmp_path, migrated):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'web.db'}"
+        import shutil
+
+        template = migrated("sqlite").removeprefix("sqlite:///")
+        shutil.copyfile(template, tmp_path / "web.db")
+        (tmp_path / "web.db").chmod(0o600)
+        yield f"sqlite:///{tmp_path / 'web.db'}"
+        return
     server = request.getfixturevalue("pg_server")
-    return postgres.fresh_database(server, f"t{next(_COUNT)}")
+    migrated("postgresql", server)
+    name = f"t{next(_COUNT)}"
+    yield postgres.fresh_database(server, name, template="template_web")
+    postgres.drop_database(server, name)  # a hundred copies would slow the server's removal
 
 
 @pytest.fixture

@@ -20,16 +20,19 @@ PAGES = ["/", "/patients", "/patients/new", "/patients/1", "/patients/1/edit",
          "/simulations/1/figure.png", "/simulations/1/healing.png", "/simulations/1/fields.nc",
          "/simulations/1/summary.json",
          "/compare?ids=1&ids=2", "/simulate/device", "/simulate/device?name=fraxel-repair",
-         "/account", "/admin/users", "/admin/audit"]
+         "/account", "/admin/users", "/admin/audit", "/admin/sessions", "/admin/trash",
+         "/admin/trash/1/purge", "/patients/1/delete", "/plans/1/plan.pdf",
+         "/compare/figure.png?ids=1&ids=2"]
 POSTS = ["/patients", "/patients/search", "/patients/1", "/patients/1/delete",
-         "/patients/1/plans", "/simulate", "/simulate/device", "/account", "/admin/users",
-         "/logout"]
+         "/patients/1/plans", "/patients/1/notes", "/simulate", "/simulate/device", "/account",
+         "/admin/users", "/admin/users/1", "/admin/sessions/abc/end", "/admin/holds/lift",
+         "/admin/trash/1/restore", "/admin/trash/1/purge", "/logout"]
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_page_needs_sign_in(client, path):
-    r = client.get(path, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/login"
+def test_every_page_needs_sign_in(client):
+    for path in PAGES:
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login", path
 
 
 def test_api_needs_sign_in(client):
@@ -50,11 +53,12 @@ def test_sign_in_wrong_password_and_cookie_flags(client):
     assert client.get("/patients", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("path", POSTS)
-def test_csrf_rejected(client, path):
+def test_csrf_rejected(client):
     sign_in(client)
-    for data in ({}, {"csrf_token": "forged"}):
-        assert client.post(path, data=data, follow_redirects=False).status_code == 403
+    for path in POSTS:
+        for data in ({}, {"csrf_token": "forged"}):
+            r = client.post(path, data=data, follow_redirects=False)
+            assert r.status_code == 403, path
 
 
 def test_login_csrf_and_oversized_request(client):
@@ -310,3 +314,63 @@ def test_jobs_left_by_a_stopped_server_are_marked_failed(db_url, app, client):
             assert job.status == "failed" and "interrupted" in job.error
     finally:
         restarted.state.web.close()
+
+
+def test_a_database_with_patients_and_plans_upgrades_from_0002_without_loss(db_url, planned):
+    """Revision 0003 (sessions, holds, the clinic's record, notes, the trash, the shared queue)
+    keeps every row a 0002 database holds, and the application reads them."""
+    import json as json_
+
+    from alembic import command
+    from alembic.config import Config
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from dermalase.web import db, security
+    from dermalase.web.app import create_app
+    from dermalase.web.db import engine_for, normalise
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", normalise(db_url))
+    command.upgrade(cfg, "0002")
+    data, result, report = planned
+    engine = engine_for(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (username, password_hash, role, created_at) VALUES "
+                "('ann', :h, 'admin', CURRENT_TIMESTAMP)"),
+                {"h": security.hash_password("ann-password")})
+            conn.execute(text(
+                "INSERT INTO patients (name, data, created_at, updated_at) VALUES "
+                "('Old Patient', :d, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                {"d": json_.dumps({**data, "name": "Old Patient"})})
+            pid = conn.execute(text("SELECT id FROM patients")).scalar()
+            conn.execute(text(
+                "INSERT INTO plans (patient_id, created_at, created_by, version, fingerprint, "
+                "patient_data, plan, report) VALUES (:p, CURRENT_TIMESTAMP, 'ann', '0.0.9', "
+                "'f', :d, :j, :r)"), {"p": pid, "d": json_.dumps(data),
+                                      "j": json_.dumps(result), "r": report})
+            conn.execute(text(
+                "INSERT INTO jobs (kind, status, progress, created_by, created_at) VALUES "
+                "('plan', 'done', 1.0, 'ann', CURRENT_TIMESTAMP)"))
+    finally:
+        engine.dispose()
+    app = create_app(db_url)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            sign_in(client, "ann")
+            page = client.get(f"/patients/{pid}").text
+            assert "Old Patient" in page and "Plan " in page
+            plan_id = int(page.split('href="/plans/')[1].split('"')[0])
+            assert client.get(f"/plans/{plan_id}/json").json()["plan"] == result
+            assert client.get(f"/plans/{plan_id}/plan.pdf").content[:5] == b"%PDF-"
+        engine = engine_for(db_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+                == "0003"
+            assert conn.execute(text("SELECT attempts, status FROM jobs")).one() == (0, "done")
+        engine.dispose()
+    finally:
+        app.state.web.close()

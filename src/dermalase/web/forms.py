@@ -144,7 +144,7 @@ def fields(model: type[BaseModel], prefix: str = "", rows: int = CONCERN_ROWS,
             name=path, label=_label(name), kind=kind,
             required=info.is_required() and not optional, unit=unit,
             allowed=meta.allowed if meta is not None else "",
-            help=info.description or "", choices=getattr(meta, "choices", ()),
+            help=clinical_help(info.description or ""), choices=getattr(meta, "choices", ()),
             default=default, integer=isinstance(meta, Integer))
         if isinstance(meta, Quantity) and unit:
             f = _quantity_field(f, meta, info.default)
@@ -152,6 +152,16 @@ def fields(model: type[BaseModel], prefix: str = "", rows: int = CONCERN_ROWS,
             f = replace(f, kind="number", si_unit="1")
         out.append(f)
     return out
+
+
+_DATA_REF = re.compile(r"\s*\([^()]*\bdata/[^()]*\)|\s*\bdata/[\w./-]+")
+_SNAKE = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+
+
+def clinical_help(text: str) -> str:
+    """Help text as a clinician reads it: no data-file paths, no snake_case keys."""
+    text = _DATA_REF.sub("", text)
+    return _SNAKE.sub(lambda m: m.group(1).replace("_", " "), text).replace(" ;", ";")
 
 
 def _label(name: str) -> str:

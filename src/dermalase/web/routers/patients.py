@@ -119,6 +119,14 @@ def patient_fields(rows: int) -> list[forms.FormField]:
                      if f.name != "name"]
 
 
+@lru_cache(maxsize=1)
+def history_labels() -> dict[str, str]:
+    """The clinical label of each history answer (``herpes_simplex`` -> "History of herpes
+    simplex (cold sores)")."""
+    return {f.name.split(".", 1)[1]: f.label for f in patient_fields(1)
+            if f.name.startswith("history.")}
+
+
 def _severity_label(f: forms.FormField, values: dict) -> forms.FormField:
     m = re.match(r"concerns\[(\d+)\]\.severity$", f.name)
     if not m:
@@ -221,7 +229,8 @@ def show(request: Request, pid: int, user: User_, db: DB):
     return web(request).page(request, "patient.html", p=p, items=service.timeline(db, pid),
                              age=service.age(p.date_of_birth), scales=scales(),
                              may_delete=service.may_delete(user, p), words=_words,
-                             concern_plans=concern_plans, roman=ROMAN)
+                             concern_plans=concern_plans, roman=ROMAN,
+                             history_labels=history_labels())
 
 
 @router.get("/patients/{pid}/edit")

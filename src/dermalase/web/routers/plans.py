@@ -49,11 +49,15 @@ def report(plan_id: int, user: User_, db: DB, download: bool = False):
 
 @router.get("/plans/{plan_id}/plan.pdf")
 def pdf(request: Request, plan_id: int, user: User_, db: DB):
-    from ..services.documents import plan_pdf
+    from ..services.documents import PDFUnavailable, plan_pdf
 
     x, p = service.read(db, user, plan_id, "pdf")
     w = web(request)
-    body = plan_pdf(w.templates, x, p, w.settings.zone, user.username)
+    try:
+        body = plan_pdf(w.templates, x, p, w.settings.zone, user.username)
+    except PDFUnavailable as exc:
+        return w.page(request, "error.html", 503, title="PDF not available here",
+                      message=str(exc), code=503)
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="plan-{plan_id}.pdf"'})
 

@@ -21,9 +21,18 @@ from .patients import age
 from .plans import concern_plans
 
 
+class PDFUnavailable(Exception):
+    """The PDF library cannot run on this machine."""
+
+
 def plan_pdf(templates, x: Plan, p: Patient, zone, clinician: str) -> bytes:
     """The PDF bytes of plan ``x`` for patient ``p`` (times in ``zone``)."""
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # Pango missing: say so instead of failing
+        raise PDFUnavailable("the PDF needs WeasyPrint and Pango (Debian: libpango-1.0-0, "
+                             f"libpangoft2-1.0-0; 'make browser' installs them): {exc}"[:300])\
+            from None
 
     made = x.created_at if x.created_at.tzinfo else x.created_at.replace(tzinfo=UTC)
     html = templates.get_template("plan_pdf.html").render(
