@@ -10,8 +10,6 @@ import json
 import logging
 from pathlib import Path
 
-import pytest
-
 from .conftest import PATIENT, create_patient, sign_in, token, wait_job
 
 PAGES = ["/", "/patients", "/patients/new", "/patients/1", "/patients/1/edit",
