@@ -372,3 +372,32 @@ def test_a_database_with_patients_and_plans_upgrades_from_0002_without_loss(db_u
         engine.dispose()
     finally:
         app.state.web.close()
+
+
+def test_request_log_is_json_without_patient_data(client):
+    """One JSON line per request: the route's template, status, time and account id; never
+    the name searched for, the form, or the path's query."""
+    import json as json_
+
+    from dermalase.web.logs import JSONFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JSONFormatter())
+    logger = logging.getLogger("dermalase.web.request")
+    logger.addHandler(handler)
+    old = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        csrf = sign_in(client)
+        pid = create_patient(client, csrf, name="Zelda Secretname")
+        client.post("/patients/search", data={"q": "Secretname", "csrf_token": csrf})
+        client.get(f"/patients/{pid}")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+    lines = [json_.loads(x) for x in stream.getvalue().splitlines()]
+    assert "Secretname" not in stream.getvalue() and "Zelda" not in stream.getvalue()
+    routes = {x["route"] for x in lines}
+    assert {"/patients/search", "/patients/{pid}", "/login"} <= routes
+    assert all({"method", "status", "ms", "user_id"} <= set(x) for x in lines)

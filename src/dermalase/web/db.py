@@ -271,8 +271,14 @@ def engine_for(url: str) -> Engine:
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(eng, "connect")
-        def _fk(conn, _):  # SQLite enforces foreign keys only when asked
-            conn.execute("PRAGMA foreign_keys=ON")
+        def _pragmas(conn, _):
+            conn.execute("PRAGMA foreign_keys=ON")  # SQLite enforces them only when asked
+            # write-ahead log: readers never wait for a writer (several servers, the job
+            # thread), and a commit appends to the log instead of rewriting pages; NORMAL
+            # syncs at checkpoints: a power cut may lose the last commits, never consistency
+            # (SQLite's documentation, "WAL mode" and "PRAGMA synchronous")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
         return eng
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
