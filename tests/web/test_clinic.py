@@ -131,6 +131,7 @@ def test_the_plan_page_shows_things_once_and_compares_side_by_side(app, client, 
     heading = re.findall(r"<h2 id=\"concern-1\">(.*?)</h2>", page)
     assert len(heading) == 1 and "Wrinkles" in heading[0]
     assert page.count("Care before, during and after") == 1
+    assert page.count('<figure><img src="data:image/png;base64,') >= 2  # the report's own
     cmp = client.get(f"/plans/{second}?compare={first}").text
     assert f"Side by side with plan {first}" in cmp and 'class="side-by-side"' in cmp
 

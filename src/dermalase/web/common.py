@@ -71,9 +71,9 @@ class Web:
         resp.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
                         secure=self.https, path="/")
 
-    def close(self) -> None:
-        """Let the running job finish, then close the database connections."""
-        self.worker.shutdown()
+    def close(self, wait: float = 600.0) -> None:
+        """Let the running job finish (within ``wait`` s), then close the connections."""
+        self.worker.shutdown(wait)
         self.make_session.kw["bind"].dispose()
 
 

@@ -179,9 +179,12 @@ class Worker:
             time.sleep(0.05)
         return "timeout"
 
-    def shutdown(self) -> None:
-        """Stop taking jobs; the running one finishes first."""
+    def shutdown(self, wait: float = 600.0) -> None:
+        """Stop taking jobs; the running one may finish within ``wait`` seconds (a job left
+        running is taken back by another server, or by the next start, once its heartbeat is
+        stale)."""
         self.stopping.set()
         self.wake.set()
+        end = time.monotonic() + wait
         for t in self.threads:
-            t.join(timeout=600)
+            t.join(timeout=max(end - time.monotonic(), 0.1))

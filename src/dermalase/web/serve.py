@@ -159,7 +159,7 @@ def serve(host: str | None, port: int | None, database_url: str | None,
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
                     ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     finally:
-        web.close()
+        web.close(wait=10.0)  # a longer job is taken back once its heartbeat is stale
 
 
 def users_add(name: str, role: str, database_url: str | None) -> None:

@@ -35,6 +35,7 @@ def show_plan(request: Request, plan_id: int, user: User_, db: DB, compare: int 
                              older=service.others(db, x), current=__version__,
                              plans=service.concern_plans(x.plan),
                              other_plans=service.concern_plans(other.plan) if other else [],
+                             figures=service.figures(x.report),
                              age=age(p.date_of_birth))
 
 

@@ -4,6 +4,9 @@ version and the model fingerprint), read back with every read audited."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -95,3 +98,21 @@ def concern_plans(plan: dict) -> list[dict]:
                  "candidates": plan.get("candidates") or [],
                  "blocked": plan.get("blocked") or []}]
     return []
+
+
+_SECTION = re.compile(r"<section class='concern' id='concern-(\d+)'>(.*?)</section>", re.S)
+_FIGURE = re.compile(r"<figure>\s*<img src='(data:image/png;base64,[A-Za-z0-9+/=]+)'[^>]*>"
+                     r"\s*<figcaption>(.*?)</figcaption>\s*</figure>", re.S)
+
+
+@lru_cache(maxsize=64)
+def figures(report: str) -> dict[int, list[tuple[str, str]]]:
+    """The figures of a stored report by concern index: (data URI, caption as text). Read from
+    the report as made (its cross-sections and healing curves), never redrawn."""
+    import html
+
+    out: dict[int, list[tuple[str, str]]] = {}
+    for m in _SECTION.finditer(report or ""):
+        out[int(m.group(1))] = [(uri, html.unescape(re.sub(r"<[^>]+>", "", cap)))
+                                for uri, cap in _FIGURE.findall(m.group(2))]
+    return out
