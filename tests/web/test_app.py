@@ -182,7 +182,7 @@ def test_simulate_progress_result_store_and_compare(client, app):
     assert job["status"] == "done" and job["progress"] == 1.0
     first = job["result"]
     page = client.get(first).text
-    assert "web-erbium" in page and "injured surface" in page
+    assert "web-erbium" in page and "Injured surface" in page
     ds = xr.load_dataset(io.BytesIO(client.get(f"{first}/fields.nc").content))
     assert json.loads(ds.attrs["summary"])["ablation_depth_um"] > 0
     assert client.get(f"{first}/figure.png").content[:4] == b"\x89PNG"

@@ -699,5 +699,3 @@ def _run_with_progress(run, sc, quiet):
         task = prog.add_task(f"simulating {sc.name}", total=1.0)
         return run(sc, progress=lambda f: prog.update(task, completed=f))
 
-
-from . import web as _web  # noqa: E402,F401 - registers serve and users (cli/web.py)

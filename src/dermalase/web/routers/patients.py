@@ -224,7 +224,7 @@ async def create(request: Request, user: User_, db: DB):
 @router.get("/patients/{pid}")
 def show(request: Request, pid: int, user: User_, db: DB):
     p = service.read(db, user, pid)
-    from ..services.plans import concern_plans
+    from ..services.plan_json import concern_plans
 
     return web(request).page(request, "patient.html", p=p, items=service.timeline(db, pid),
                              age=service.age(p.date_of_birth), scales=scales(),

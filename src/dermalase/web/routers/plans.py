@@ -13,6 +13,7 @@ from ..deps import DB, User_, csrf, web
 from ..services import NotFound, get
 from ..services import plans as service
 from ..services.patients import age
+from ..services.plan_json import concern_plans, to_json
 
 router = APIRouter(tags=["plans"], dependencies=[Depends(csrf)])
 
@@ -33,8 +34,8 @@ def show_plan(request: Request, plan_id: int, user: User_, db: DB, compare: int 
             raise NotFound(f"plan {compare} is another patient's")
     return web(request).page(request, "plan.html", x=x, p=p, other=other,
                              older=service.others(db, x), current=__version__,
-                             plans=service.concern_plans(x.plan),
-                             other_plans=service.concern_plans(other.plan) if other else [],
+                             plans=concern_plans(x.plan),
+                             other_plans=concern_plans(other.plan) if other else [],
                              figures=service.figures(x.report),
                              age=age(p.date_of_birth))
 
@@ -66,7 +67,7 @@ def pdf(request: Request, plan_id: int, user: User_, db: DB):
 @router.get("/plans/{plan_id}/json")
 def plan_json(plan_id: int, user: User_, db: DB):
     x, _ = service.read(db, user, plan_id, "api-view")
-    return JSONResponse(service.to_json(x))
+    return JSONResponse(to_json(x))
 
 
 def _result_url(job: Job) -> str:

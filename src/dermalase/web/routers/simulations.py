@@ -29,6 +29,19 @@ DELIVERY: dict[str, type[BaseModel]] = {"full-field": FullFieldSpec,
 ROWS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um", "deepest_layer",
         "peak_temperature_C", "collagen_denaturation_depth_um", "surface_injury_fraction",
         "coverage", "mtz_diameter_um", "reepithelialization_days")
+#: what each summary row means, in a clinician's words
+ROW_LABELS = {
+    "ablation_depth_um": "Ablation depth (tissue removed, on the beam axis)",
+    "coagulation_depth_um": "Coagulated layer below the ablation floor",
+    "injury_depth_um": "Injury depth (ablated and coagulated)",
+    "deepest_layer": "Deepest skin layer reached",
+    "peak_temperature_C": "Peak tissue temperature",
+    "collagen_denaturation_depth_um": "Collagen denaturation depth",
+    "surface_injury_fraction": "Injured surface (fraction of the treated area)",
+    "coverage": "Beam coverage (fraction of the surface under microbeams)",
+    "mtz_diameter_um": "Microthermal zone diameter at the surface",
+    "reepithelialization_days": "Re-epithelialization (wound covered again)",
+}
 #: how the summary's units are printed
 UNIT_SHOWN = {"um": "µm", "C": "°C", "degC": "°C", "d": "days", "1": "", "": ""}
 
@@ -129,7 +142,7 @@ def listing(request: Request, user: User_, db: DB):
 def show(request: Request, sid: int, user: User_, db: DB):
     s = service.read(db, sid)
     return web(request).page(request, "simulation.html", s=s, rows=ROWS, units=UNIT_SHOWN,
-                             scenario_rows=scenario_rows(s))
+                             scenario_rows=scenario_rows(s), labels=ROW_LABELS)
 
 
 #: the unit suffixes of the resolved scenario's keys (``fluence_J_m2``)
@@ -209,7 +222,7 @@ def compare(request: Request, user: User_, db: DB):
                                  message="choose at least two simulations to compare",
                                  code=422, detail=str(exc))
     return web(request).page(request, "compare.html", sims=sims, rows=ROWS, units=UNIT_SHOWN,
-                             ids="&".join(f"ids={s.id}" for s in sims))
+                             ids="&".join(f"ids={s.id}" for s in sims), labels=ROW_LABELS)
 
 
 @router.get("/compare/figure.png")

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from ..._version import __version__
 from ..db import Patient, Plan
 from .patients import age
-from .plans import concern_plans
+from .plan_json import concern_plans
 
 
 class PDFUnavailable(Exception):

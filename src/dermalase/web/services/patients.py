@@ -244,7 +244,7 @@ def timeline(db: Session, pid: int) -> list[dict]:
 def export(db: Session, actor: User, pid: int) -> dict:
     """The whole record, its notes and plans, as JSON (audited as an export)."""
     from ..._version import __version__
-    from .plans import to_json
+    from .plan_json import to_json
 
     p = read(db, actor, pid, "export")
     plans = db.scalars(select(Plan).where(Plan.patient_id == pid).order_by(Plan.id)).all()
