@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals
+.PHONY: demo test test-slow lint bench validation clean browser postgres serve fuzz intervals docs envelope-grid
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,web]"
+	$(BIN)/python -m pip install --quiet -e ".[test,web,docs]"
 	touch $(STAMP)
 
 ## demo: plan the built-in example patient (out/plan.html), then simulate the built-in default
@@ -57,6 +57,12 @@ test: $(STAMP) browser postgres
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow"
 
+## docs: the documentation site in site/ (MkDocs Material, strict: a broken link or a tutorial
+## that raises fails it; every tutorial is run; offline). tests/test_docs.py builds it in
+## `make test`.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 ## test-slow: long validation runs
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
@@ -76,6 +82,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_web.py
 
+## envelope-grid: the clinical envelope's property test over the whole input grid (slow; its
+## count goes to docs/validation.md through scripts/planner_table.py)
+envelope-grid: $(STAMP)
+	$(BIN)/python scripts/envelope_grid.py
+	$(BIN)/python scripts/planner_table.py
+
 ## intervals: prediction intervals of the validation cases (docs/validation.md)
 intervals: $(STAMP)
 	$(BIN)/python scripts/intervals_table.py
@@ -91,4 +103,4 @@ validation: $(STAMP)
 	$(BIN)/python scripts/confinement_table.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out site .pytest_cache .ruff_cache

@@ -103,5 +103,53 @@ def parallel() -> None:
           f"included) {times['serial'] / times['2 workers']:.2f}x")
 
 
+def table(limit: int | None = None) -> None:
+    """Issue 29 (goal < 3 s when idle): the cold command-line plan of every patient of the
+    planner table (docs/validation.md), each in a new process with an empty simulation store
+    (pint's cache copied, numba's kernels warm), median and worst; the reference is the same
+    commands with the store warm, in the same run."""
+    from dermalase.planner.cases import CASES
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    from tests.planner.test_safety import _toml
+
+    print(settle())
+    cases = CASES[:limit] if limit else CASES
+    with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as files:
+        env = dict(os.environ, DERMALASE_CACHE=first)
+        paths = []
+        for i, c in enumerate(cases):
+            path = os.path.join(files, f"p{i}.toml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(_toml(c.patient))
+            paths.append(path)
+
+        def wall(path: str, env: dict) -> float:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", path, "--json"],
+                           capture_output=True, check=True, env=env)
+            return time.perf_counter() - t0
+
+        wall(paths[0], env)  # compiles or loads the kernels, writes pint's cache
+        cold = []
+        for path in paths:
+            with tempfile.TemporaryDirectory() as tmp:
+                shutil.copytree(os.path.join(first, "pint"), os.path.join(tmp, "pint"))
+                cold.append(wall(path, dict(os.environ, DERMALASE_CACHE=tmp)))
+        for path in paths:  # fills the shared store
+            wall(path, env)
+        warm = [wall(path, env) for path in paths]
+    worst = max(range(len(cold)), key=cold.__getitem__)
+    med_c, med_w = statistics.median(cold), statistics.median(warm)
+    print(f"cold command-line plan of {len(cold)} planner-table patients, new process each: "
+          f"median {med_c:.2f} s, worst {cold[worst]:.2f} s ({cases[worst].name}; goal < 3 s "
+          f"idle); warm store (reference) median {med_w:.2f} s -> cold/warm "
+          f"{med_c / med_w:.1f}x")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["table"]:
+        table(int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    else:
+        main()
+        table()

@@ -77,10 +77,11 @@ def main() -> int:
              "than published (er-yag rows above). The fall of water absorption with temperature "
              "(Cummings & Walsh 1993) and shielding by the plume above a wide spot remain the "
              "candidates; no tabulated absorption of hot water at 2.94 um was reached.",
-             "- **Collagen is denatured below CO2 craters** from a confined temperature of "
-             "~120 C up (Kirsch et al. 1998: zones of denatured collagen below pulsed CO2 "
-             "craters), whatever the value in the range: the floor is held above 100 C while "
-             "the pulse lasts, where the collagen rate (Pearce et al. 1993) is fast.",
+             "- **Collagen is denatured below CO2 craters** at every confined temperature "
+             "(Kirsch et al. 1998: zones of denatured collagen below pulsed CO2 craters), at "
+             "100 C too since the collagen pair sits on Jacques' entropy-enthalpy line (issue "
+             "31; with Pearce et al. 1993's own pair it needed a floor held above 100 C: "
+             "~120 C up); confinement adds a few um.",
              "- **Later CO2 passes do not plateau** at any confined temperature "
              "(co2-ultrapulse-plateau stays a known gap).",
              "- **Near the critical point the model is approximate**: it keeps the liquid's heat "

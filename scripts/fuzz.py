@@ -70,6 +70,19 @@ def _commit() -> str:
     return head + (" with local changes" if dirty else "")
 
 
+def second_round_rows(n: int, m: int) -> list[dict]:
+    """Issue 30's hostile inputs: microbeams over and past the local fluence cap (API), damaged
+    store entries under any DERMALASE_CACHE (a FIFO, a folder, a link to /dev/zero...), and
+    hostile ``mc --seed``, ``sweep --scheduler`` and ``simulate --figure`` values through the
+    command line, half of them with stdout on a full disk (/dev/full)."""
+    return [run("microbeam over the local fluence cap (API)", fuzz.microbeam_scenarios(),
+                fuzz.check_microbeam, n),
+            run("damaged store entry, any `DERMALASE_CACHE`", fuzz.store_cases(),
+                fuzz.check_store, m),
+            run("`--seed`, `--scheduler`, `--figure` values, stdout on a full disk (command "
+                "line)", fuzz.option_cases(), fuzz.check_option_cli, m // 2)]
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3400
     m = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
@@ -84,6 +97,7 @@ def main() -> int:
                 fuzz.device_scenarios(), fuzz.check_device_cli, m // 2),
             run("patient file, command line (`plan --json --report`)", fuzz.patients(),
                 fuzz.check_patient_cli, m)]
+    rows += second_round_rows(n, m)
     total = sum(r["tried"] for r in rows)
     lines = [START, "## Fuzzing the input gate (issue 17)", "",
              f"`make fuzz` ({date.today().isoformat()}, dermalase {dermalase.__version__}, "
@@ -100,10 +114,17 @@ def main() -> int:
              "complete output file (the NetCDF re-read, its summary and fields finite; the HTML "
              "report whole); a refused one must exit 2 with one line on stderr and leave no "
              "output and no temporary file; exit 1 (internal error), a traceback, or a control "
-             "sequence from the input reaching the terminal is a failure. A compiled kernel "
+             "sequence from the input reaching the terminal is a failure. The second round "
+             "(issue 30): a microbeam accepted must be within the local fluence cap; a store "
+             "entry that is a FIFO, a folder, a link to /dev/zero or damaged must be passed over "
+             "within 10 s and the value computed, with nothing written into the current folder "
+             "whatever DERMALASE_CACHE holds; a hostile option value must exit 0 with its "
+             "output whole or 2 in one line, and a command printing to a full disk must exit 2 "
+             "naming stdout. A compiled kernel "
              "aborting the process would end the run, so a finished run means no abort. "
              "`tests/test_fuzz.py` runs 150 per API entry point and 60 + 20 + 40 through the "
-             "command line in `make test`.", "",
+             "command line in `make test` (second round: 60 microbeams, 30 store entries, 5 "
+             "option values).", "",
              "| entry point | inputs | accepted (run to the end) | refused (one line, a field) | "
              "not writable as TOML | failures | slowest input |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -112,7 +133,11 @@ def main() -> int:
                      f"{r['refused']:,} | {r['not_toml']:,} | {r['failed']} | "
                      f"{r['slowest'] * 1e3:,.0f} ms |")
     lines += ["", "Not writable as TOML: an integer beyond TOML's 64 bits (the API rows cover "
-              "those values). Simulations over the whole valid ranges are the property tests "
+              "those values); in the option row, a value holding a NUL byte, which no command "
+              "line can carry. The store row is exhaustive: every pair of the 10 states an entry "
+              "can be found in and the 8 DERMALASE_CACHE settings (accepted: the value came back, "
+              "from a whole entry or computed again with a note). Simulations over the whole "
+              "valid ranges are the property tests "
               "(tests/simulate/test_properties.py); extreme settings, full disks, read-only "
               "folders and other users are tests/simulate/test_hostile_input.py and "
               "tests/cli/test_environment.py.", END]

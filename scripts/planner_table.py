@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from dermalase.planner import Patient, plan
-from dermalase.planner.cases import CASES
+from dermalase.planner.cases import CASES, failures
 from dermalase.planner.rules import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,38 +25,62 @@ def _names(mods) -> str:
 
 
 def planner_section() -> list[str]:
-    out = [START, "## Planner against the clinical evidence (issue 12)", "",
+    out = [START, "## Planner against the clinical evidence (issues 12 and 29)", "",
            "Each patient is a test (`tests/planner/test_safety.py::test_case_follows_the_"
            "evidence`); the expectation comes from the evidence row named (shared/reference/"
-           "clinical-evidence.md), not from the planner. 'Recommended' is the ★ option; "
-           "'none' means the plan defers and says why. Downtime is the published social "
-           "downtime the plan quotes (section 7.1).", "",
-           "| patient | evidence row | evidence expects | recommended (settings) | published "
-           "social downtime | result |", "| --- | --- | --- | --- | --- | --- |"]
+           "clinical-evidence.md, clinical-evidence-2.md rows E1-E100), not from the planner: "
+           "the modality expected, what must be blocked, and the numbers the row gives "
+           "(`dermalase.planner.cases`: passes, fluence, energy, coverage, the non-laser "
+           "advice). 'Recommended' is the ★ option; 'none' means the plan defers and says why. "
+           "Downtime is the typical published social downtime the plan compares with the "
+           "patient's, with the published range (section 7.1). 'issue 29' names the item of "
+           "issue 29 a case tests.", "",
+           "| patient | evidence row | evidence expects | recommended (settings) | typical "
+           "downtime (range) | issue 29 | result |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
     for c in CASES:
         res = plan(Patient.from_dict(c.patient))
         rec = res["recommended"]
-        blocked = {b["modality"] for b in res["blocked"]}
-        ok = ((rec["modality"] in c.recommended_in) if rec else not c.recommended_in) \
-            and c.blocked <= blocked and not (rec and rec["modality"] in c.never)
+        bad = failures(c, res)
         if rec:
             st = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rec["settings"].items())
             got = f"{rec['label']} ({st}; {rec['sessions']} session(s))"
-            dt = rec["downtime_days"]
-            down = f"{dt[0]:g}-{dt[1]:g} d" if dt else "not reported"
+            dt, typ = rec["downtime_days"], rec["downtime_typical_days"]
+            down = f"{typ:g} d ({dt[0]:g}-{dt[1]:g} d)" if dt and typ is not None else \
+                "not reported"
         else:
-            why = "; ".join(res["deferral"]["why"][:1])
+            why = "; ".join(res["deferral"]["why"][:1]) or "; ".join(
+                res["deferral"]["what_to_do"][:1])
             got, down = f"none: {why}", "-"
         exp = _names(c.recommended_in)
         if c.blocked:
             exp += "; blocked: " + _names(c.blocked)
+        if c.checks:
+            exp += "; checks: " + ", ".join(f"{k} {v}" for k, v in c.checks.items())
         out.append(f"| {c.name} | {c.evidence} | {exp} | {got} | {down} | "
-                   f"{'pass' if ok else 'FAIL'} |")
+                   f"{c.issue29 or '-'} | {'pass' if not bad else 'FAIL: ' + '; '.join(bad)} |")
     out += ["", "Property tests: removing any history answer never adds a recommended option "
             "nor turns a blocked option into a recommended one; adding a contraindication "
-            "never adds a candidate; a lower accepted downtime never recommends a longer one.",
-            END]
+            "never adds a candidate; a lower accepted downtime never recommends a longer "
+            "typical one. The clinical envelope's property test is below.", "",
+            *envelope_lines(), END]
     return out
+
+
+def envelope_lines() -> list[str]:
+    """The envelope grid's count (scripts/envelope_grid.py writes the figures it measured)."""
+    path = ROOT / "docs" / "envelope_grid.txt"
+    measured = path.read_text(encoding="utf-8").strip() if path.exists() else \
+        "not yet run (make envelope-grid)"
+    return ["### The clinical envelope over the input space (issue 29)", "",
+            "Every candidate's search bounds and every published setting of every generated "
+            "patient (area x phototype x concern and severity x history x accepted downtime x "
+            "sessions) are checked against each envelope row that applies, the area's own skin "
+            "and the binding device's range, with the test's own reading of "
+            "data/envelope.toml (`tests/planner/test_envelope.py`): a 3,000-patient seeded "
+            "sample in `make test`, the whole grid in `make envelope-grid`. Real plans of a "
+            "sample of patients check the recommendations' own numbers and device readings.",
+            "", measured]
 
 
 def write() -> None:

@@ -77,3 +77,24 @@ def test_device_files_through_the_command_line_keep_the_promise(d):
 def test_patient_files_through_the_command_line_keep_the_promise(d):
     with _time_limit("20"):
         fuzz.check_patient_cli(d)
+
+
+# -- the second round (issue 30): microbeams past the local fluence cap, damaged store entries
+# under any DERMALASE_CACHE, hostile --seed / --scheduler / --figure values with stdout on a
+# full disk; make fuzz runs each at scale
+@settings(FAST, max_examples=60, deadline=None)
+@given(fuzz.microbeam_scenarios())
+def test_microbeam_inputs_keep_the_promise_and_the_cap(d):
+    fuzz.check_microbeam(d)
+
+
+@settings(FAST, max_examples=30, deadline=None)
+@given(fuzz.store_cases())
+def test_damaged_store_entries_never_block_nor_spill(case):
+    fuzz.check_store(case)
+
+
+@settings(CLI, max_examples=5)
+@given(fuzz.option_cases())
+def test_hostile_option_values_keep_the_promise(case):
+    fuzz.check_option_cli(case)

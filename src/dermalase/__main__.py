@@ -1,4 +1,4 @@
-"""``python -m dermalase``: the command line."""
+"""``python -m dermalase``: the command line (dermalase.cli)."""
 
 from .cli import main
 

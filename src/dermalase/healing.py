@@ -17,7 +17,8 @@ A full-field wound also carries the coagulated (thermally necrotic) layer the la
 floor, which has to be shed or resorbed before the epithelium can cover it, and thermal injury
 slows the keratinocytes (clinical: CO2 wounds crust for 7.7 d where erbium wounds of similar
 depth crust for 3.4 d, Newman et al. 2000). The model lumps both into a delay proportional to
-the thickness of that layer: the lag becomes t_lag + s * coagulum. Fractional zones get no such
+the thickness of that layer in the dermis (coagulated epidermis goes with the crust): the lag
+becomes t_lag + s * coagulum. Fractional zones get no such
 delay: they are covered from their rims within a day or two although their walls are necrotic
 (Manstein et al. 2004; Hantash et al. 2007), and their debris is extruded later.
 
@@ -31,10 +32,14 @@ Parameters and their status (data/constants.toml, data/adnexa.csv):
   coagulated layer the model leaves in those two cases. The Er:YAG arm of Newman et al. and
   the published ranges are the independent checks (docs/validation.md, calibration ledger).
   The uncertainty range spans the lag and both calibration ranges.
-- adnexa depth: the bottom of the dermis (eccrine coils lie in the lower dermis and subcutis;
-  terminal follicles reach it). Vellus follicles are shallower, so fewer sources survive a
-  deeper wound; no sourced depth profile of adnexal density was found, so this is not
-  modelled (deep Er:YAG wounds without coagulation heal too fast: docs/validation.md).
+- sources of new epidermis: the site's hair follicles (Collawn: mostly follicles after CO2;
+  ``reepithelialization_sources.eccrine_weight`` adds eccrine glands, 0 by default).
+- depth (issue 31): a wound reaching a fraction x of the dermis (below the epidermis) leaves
+  (1 - x)^p of the sources, p = ``adnexal_depth_exponent`` (an ASSUMPTION: no sourced depth
+  profile was found; sensitivity table in docs/validation.md); none at the bottom of the dermis,
+  where the wound heals from its edges only. Full-field healing is the sooner of the two
+  routes (surviving sources everywhere; the edges of the treated square), so it never gets
+  faster as the wound deepens.
 - scarring depth: a confluent wound deeper than ~1/3 of the skin's thickness scars (Dunkin et
   al. 2007); :func:`scarring_depth` gives the depth the warnings use.
 """
@@ -50,17 +55,63 @@ from . import data
 from .physics.damage import NECROSIS_SET
 
 DAY = 86400.0
+#: the layers of the dermis (tissue.model.LAYER_NAMES; "epidermis" contains "dermis" too)
+DERMIS_LAYERS = ("papillary_dermis", "reticular_dermis")
 
 
-def adnexal_density(site: str) -> float:
-    """Eccrine glands + hair follicles per m^2 at ``site`` (data/adnexa.csv)."""
+def adnexal_density(site: str, eccrine_weight: float | None = None) -> float:
+    """Sources of new epidermis per m^2 at ``site`` (data/adnexa.csv): the hair follicles, plus
+    ``eccrine_weight`` (data/constants.toml ``reepithelialization_sources``) per eccrine
+    gland."""
     rows = {r["site"]: r for r in data.table("adnexa")}
     if site not in rows:
         from .errors import InputError
 
         raise InputError("skin.site", site, "one of " + ", ".join(rows))
+    if eccrine_weight is None:
+        eccrine_weight = data.constants()["reepithelialization_sources"]["eccrine_weight"]
     r = rows[site]
-    return (float(r["eccrine_per_cm2"]) + float(r["follicles_per_cm2"])) * 1e4
+    return (eccrine_weight * float(r["eccrine_per_cm2"]) + float(r["follicles_per_cm2"])) * 1e4
+
+
+def surviving_fraction(x: float, exponent: float | None = None) -> float:
+    """Share of the sources of new epidermis left below a wound that reaches a fraction ``x``
+    of the dermis: (1 - x)^p for 0 <= x < 1 (x <= 0: all; x >= 1: none); p =
+    ``adnexal_depth_exponent`` (an assumption, data/constants.toml)."""
+    p = data.constant("adnexal_depth_exponent") if exponent is None else exponent
+    if x <= 0.0:
+        return 1.0
+    return (1.0 - x) ** p if x < 1.0 else 0.0
+
+
+def dermis_span(skin) -> tuple[float, float]:
+    """(depth of the dermo-epidermal junction, thickness of the dermis), m."""
+    top = thick = 0.0
+    for layer in skin.layers:
+        if layer.name == "subcutis":
+            break
+        if layer.name in DERMIS_LAYERS:
+            thick += layer.thickness
+        elif thick == 0.0:
+            top += layer.thickness
+    return top, thick
+
+
+def dermal_coagulum(skin, injury_depth: float, coagulum: float) -> float:
+    """The part (m) of the coagulated layer on a wound's floor that lies in the dermis: what
+    the clearance delay counts. Coagulated epidermis (and stratum corneum) is shed with the
+    crust while the epithelium covers the dermis below it; a necrotic dermal floor must be
+    demarcated and shed first (issue 31: this also keeps a deeper wound from healing sooner
+    because a sub-ablative pass coagulated the whole epidermis)."""
+    top, _ = dermis_span(skin)
+    return min(max(coagulum, 0.0), max(injury_depth - top, 0.0))
+
+
+def depth_fraction(skin, injury_depth: float) -> float:
+    """Fraction of the dermis a wound of ``injury_depth`` (m, from the surface) reaches: 0
+    within the epidermis, 1 at the bottom of the dermis."""
+    top, thick = dermis_span(skin)
+    return min(max((injury_depth - top) / thick, 0.0), 1.0)
 
 
 def poisson_cover_radius(density: float, closure: float) -> float:
@@ -78,28 +129,39 @@ CALIBRATION_CASES = (("cheek", "superficial_resurfacing_healing", "superficial")
 @dataclass(frozen=True)
 class HealingParams:
     """Front speed ``c`` (m/s), ``lag`` (s), the closure fraction and the clearance time
-    ``clearance`` (s per m of coagulated tissue left on a full-field wound's floor)."""
+    ``clearance`` (s per m of coagulated tissue left on a full-field wound's floor); the
+    assumptions on the sources, ``exponent`` (:func:`surviving_fraction`) and
+    ``eccrine_weight`` (:func:`adnexal_density`), None: the data's."""
 
     c: float
     lag: float
     closure: float
     clearance: float = 0.0
+    exponent: float | None = None
+    eccrine_weight: float | None = None
 
     @classmethod
     def calibrated(cls, lag: float | None = None, heal_time: float | None = None,
-                   deep_heal_time: float | None = None) -> HealingParams:
+                   deep_heal_time: float | None = None, exponent: float | None = None,
+                   eccrine_weight: float | None = None) -> HealingParams:
         """Parameters solving the two calibration cases (see module doc): for each, healing
         time = lag + clearance x coagulum + r / c, with r the Poisson cover radius of the
-        site's adnexa."""
+        sources the case's wound leaves (its recorded injury depth on its site)."""
         k = data.constants()
         lag = k["reepithelialization_lag"]["value"] if lag is None else lag
         closure = k["wound_closure_fraction"]["value"]
         times = (heal_time, deep_heal_time)
         rows, rhs = [], []
+        from .tissue.model import build_skin
+
         for (site, entry, key), given in zip(CALIBRATION_CASES, times, strict=True):
             heal = k[entry]["value"] if given is None else given
-            coag = k["healing_calibration_coagulation"][key]
-            rows.append((coag, poisson_cover_radius(adnexal_density(site), closure)))
+            rec = k["healing_calibration_coagulation"]
+            skin = build_skin(site)
+            coag = dermal_coagulum(skin, rec[f"{key}_injury"], rec[key])
+            x = depth_fraction(skin, rec[f"{key}_injury"])
+            dens = adnexal_density(site, eccrine_weight) * surviving_fraction(x, exponent)
+            rows.append((coag, poisson_cover_radius(dens, closure)))
             rhs.append(heal - lag)
         (a, b), (c, d) = rows
         det = a * d - b * c
@@ -108,13 +170,15 @@ class HealingParams:
         if not (clearance >= 0.0 and inv_speed > 0.0):
             raise ValueError("healing calibration has no physical solution: "
                              f"clearance {clearance:g} s/m, 1/c {inv_speed:g} s/m")
-        return cls(c=1.0 / inv_speed, lag=lag, closure=closure, clearance=clearance)
+        return cls(c=1.0 / inv_speed, lag=lag, closure=closure, clearance=clearance,
+                   exponent=exponent, eccrine_weight=eccrine_weight)
 
     @classmethod
-    def corners(cls) -> list[HealingParams]:
+    def corners(cls, exponent: float | None = None,
+                eccrine_weight: float | None = None) -> list[HealingParams]:
         """The combinations of the lag range and both calibration ranges (uncertainty)."""
         k = data.constants()
-        return [cls.calibrated(lag, heal, deep)
+        return [cls.calibrated(lag, heal, deep, exponent, eccrine_weight)
                 for lag in k["reepithelialization_lag"]["range"]
                 for heal in k["superficial_resurfacing_healing"]["range"]
                 for deep in k["deep_resurfacing_healing"]["range"]]
@@ -228,25 +292,39 @@ def _adnexa_pixels(shape, pixel, density, seed) -> np.ndarray:
     return src
 
 
+def edge_cover_radius(side: float, closure: float) -> float:
+    """Distance (m) the front must travel from the edges of a square wound of ``side`` (m) to
+    cover ``closure`` of it: the share farther than r from every side is (1 - 2 r / side)^2."""
+    return 0.5 * side * (1.0 - math.sqrt(1.0 - closure))
+
+
 def heal_full_field(site: str, wounded: bool, adnexa_survive: bool, side: float = 1e-2,
                     seed: int = 0, params: HealingParams | None = None,
-                    sampled: bool = False, coagulum: float = 0.0) -> Healing:
-    """A full-field wound. With surviving adnexa it heals from them everywhere, far from any
-    edge (full-face treatments span many cm): closed form for Poisson-distributed adnexa
-    (``sampled`` solves a random periodic tile instead, the check of the solver). Without
-    adnexa it heals from the edges of the treated square of ``side`` (m) only. ``coagulum``
-    (m): the coagulated layer left on the floor, cleared before the front starts."""
+                    sampled: bool = False, coagulum: float = 0.0,
+                    dermis_fraction: float = 0.0, density: float | None = None) -> Healing:
+    """A full-field wound reaching ``dermis_fraction`` of the dermis (:func:`depth_fraction`).
+
+    With surviving sources (the site's follicles x :func:`surviving_fraction`) it heals from
+    them everywhere, far from any edge (full-face treatments span many cm): closed form for
+    Poisson-distributed sources (``sampled`` solves a random periodic tile instead, the check
+    of the solver). Where the edges of the treated square of ``side`` (m) would cover it
+    sooner (few sources left, or none: below the adnexa) it heals from the edges.
+    ``coagulum`` (m): the coagulated layer to clear before the front starts. ``density``
+    (1/m^2) replaces the site's sources (before the depth takes its share)."""
     params = (params or HealingParams.calibrated()).delayed(coagulum)
-    corners = [p.delayed(coagulum) for p in HealingParams.corners()]
+    corners = [p.delayed(coagulum)
+               for p in HealingParams.corners(params.exponent, params.eccrine_weight)]
     if not wounded:
         return _finish(np.full((4, 4), np.nan), 1.0, params, corners)
-    if adnexa_survive:
-        dens = adnexal_density(site)
+    dens = (adnexal_density(site, params.eccrine_weight) if density is None else density) \
+        * surviving_fraction(dermis_fraction, params.exponent) if adnexa_survive else 0.0
+    r_edge = edge_cover_radius(side, params.closure)
+    if dens > 0.0 and poisson_cover_radius(dens, params.closure) <= r_edge:
         if sampled:
             dist, pixel = _poisson_map(dens, params.closure, seed)
             return _finish(dist, pixel, params, corners)
         r = poisson_cover_radius(dens, params.closure)
-        days = [(p.lag + r / p.c) / DAY for p in corners]
+        days = [(p.lag + min(r, r_edge) / p.c) / DAY for p in corners]
         return Healing(None, 0.0, 1.0, params, (params.lag + r / params.c) / DAY,
                        (min(days), max(days)), poisson_density=dens, seed=seed)
     margin = 2
@@ -278,7 +356,8 @@ def heal_pattern(positions: np.ndarray, side: float, zone_diameter: float, site:
             <= rad * rad
     sources = ~wound
     if adnexa_survive:
-        sources |= _adnexa_pixels(wound.shape, pixel, adnexal_density(site), seed) & wound
+        sources |= _adnexa_pixels(wound.shape, pixel, adnexal_density(site, params.eccrine_weight),
+                                  seed) & wound
     return _finish(heal_map(wound, sources, pixel), pixel, params, HealingParams.corners())
 
 
@@ -297,7 +376,7 @@ def remodeling_volume(out, density: float | None) -> float:
     layers) per treated area, m^3/m^2 (= m), from a solver output (SI). Full field (``density``
     None): the thickness on the beam axis (the treated area is tiled by spots); fractional: per
     zone volume x zone density (1/m^2)."""
-    dermal = np.array(["dermis" in out.layer_names[k] for k in out.layer_index])
+    dermal = np.array([out.layer_names[k] in DERMIS_LAYERS for k in out.layer_index])
     alive = np.arange(len(out.z))[None, :] >= out.top[:, None]
     coag = (out.omega[NECROSIS_SET] >= 1.0) & alive & dermal[None, :]
     if density is None:  # overlapping spots: the axis column is representative
@@ -307,15 +386,19 @@ def remodeling_volume(out, density: float | None) -> float:
 
 
 def healing_for(skin, injury_depth: float, *, coagulum: float = 0.0,
-                pattern: tuple | None = None, seed: int = 0) -> Healing:
+                pattern: tuple | None = None, seed: int = 0,
+                params: HealingParams | None = None) -> Healing:
     """The healing of a treated surface (SI). Full field: the treated 1 cm^2 square, with the
-    ``coagulum`` (m, coagulated layer on the floor) to clear first; fractional:
+    dermal part of the ``coagulum`` (m, coagulated layer on the floor) to clear first
+    (:func:`dermal_coagulum`); fractional:
     ``pattern = (positions (N, 2) m, side m, zone diameter m)`` (no clearance delay)."""
     sc_thickness = skin.layers[0].thickness if skin.layers[0].name == "stratum_corneum" else 0.0
     survive = injury_depth < adnexa_depth(skin)
     if pattern is not None:
         positions, side, zone_diameter = pattern
         zone = zone_diameter if injury_depth > sc_thickness else 0.0
-        return heal_pattern(positions, side, zone, skin.site, survive, seed=seed)
+        return heal_pattern(positions, side, zone, skin.site, survive, seed=seed, params=params)
     return heal_full_field(skin.site, injury_depth > sc_thickness, survive, seed=seed,
-                           coagulum=coagulum)
+                           params=params,
+                           coagulum=dermal_coagulum(skin, injury_depth, coagulum),
+                           dermis_fraction=depth_fraction(skin, injury_depth))

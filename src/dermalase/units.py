@@ -16,7 +16,6 @@ import numbers
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
@@ -41,8 +40,10 @@ def registry() -> pint.UnitRegistry:
     cannot be written, or a cache pint cannot read, falls back to the registry built anew."""
     import pint
 
-    folder = Path(os.environ.get("DERMALASE_CACHE", Path.home() / ".cache" / "dermalase"))
+    from .data import cache_root
+
     try:
+        folder = cache_root()
         (folder / "pint").mkdir(parents=True, exist_ok=True)
         if os.access(folder / "pint", os.W_OK):
             ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=folder / "pint")

@@ -62,8 +62,8 @@ def test_energy_closes_and_the_floor_flashes_after_the_pulse():
 
 def test_collagen_is_denatured_below_a_co2_crater_under_confinement():
     """Kirsch et al., Arch Dermatol 1998;134:1255: denatured collagen below pulsed CO2 craters.
-    Holds over the confined range (docs/validation.md, confined boiling), not at 100 C (the
-    strict xfail of tests/simulate/test_qualitative.py)."""
+    Holds over the confined range (docs/validation.md, confined boiling), as at 100 C
+    (tests/simulate/test_qualitative.py) since the collagen pair sits on Jacques' line."""
     for T in (150.0, SUPPORTED):
         s = confined(CO2, T).summary
         assert s["ablation_depth_um"] > 0

@@ -35,6 +35,19 @@ def _check_out_path(option: str, path: str | None) -> None:
         _fail(str(exc))
 
 
+def _check_figure_path(option: str, path: str | None) -> None:
+    """A figure output: writable (as every output) and named with a format's extension."""
+    if path is None:
+        return
+    from ..io.files import figure_format
+
+    _check_out_path(option, path)
+    try:
+        figure_format(option, path)
+    except InputError as exc:
+        _fail(str(exc))
+
+
 @contextmanager
 def _output(option: str):
     """Report a failed write under the command-line option that named the file."""
@@ -44,6 +57,24 @@ def _output(option: str):
         yield
     except OutputError as exc:
         _fail(str(OutputError(option, exc.value, exc.allowed)))
+
+
+def _check_scheduler(scheduler: str | None, workers: int | None) -> None:
+    """Refuse, before any work, a scheduler address Dask cannot read: ``--scheduler``, or
+    ``DASK_SCHEDULER_ADDRESS`` where the engine would use it (sweep/address.py)."""
+    import os
+
+    from ..sweep.address import check_scheduler_address
+
+    field, address = "--scheduler", scheduler
+    if scheduler is None and workers != 0 and os.environ.get("DASK_SCHEDULER_ADDRESS"):
+        field, address = "DASK_SCHEDULER_ADDRESS", os.environ["DASK_SCHEDULER_ADDRESS"]
+    if address is None:
+        return
+    try:
+        check_scheduler_address(field, address)
+    except InputError as exc:
+        _fail(str(exc))
 
 
 def _load(scenario: str):
@@ -128,7 +159,24 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Entry point: no traceback for users (set DERMALASE_DEBUG=1 to see one)."""
+    """Entry point: no traceback for users (set DERMALASE_DEBUG=1 to see one). Standard output
+    is guarded (io/files.py): a write it refuses is one line, exit 2."""
+    from ..io.files import GuardedStdout
+
+    guard = GuardedStdout(sys.stdout)
+    sys.stdout = guard
+    try:
+        _main()
+        try:
+            guard.flush()
+        except InputError as exc:
+            _fail(str(exc))
+    finally:
+        if sys.stdout is guard:
+            sys.stdout = guard.stream
+
+
+def _main() -> None:
     import os
 
     try:
@@ -161,9 +209,12 @@ def main() -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write fields to NetCDF (.nc).")
-@click.option("--figure", type=click.Path(dir_okay=False), help="Write the cross-section (PNG).")
+@click.option("--figure", type=click.Path(dir_okay=False),
+              help="Write the cross-section (PNG; or PDF, SVG, JPEG, TIFF by the name's "
+              "extension).")
 @click.option("--healing-figure", type=click.Path(dir_okay=False),
-              help="Write the healing curve and surface maps (PNG).")
+              help="Write the healing curve and surface maps (PNG, PDF, SVG, ... by the "
+              "extension).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--uncertainty", type=int, default=None, metavar="N",
               help="Also run N samples over the sourced ranges of the tissue inputs and report "
@@ -178,8 +229,8 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     from ..simulate import simulate as run
 
     _check_out_path("--out", out)
-    _check_out_path("--figure", figure)
-    _check_out_path("--healing-figure", healing_figure)
+    _check_figure_path("--figure", figure)
+    _check_figure_path("--healing-figure", healing_figure)
     try:
         sc = _load(scenario)
     except InputError as exc:
@@ -187,6 +238,7 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
     if uncertainty is not None:
         from ..sweep.uncertainty import samples
 
+        _check_scheduler(None, workers)  # DASK_SCHEDULER_ADDRESS, where it would be used
         try:
             samples(sc, uncertainty)  # a bad count is refused before anything runs
         except InputError as exc:
@@ -233,12 +285,13 @@ def simulate(scenario: str, as_json: bool, out: str | None, figure: str | None,
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--healing-figure", type=click.Path(dir_okay=False),
-              help="Write the healing curves of all scenarios (PNG).")
+              help="Write the healing curves of all scenarios (PNG, PDF, SVG, ... by the "
+              "extension).")
 def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
     """Side-by-side summaries of several scenarios (files or built-in example names)."""
     from ..simulate import simulate as run
 
-    _check_out_path("--healing-figure", healing_figure)
+    _check_figure_path("--healing-figure", healing_figure)
     try:
         scs = [_load(s) for s in scenarios]
     except InputError as exc:
@@ -279,6 +332,7 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
     from ..planner import plan as make_plan
 
     _check_out_path("--report", report)
+    _check_scheduler(scheduler, workers)
     try:
         if patient in PATIENTS and not Path(patient).exists():
             with resources.as_file(example_path(patient)) as p:
@@ -341,24 +395,32 @@ def _settings(st: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
 
 
-def _candidates_table(candidates: list, rec: dict | None):
-    """The candidates side by side (★: the recommendation), with the injury depth's model
-    interval when the plan has one."""
-    from rich.markup import escape
-    from rich.table import Table
-
+def _downtime(c: dict) -> str:
+    """Typical social downtime with the published range ("may take up to")."""
     from ..planner.plan import format_days as _days
+
+    typ = c.get("downtime_typical_days")
+    dt = c.get("downtime_days")
+    if typ is None or not dt:
+        return f"{_days(dt)} d"
+    return f"typically {typ:g} d (may take up to {dt[1]:g} d)"
+
+
+def _candidates_table(candidates: list, rec: dict | None):
+    """The candidates one after the other (★: the recommendation), each in a few wrapped lines
+    that stay readable at 80 columns, with the injury depth's model interval when the plan has
+    one."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.text import Text
 
     spread = next((c["predicted_interval"] for c in candidates
                    if c.get("predicted_interval")), None)
-    t = Table(title="candidates" + (
+    out = [Text("candidates" + (
         f" (injury: model interval 5-95 % over {spread['samples']} samples of the "
-        "sourced tissue ranges, not checked against clinical spread)" if spread else ""))
-    t.add_column("modality", no_wrap=True)
-    for col in ("settings", "sessions", "injury [µm]", "social downtime [d]",
-                "constraints"):
-        t.add_column(col)
-    for cand in candidates:
+        "sourced tissue ranges, not checked against clinical spread)" if spread else ""),
+        style="bold")]
+    for i, cand in enumerate(candidates, 1):
         pr = cand["predicted"] or {}
         star = "★ " if rec and cand["modality"] == rec["modality"] else ""
         cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
@@ -366,13 +428,15 @@ def _candidates_table(candidates: list, rec: dict | None):
         inj = pr.get("injury_depth_um")
         iv = ((cand.get("predicted_interval") or {}).get("intervals") or {}).get(
             "injury_depth_um")
-        t.add_row(escape(star + cand["label"] + cond),
-                  escape(_settings(cand["settings"])), str(cand["sessions"]),
-                  ("-" if inj is None else f"{5 * round(inj / 5):.0f}")
-                  + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""),
-                  _days(cand["downtime_days"]),
-                  escape("; ".join(cand["problems"]) or "ok"))
-    return t
+        depth = ("injury not simulated" if inj is None else
+                 f"injury {5 * round(inj / 5):.0f} µm"
+                 + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""))
+        out.append(Text.from_markup(
+            f"{i}. [bold]{escape(star + cand['label'])}[/bold]{escape(cond)}\n"
+            f"   {escape(_settings(cand['settings']) or 'no setting reaches the target')}\n"
+            f"   {cand['sessions']} session(s); {depth}; downtime {_downtime(cand)}\n"
+            f"   {escape('; '.join(cand['problems']) or 'meets the constraints')}"))
+    return Group(*out)
 
 
 def _print_plan(result: dict) -> None:
@@ -380,6 +444,7 @@ def _print_plan(result: dict) -> None:
     from rich.markup import escape
 
     from ..planner.plan import format_days as _days
+    from ..planner.words import days_text
 
     def lines(prefix: str, items) -> None:
         for item in items:
@@ -387,7 +452,8 @@ def _print_plan(result: dict) -> None:
 
     con = Console()
     con.print(f"[bold]plan for {escape(result['patient']['name'])}[/bold] "
-              f"({len(result['plans'])} concern(s))")
+              f"({len(result['plans'])} concern(s); clinical envelope "
+              f"{escape(result['envelope']['version'])})")
     if result.get("needed_answers"):
         con.print("[bold red]answers needed[/bold red] before any option that depends on them "
                   "can be recommended:")
@@ -404,10 +470,14 @@ def _print_plan(result: dict) -> None:
             con.print(f"[bold green]★ recommended[/bold green]: {escape(rec['label'])}: "
                       f"{escape(_settings(rec['settings']))}; {rec['sessions']} session(s)"
                       + (f", {iv[0]:g}-{iv[1]:g} weeks apart" if iv else ""))
+            lines("for this patient: ", rec.get("patient_warnings", []))
             re = rec["reepithelialization"] or {}
             model = re.get("model_days")
-            con.print(f"  social downtime {_days(rec['downtime_days'])} d (published); erythema "
-                      f"{_days(rec['erythema_days'])} d (published); re-epithelialization "
+            ery = rec["erythema_days"]
+            con.print(f"  social downtime {_downtime(rec)} (published); erythema "
+                      + (f"{_days(ery)} d ({days_text(ery)})" if ery and ery[1] >= 60 else
+                         f"{_days(ery)} d")
+                      + " (published); re-epithelialization "
                       + (f"{model:.1f} d (model)" if model is not None else "not simulated")
                       + (f" [{escape(re['note'])}]" if re.get("note") else ""))
             con.print(f"  expected: {escape(rec['improvement'])}")
@@ -443,7 +513,8 @@ def _print_plan(result: dict) -> None:
 @click.argument("mci", type=click.Path(dir_okay=False))
 @click.option("--out-dir", type=click.Path(file_okay=False), default=".",
               help="Folder for the .mco outputs (default: here).")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="Seed of the photon streams (0 to 2^63 - 1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the RAT results as JSON.")
 def mc(mci: str, out_dir: str, seed: int, as_json: bool) -> None:
     """Monte Carlo light transport for an MCML input file (.mci; built-in: mcml_test)."""
@@ -506,18 +577,25 @@ def devices(name: str | None, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
+        from rich import box
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title="dermalase devices (dermalase devices NAME shows one)")
-        for col in ("name", "device", "laser", "delivery", "settings", "you give"):
-            table.add_column(col)
+        table = Table(title="dermalase devices (dermalase devices NAME shows one)",
+                      box=box.SIMPLE_HEAD)
+        # what a user types (the name, the dials, the values to give) is never cut: one per
+        # line, whatever the terminal's width; the description wraps
+        table.add_column("name", no_wrap=True)
+        table.add_column("device")
+        table.add_column("dials", no_wrap=True)
+        table.add_column("you give", no_wrap=True)
         for d in rows:
-            table.add_row(*(escape(x) for x in (
-                d["name"], d["model"], d["laser"] or "-", d["delivery"],
-                ", ".join(d["settings"]) or "-",
-                "not simulated" if d["unsupported"] else ", ".join(d["needs_from_you"]) or "-")))
+            table.add_row(escape(d["name"]),
+                          escape(f"{d['model']}; {d['laser'] or '-'}, {d['delivery']}"),
+                          escape("\n".join(d["settings"]) or "-"),
+                          "not simulated" if d["unsupported"] else
+                          escape("\n".join(d["needs_from_you"]) or "-"))
         Console().print(table)
         return
     dev = get(name, "NAME").to_dict()
@@ -558,19 +636,61 @@ def schema(which: str) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the envelope as one JSON object.")
+def envelope(as_json: bool) -> None:
+    """Show the clinical envelope (data/envelope.toml): the treatment areas, the rows that
+    block or bound the planner's settings by area, phototype and history, and the device
+    ranges the search keeps to."""
+    from ..planner.envelope import describe
+
+    env = describe()
+    if as_json:
+        click.echo(json.dumps(env, indent=2, allow_nan=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    con = Console()
+    con.print(f"[bold]clinical envelope {escape(env['version'])}[/bold] ({escape(env['file'])})")
+    con.rule("areas")
+    for name, a in env["areas"].items():
+        flags = ", ".join(k for k in ("eyes", "keloid_prone") if a.get(k))
+        con.print(f"{escape(name)}: {escape(a['region'])}, skin preset {escape(a['skin'])}, "
+                  f"dermis {a['dermis_um']:g} µm" + (f" ({flags})" if flags else "")
+                  + f"; full field <= {a['full_field_depth_max_um']:.0f} µm, fractional <= "
+                  f"{a['fractional_depth_max_um']:.0f} µm")
+    con.rule("rows")
+    for r in env["rows"]:
+        when = "; ".join(f"{k} {v}" for k, v in r["when"].items())
+        con.print(f"[bold]{escape(r['id'])}[/bold] ({escape(r['action'])}"
+                  + (", policy" if r.get("policy") else "") + f"): {escape(when)}")
+        if r["limits"]:
+            con.print("  " + escape(", ".join(f"{k} {v}" for k, v in r["limits"].items())))
+        con.print(f"  {escape(r['reason'])} ({escape(r['source'])})")
+    con.rule("devices")
+    for m, d in env["devices"].items():
+        con.print(f"{escape(m)}: " + (escape(d["model"]) + ": " + escape(", ".join(
+            f"{k} {v}" for k, v in d["ranges"].items())) if d else "no device: blocked"))
+
+
+@cli.command()
 @click.argument("sweep_file", metavar="SWEEP.toml", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(0, 1024), default=None,
-              help="Dask workers on this machine (default: one per core; 0: no Dask, here).")
+              help="Dask workers on this machine (at most one per core; default: serial or "
+              "one per free core, whichever is predicted faster; 0: no Dask, here).")
 @click.option("--scheduler", default=None,
               help="Address of a running Dask scheduler (or set DASK_SCHEDULER_ADDRESS).")
+@click.option("--yes", is_flag=True,
+              help="Run a sweep predicted to take longer than the limit (DERMALASE_MAX_SECONDS).")
 @click.option("--out", type=click.Path(), help="Write the results (.nc or .zarr).")
 @click.option("--figure", type=click.Path(dir_okay=False),
-              help="Write the dose-response curves or maps (PNG).")
+              help="Write the dose-response curves or maps (PNG, PDF, SVG, ... by the "
+              "extension).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON: dims, units and one record per point.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str | None,
-          figure: str | None, as_json: bool, quiet: bool) -> None:
+def sweep(sweep_file: str, workers: int | None, scheduler: str | None, yes: bool,
+          out: str | None, figure: str | None, as_json: bool, quiet: bool) -> None:
     """Run a scenario whose fields are lists or ranges {from, to, steps}, on Dask: one dimension
     per swept field (built-in: sweep_er_yag). Stored points are not run again (an interrupted
     sweep resumes)."""
@@ -588,7 +708,8 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
                 _fail(str(exc))
         else:
             _check_out_path("--out", out)
-    _check_out_path("--figure", figure)
+    _check_figure_path("--figure", figure)
+    _check_scheduler(scheduler, workers)
     try:
         if sweep_file in SWEEPS and not Path(sweep_file).exists():
             with resources.as_file(example_path(sweep_file)) as p:
@@ -597,7 +718,7 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
             sw = read_sweep(sweep_file)
     except InputError as exc:
         _fail(str(exc))
-    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json)
+    ds = _sweep_with_progress(run_sweep, sw, workers, scheduler, quiet or as_json, yes)
     if out:
         from ..sweep.dataset import write
 
@@ -611,13 +732,9 @@ def sweep(sweep_file: str, workers: int | None, scheduler: str | None, out: str 
         with _output("--figure"):
             dose_response_figure(ds, figure, target_um=band)
     if as_json:
-        records = json.loads(ds.to_dataframe().reset_index().to_json(orient="records",
-                                                                     double_precision=6))
-        units = {str(k): v.attrs["units"] for k, v in {**ds.coords, **ds.data_vars}.items()
-                 if "units" in v.attrs}
-        click.echo(json.dumps({"dims": list(ds.sizes), "units": units, "points": records,
-                               "attrs": {k: v for k, v in ds.attrs.items()
-                                         if k not in ("sweep",)}}, allow_nan=False))
+        from ..sweep.dataset import to_json
+
+        click.echo(json.dumps(to_json(ds), allow_nan=False))
         return
     a = ds.attrs
     click.echo(f"{a['points']} points ({a['computed']} computed, {a['from_store']} from the "
@@ -662,31 +779,41 @@ def _intervals(sc, n: int, workers: int | None, quiet: bool) -> dict:
 
 
 def _interval_table(spread: dict):
+    """The intervals and, below them, what drives each quantity most; the quantity and input
+    names (what a user types) are never cut, at 80 columns too."""
+    from rich import box
+    from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
 
+    keys = [k for k in INTERVAL_KEYS if spread["intervals"].get(k) is not None]
+    width = max(len(k) for k in keys) if keys else 8
     t = Table(title=f"prediction intervals: {spread['samples']} samples over the sourced "
-              "tissue ranges (model; not checked against clinical spread)")
-    for col in ("quantity", "5 %", "50 %", "95 %", "driven most by (Spearman rho)"):
-        t.add_column(col)
-    for k in INTERVAL_KEYS:
-        iv = spread["intervals"].get(k)
-        if iv is None:
-            continue
+              "tissue ranges (model; not checked against clinical spread)", box=box.SIMPLE)
+    t.add_column("quantity", no_wrap=True, min_width=width)
+    for col in ("5 %", "50 %", "95 %"):
+        t.add_column(col, justify="right")
+    drivers = Table(title="driven most by (Spearman rank correlation)", box=box.SIMPLE)
+    drivers.add_column("quantity", no_wrap=True, min_width=width)
+    drivers.add_column("input", no_wrap=True)
+    drivers.add_column("rho", justify="right")
+    for k in keys:
+        iv = spread["intervals"][k]
+        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")))
         top = spread["sensitivity"].get(k, [])
-        driver = f"{top[0][0]} ({top[0][1]:+.2f})" if top else "-"
-        t.add_row(escape(k), *(f"{iv[p]:.4g}" for p in ("p5", "p50", "p95")), escape(driver))
-    return t
+        if top:
+            drivers.add_row(escape(k), escape(top[0][0]), f"{top[0][1]:+.2f}")
+    return Group(t, drivers) if drivers.row_count else t
 
 
-def _sweep_with_progress(run, sw, workers, scheduler, quiet):
+def _sweep_with_progress(run, sw, workers, scheduler, quiet, yes=False):
     if quiet:
-        return run(sw, workers=workers, scheduler=scheduler)
+        return run(sw, workers=workers, scheduler=scheduler, yes=yes)
     from rich.progress import Progress
 
     with Progress(transient=True) as prog:
         task = prog.add_task(f"sweep of {sw.size} points", total=sw.size)
-        return run(sw, workers=workers, scheduler=scheduler,
+        return run(sw, workers=workers, scheduler=scheduler, yes=yes,
                    progress=lambda done, total: prog.update(task, completed=done))
 
 

@@ -3,6 +3,7 @@ replacing anything but a regular file."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -25,6 +26,88 @@ class OutputError(InputError):
                          "was written", 1000)
 
 
+class StdoutError(OutputError):
+    """Standard output refused a write (a full disk, a file-size limit, a closed pipe)."""
+
+    def __init__(self, exc: OSError):
+        super().__init__("stdout", "<stdout>", _reason(exc))
+
+    def __str__(self) -> str:
+        return (f"stdout: cannot write the output: {self.allowed}; what reached it is "
+                "incomplete")
+
+
+class GuardedStdout:
+    """Standard output for the command line (issue 30): every write reaches the file whole or
+    raises :class:`StdoutError`, which the command line reports in one line (exit 2).
+
+    Text is encoded and written to the binary layer in a loop: with ``PYTHONUNBUFFERED`` the
+    text layer sits on the raw file, whose short write at a file-size limit it ignores (1,024
+    bytes of cut JSON and exit 0). After a failure, the file descriptor is pointed at
+    /dev/null, so that the interpreter's last flush of what is left cannot fail again."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:
+        return getattr(self.stream, "errors", None) or "strict"
+
+    def isatty(self) -> bool:
+        return self.stream is not None and bool(self.stream.isatty())
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        buffer = getattr(self.stream, "buffer", None)
+        try:
+            if self.stream is None:  # started with stdout closed (``>&-``)
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+            if buffer is None:  # a text-only stream (StringIO, a test's capture)
+                self.stream.write(text)
+                return len(text)
+            self.stream.flush()  # what the text layer holds goes first
+            view = memoryview(text.encode(self.encoding, self.errors))
+            while view:
+                n = buffer.write(view)
+                if not n:  # a non-blocking stream that takes nothing
+                    raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+                view = view[n:]
+            return len(text)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+            buffer = getattr(self.stream, "buffer", None)
+            if buffer is not None:
+                buffer.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: OSError) -> StdoutError:
+        try:
+            fd = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(fd, self.stream.fileno())
+            os.close(fd)
+        except (OSError, AttributeError, ValueError):
+            pass
+        return StdoutError(exc)
+
+
 def _reason(exc: OSError) -> str:
     """What the system said, in a few words: the errno's text where there is one, else the
     message's first line. (Files are written with plain file I/O, never by HDF5 on disk, so
@@ -33,6 +116,24 @@ def _reason(exc: OSError) -> str:
         return os.strerror(exc.errno)
     first = str(exc).strip().splitlines()
     return first[0] if first else type(exc).__name__
+
+
+#: figure formats, by file extension: the formats matplotlib's Agg backend writes with the
+#: packages installed (Pillow for JPEG and TIFF) that keep the figures' transparency
+#: (PostScript does not: EPS and PS are left out). A figure is written in the format its name
+#: ends with; any other name is refused before the run (issue 30: ``--figure f.txt`` wrote a
+#: PNG under a text file's name).
+FIGURE_FORMATS = {"png": "png", "pdf": "pdf", "svg": "svg", "jpg": "jpeg", "jpeg": "jpeg",
+                  "tif": "tiff", "tiff": "tiff"}
+
+
+def figure_format(field: str, path: str | os.PathLike) -> str:
+    """The format of the figure ``path`` names by its extension (case aside)."""
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext not in FIGURE_FORMATS:
+        raise OutputError(field, str(path), "a figure is written in the format its name ends "
+                          "with: " + ", ".join(f".{e}" for e in FIGURE_FORMATS))
+    return FIGURE_FORMATS[ext]
 
 
 def check_output_path(field: str, path: str | os.PathLike) -> Path:

@@ -52,18 +52,55 @@ def numba_cache_dir(package: Path, environ: dict | None = None,
     return None
 
 
-def _configure_numba_cache() -> None:
-    folder = numba_cache_dir(Path(__file__).resolve().parent)
-    if folder is not None:
-        import numba
+def _writable_dir(folder: Path) -> bool:
+    """``folder`` exists or can be made, and a file can be made in it (numba's own test of a
+    cache folder); False on any OS refusal."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".dermalase-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+        return True
+    except OSError:
+        return False
 
-        try:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise PermissionError(folder)
-        except OSError:  # taken by someone else: a private folder of our own
+
+def _configure_numba_cache() -> None:
+    """Point numba at a cache folder it can write. A ``NUMBA_CACHE_DIR`` that cannot be
+    written (read-only, another user's) is passed over with a one-line note on stderr: numba
+    would otherwise refuse to compile the first cached kernel ("cannot cache function
+    'thomas'", issue 30) whenever the package folder is read-only too. With no writable
+    folder anywhere, one line names NUMBA_CACHE_DIR."""
+    import sys
+
+    from ..errors import InputError
+
+    package = Path(__file__).resolve().parent
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    env = dict(os.environ)
+    if given and not _writable_dir(Path(given)):
+        env.pop("NUMBA_CACHE_DIR")
+    elif given:
+        return
+    folder = numba_cache_dir(package, env)
+    if folder is not None and not _writable_dir(Path(folder)):
+        try:  # taken by someone else: a private folder of our own
             folder = tempfile.mkdtemp(prefix="dermalase-numba-")
-        numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
+        except OSError:
+            raise InputError("NUMBA_CACHE_DIR", given, "a folder this user can write, for "
+                             "the compiled kernels (none of the cache or temporary folders "
+                             "can be written)") from None
+    import numba
+
+    numba.config.CACHE_DIR = folder or ""  # type: ignore[attr-defined]
+    if given and given != env.get("NUMBA_CACHE_DIR"):
+        # the workers this process starts (Dask) inherit the usable folder
+        if folder:
+            os.environ["NUMBA_CACHE_DIR"] = folder
+        else:
+            del os.environ["NUMBA_CACHE_DIR"]
+        print(f"note: NUMBA_CACHE_DIR ({given}) cannot be written by this user; compiled "
+              f"kernels are kept in {folder or 'the package folder'} instead", file=sys.stderr)
 
 
 _configure_numba_cache()

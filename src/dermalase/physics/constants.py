@@ -31,7 +31,7 @@ _RANGES = {
     "plume_absorbing_fraction": (0.0, 1.0),
 }
 #: constants whose None means "the data's law or table"
-_OPTIONAL = ("ejecta_speed", "necrosis_activation_energy")
+_OPTIONAL = ("ejecta_speed", "necrosis_activation_energy", "collagen_activation_energy")
 
 
 def _range(name: str) -> tuple[float, float]:
@@ -40,6 +40,10 @@ def _range(name: str) -> tuple[float, float]:
 
         span = necrosis_set().Ea_range
         return span if span is not None else (necrosis_set().Ea, necrosis_set().Ea)
+    if name == "collagen_activation_energy":  # 10-20 bonds on Jacques' line
+        from .damage import entropy_enthalpy_range
+
+        return entropy_enthalpy_range()
     if name == "confined_boiling_temperature":  # its sourced range (data/constants.toml)
         lo, hi = data.constants()[name]["range"]
         return float(lo), float(hi)
@@ -69,6 +73,7 @@ class PhysicalConstants:
     water_conductivity: float                # W/(m K)
     ejecta_speed: float | None = None        # m/s override of the measured law
     necrosis_activation_energy: float | None = None  # J/mol; None: data/arrhenius.csv
+    collagen_activation_energy: float | None = None  # J/mol on Jacques' line; None: the data
 
     @classmethod
     def from_data(cls) -> PhysicalConstants:

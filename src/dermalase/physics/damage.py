@@ -12,6 +12,7 @@ Henriques FC. Arch Pathol 1947;43:489-502. Pearce JA. Int J Hyperthermia 2013;29
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,33 @@ def arrhenius_sets() -> dict[str, ArrheniusSet]:
                                     (float(r["Ea_low_J_mol"]), float(r["Ea_high_J_mol"]))
                                     if r["Ea_low_J_mol"] else None)
             for r in data.table("arrhenius")}
+
+
+def on_entropy_enthalpy_line(activation_energy: float) -> float:
+    """Frequency factor A (1/s) of the pair with ``activation_energy`` (J/mol) on the
+    entropy-enthalpy line of tissue transitions (Jacques, J Biomed Opt 2006;11:041108):
+    A = (k_B T / h) exp((a + b Ea) / R), data/constants.toml ``entropy_enthalpy_line``."""
+    line = data.constants()["entropy_enthalpy_line"]
+    k_b, planck = 1.380649e-23, 6.62607015e-34  # J/K, J s (SI defining constants, exact)
+    entropy = line["a"] + line["b"] * activation_energy
+    return k_b * line["reference_temperature"] / planck \
+        * math.exp(entropy / data.constant("gas_constant"))
+
+
+def entropy_enthalpy_range() -> tuple[float, float]:
+    """Activation energies (J/mol) of the 10-20 cooperative bonds of most tissues (Jacques)."""
+    line = data.constants()["entropy_enthalpy_line"]
+    lo, hi = line["bonds_range"]
+    return lo * line["bond_enthalpy"], hi * line["bond_enthalpy"]
+
+
+def collagen_set(activation_energy: float | None = None) -> ArrheniusSet:
+    """The collagen set (on Jacques' line), moved along the line to ``activation_energy``
+    (J/mol) when one is given (a :class:`~dermalase.physics.constants.PhysicalConstants`
+    override within the line's 10-20 bonds)."""
+    aset = arrhenius_sets()[COLLAGEN_SET]
+    return aset if activation_energy is None else dataclasses.replace(
+        aset, Ea=activation_energy, A=on_entropy_enthalpy_line(activation_energy))
 
 
 def necrosis_set(activation_energy: float | None = None) -> ArrheniusSet:

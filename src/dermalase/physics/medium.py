@@ -15,7 +15,7 @@ from ..tissue import properties as props
 from ..tissue.model import SkinModel
 from .ablation import ablation_enthalpy
 from .constants import PhysicalConstants
-from .damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets, necrosis_set
+from .damage import COLLAGEN_SET, NECROSIS_SET, arrhenius_sets, collagen_set, necrosis_set
 from .grid import Grid
 
 #: damage sets integrated by the solver, in the order of its ``omega`` array
@@ -121,6 +121,7 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
         layer.volume_fractions["water"] for layer in skin.layers)
     sets = dict(arrhenius_sets())
     sets[NECROSIS_SET] = necrosis_set(k.necrosis_activation_energy)
+    sets[COLLAGEN_SET] = collagen_set(k.collagen_activation_energy)
     return Medium(
         Cs=tile(Cs_l), ks=tile(ks_l), water=tile(phiw_l), perfusion=tile(perf_l),
         mua_other=tile(mel_l), mua_water=mua_w, refractive_index=n_refr, water_layer=phiw_l,

@@ -325,6 +325,21 @@ def _run(n_photons, n_chunks, seed, beam, radius, lay_n, lay_mua, lay_mus, lay_g
 BEAMS = {"pencil": 0, "top-hat": 1, "gaussian": 2}
 
 
+#: seeds the compiled kernels take (a 64-bit signed integer argument, expanded by splitmix64)
+SEED_RANGE = (0, 2**63 - 1)
+
+
+def check_seed(seed: object) -> None:
+    """A seed is a whole number in :data:`SEED_RANGE` (a larger one cannot reach the compiled
+    kernel: "int too big to convert", issue 30)."""
+    from ..errors import InputError
+
+    lo, hi = SEED_RANGE
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) \
+            or not lo <= int(seed) <= hi:
+        raise InputError("seed", seed, f"a whole number from {lo} to {hi} (2^63 - 1)")
+
+
 def run(medium: Medium, n_photons: int = 100_000, *, beam: str = "pencil",
         radius: float = 0.0, dr: float = 1e-4, dz: float = 1e-4, nr: int = 50, nz: int = 40,
         seed: int = 1, n_chunks: int = 64) -> MCResult:
@@ -335,6 +350,7 @@ def run(medium: Medium, n_photons: int = 100_000, *, beam: str = "pencil",
         raise ValueError(f"beam: {beam!r}; allowed: {', '.join(BEAMS)}")
     if n_photons < 1:
         raise ValueError(f"n_photons: {n_photons}; allowed: >= 1")
+    check_seed(seed)
     L = medium.layers
     z1 = np.cumsum([la.d for la in L])
     z0 = np.concatenate([[0.0], z1[:-1]])
@@ -527,6 +543,7 @@ def run_voxels(labels: np.ndarray, table, voxel: float, n_photons: int = 100_000
 
     if beam not in BEAMS:
         raise ValueError(f"beam: {beam!r}; allowed: {', '.join(BEAMS)}")
+    check_seed(seed)
     labels = np.ascontiguousarray(labels, dtype=np.int64)
     if labels.ndim != 3 or labels.min() < 0 or labels.max() >= len(table):
         raise ValueError("labels: a 3-D integer array indexing the property table")

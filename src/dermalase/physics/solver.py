@@ -605,9 +605,9 @@ class SpotSolver:
         heat = self.k.water_heat_capacity * self.k.body_temperature
         accounts_before = st.accounts(dz, area, heat)
         delivered, last_dt, n_steps = self.pulse(st, trackers)
-        after_pulse = st.top[0] * dz
+        train_ablation = 0.0  # what the train's own sub-pulses removed (none without a train)
         if self.train is not None:
-            e, last_dt, n = self.run_train(st, last_dt, trackers)
+            e, last_dt, n, train_ablation = self.run_train(st, last_dt, trackers)
             delivered += e
             n_steps += n
         last = p == self.spot.passes - 1
@@ -621,25 +621,31 @@ class SpotSolver:
         energy["delivered"] = delivered
         regime = "blow-off" if self.schedule.blow_off else "confined-then-steady"
         return PassRecord(p + 1, regime, before, st.top[0] * dz, n_steps, energy,
-                          train_ablation=st.top[0] * dz - after_pulse), delivered
+                          train_ablation=train_ablation), delivered
 
-    def run_train(self, st: State, dt: float, trackers) -> tuple[float, float, int]:
+    def run_train(self, st: State, dt: float,
+                  trackers) -> tuple[float, float, int, float]:
         """The sub-ablative train after a pulse: each period cools, then fires a sub-pulse.
-        Returns (J delivered, the last step, pulse steps)."""
+        Returns (J delivered, the last step, pulse steps, m removed on the axis while the
+        sub-pulses fired). Removal in the cooling gaps is not counted: after a short, intense
+        ablative pulse the tissue goes on ablating for a while (issue 30: a single 1 us CO2
+        pulse was said to have a train that ablated)."""
         spot, sch = self.spot, self.schedule
         assert self.train is not None
         scale = spot.train_fluence / spot.fluence
-        delivered, steps = 0.0, 0
+        delivered, steps, removed = 0.0, 0, 0.0
         for _ in range(spot.train_pulses):
             start = st.t + spot.train_period - spot.pulse_duration
             for step in sch.cooling(dt, st.t, start):
                 self.step(st, step, None, False)
                 for tr in trackers:
                     tr.after_step(st)
+            top = int(st.top[0])
             e, dt, n = self.pulse(st, trackers, self.train, scale)
+            removed += (int(st.top[0]) - top) * self.grid.dz
             delivered += e
             steps += n
-        return delivered, dt, steps
+        return delivered, dt, steps, removed
 
     # -- the run ----------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None) -> SolverOutput:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 #: A complete, negative history (every key answered).
 CLEAN = {"isotretinoin_never": True, "herpes_simplex": False, "keloids": False,
          "active_infection": False, "pregnant": False, "recent_tan": False,
-         "photosensitizing_drugs": False, "vitiligo": False, "prior_radiation": False}
+         "photosensitizing_drugs": False, "vitiligo": False, "prior_radiation": False,
+         "ectropion": False}
 
-FULL_FIELD = {"full-field-co2", "full-field-er:yag"}
+FULL_FIELD = {"full-field-co2", "full-field-er:yag", "full-field-er:yag-dual"}
 ABLATIVE = FULL_FIELD | {"fractional-co2", "fractional-er:yag"}
 NON_ABLATIVE = {"non-ablative-fractional-er:glass", "non-ablative-fractional-tm:fiber"}
 
@@ -49,7 +50,13 @@ class Case:
     never: frozenset = frozenset()
     blocked: frozenset = frozenset()
     note: str = ""
+    #: what the recommendation's numbers must satisfy, from the evidence row: ``passes_max``,
+    #: ``fluence_max`` (J/cm^2), ``energy_max`` (mJ; a range's top), ``coverage_max``
+    #: (fraction), ``non_laser`` (a word that must be in the deferral's non-laser routes),
+    #: ``not_non_laser`` (one that must not), ``steps`` (a word in the steps), ``adjuncts``
     checks: dict = field(default_factory=dict)
+    #: which item of issue 29 the case tests (the planner table groups them)
+    issue29: str = ""
 
 
 CASES = (
@@ -62,14 +69,17 @@ CASES = (
          "brief: what is unknown never counts as safe; isotretinoin, pregnancy, infection "
          "decide (section 6)"),
     Case("deep perioral wrinkles, phototype II, accepts 5 d and 1 session",
-         patient_dict(downtime=5), frozenset(), "7.1: FF-CO2 social downtime 10-14 d, deep "
-                                                "FF-Er 7-14 d, AFR-CO2 5-14 d",
-         never=frozenset(FULL_FIELD)),
-    Case("uneven tone, phototype IV, cheek",
+         patient_dict(downtime=5), frozenset({"full-field-er:yag-dual"}),
+         "W7 Newman 2000: variable-pulse Er:YAG on the upper lip, crusting 3.4 d, social "
+         "downtime ~4-5 d (7.1); FF-CO2 10-14 d and deep FF-Er 7-14 d do not fit",
+         never=frozenset({"full-field-co2", "full-field-er:yag"}), issue29="6"),
+    Case("uneven tone, phototype IV, cheek (melasma not yet excluded)",
          patient_dict(4, (("uneven-tone", 2, "cheek"),), downtime=7, sessions=4),
-         frozenset({"non-ablative-fractional-tm:fiber"}),
-         "D2/D3/D5: non-ablative 1,927 nm; ablation not ideal when it is melasma; FST IV: no "
-         "full field (section 5)", blocked=frozenset({"full-field-er:yag"})),
+         frozenset({"non-ablative-fractional-tm:fiber", "non-ablative-fractional-er:glass"}),
+         "D3, E49-E53: uneven tone in III-VI follows the melasma rule until melasma is "
+         "excluded: non-ablative at low energy (1,550 nm 6-12 mJ), no ablation",
+         blocked=frozenset(ABLATIVE), checks={"energy_max": 20.0, "coverage_max": 0.23},
+         issue29="7"),
     Case("melasma, phototype IV, cheek",
          patient_dict(4, (("melasma", 2, "cheek"),), downtime=7, sessions=4),
          frozenset({"non-ablative-fractional-tm:fiber"}),
@@ -105,7 +115,11 @@ CASES = (
          blocked=frozenset({"fractional-co2", "fractional-er:yag"})),
     Case("rolling acne scars grade 3, phototype V, accepts 2 d",
          patient_dict(5, (("acne-scars", 3, "cheek", "rolling"),), downtime=2, sessions=5),
-         frozenset(), "7.1: NAFL-1550 social downtime 0-3 d exceeds 2 d; AFR blocked in V-VI"),
+         frozenset({"non-ablative-fractional-er:glass"}),
+         "A3 (Alexis 2012) and 7.1: NAFL-1550, social downtime 0-3 d (typically under 2 d); "
+         "AFR blocked in V-VI; density at the lowest level (~11 %) in V-VI",
+         blocked=frozenset({"fractional-co2", "fractional-er:yag"}),
+         checks={"coverage_max": 0.11}, issue29="9"),
     Case("active herpes lesion, deep perioral wrinkles",
          patient_dict(active_infection=True, herpes_simplex=True), frozenset(),
          "section 6: active infection incl. active HSV is a hard stop (Levy 2025)",
@@ -125,8 +139,123 @@ CASES = (
     Case("widespread actinic keratoses (Glogau IV), phototype I, forehead, 14 d",
          patient_dict(1, (("actinic-keratoses", 4, "forehead"),), downtime=14, sessions=1),
          frozenset(FULL_FIELD), "D6 StatPearls: full-field CO2 or Er:YAG, phototypes I-II"),
+    Case("neck sun damage Glogau IV, phototype II, 3 d, 6 sessions",
+         patient_dict(2, (("sun-damage", 4, "neck"),), downtime=3, sessions=6),
+         frozenset({"non-ablative-fractional-er:glass", "non-ablative-fractional-tm:fiber"}),
+         "E43/E44 (Babaie 2025; Bencini 2015): non-ablative 1,550/1,540 nm improves neck "
+         "dyschromia and wrinkles; no full field off the face (section 4)",
+         blocked=frozenset({"full-field-co2", "full-field-er:yag"}), issue29="5"),
+    Case("sun damage Glogau III on the back of the hands, phototype II, 3 d, 6 sessions",
+         patient_dict(2, (("sun-damage", 3, "dorsal-hand"),), downtime=3, sessions=6),
+         frozenset({"non-ablative-fractional-er:glass"}),
+         "section 4 (Jih 2008): 1,550 nm at 8-9 mJ, 2,500 MTZ/cm^2, 5-6 sessions on the hands",
+         blocked=frozenset({"full-field-co2", "full-field-er:yag"}),
+         checks={"energy_max": 9.0}, issue29="5"),
+    Case("chest photodamage (Glogau III), phototype II, 7 d, 3 sessions",
+         patient_dict(2, (("sun-damage", 3, "chest"),), downtime=7, sessions=3),
+         frozenset({"non-ablative-fractional-tm:fiber", "non-ablative-fractional-er:glass"}),
+         "D1 Polder 2011: 1,927 nm on the chest, 3 sessions 3-4 weeks apart; section 4: "
+         "non-ablative preferred on the chest", blocked=frozenset({"full-field-co2"}),
+         issue29="5"),
+    Case("wrinkles class II, phototype II, cheek, accepts 2 d and 4 sessions",
+         patient_dict(2, (("wrinkles", 2, "cheek"),), downtime=2, sessions=4),
+         frozenset({"non-ablative-fractional-er:glass"}),
+         "W1 Manstein 2004 and E48: non-ablative 1,550 nm for little downtime (0-3 d)",
+         issue29="5"),
+    Case("wrinkles class III, phototype V, cheek, 3 d, 5 sessions",
+         patient_dict(5, (("wrinkles", 3, "cheek"),), downtime=3, sessions=5),
+         frozenset({"non-ablative-fractional-er:glass"}),
+         "W11 (Tan 2008; Kaushik & Alexis 2017): phototypes IV-VI avoid full field, prefer "
+         "non-ablative fractional at low density", blocked=frozenset(FULL_FIELD),
+         checks={"coverage_max": 0.11}, issue29="5"),
+    Case("pregnant, melasma, phototype III",
+         patient_dict(3, (("melasma", 2, "cheek"),), downtime=7, sessions=4, pregnant=True),
+         frozenset(), "E58-E64 (Bozzo 2011; UKTIS 2020; E62-E64): defer lasers; no "
+                      "hydroquinone or retinoids; azelaic acid and a tinted iron-oxide "
+                      "sunscreen",
+         checks={"non_laser": "azelaic", "not_non_laser": "hydroquinone ("},
+         issue29="8"),
+    Case("severe laxity (4), jowl, phototype II, 14 d, 3 sessions",
+         patient_dict(2, (("laxity", 4, "jowl"),), downtime=14, sessions=3), frozenset(),
+         "E72 MacGregor & Tanzi 2013: surgery is the treatment of choice for moderate to "
+         "severe laxity (referral)", checks={"non_laser": "surgeon"}, issue29="10"),
+    Case("mild laxity (2), jawline, phototype II, 14 d, 3 sessions",
+         patient_dict(2, (("laxity", 2, "jawline"),), downtime=14, sessions=3),
+         frozenset({"fractional-co2"}),
+         "W3 Tierney & Hanke 2011 (laxity +50.3 %), E73 (non-surgical for mild-moderate); "
+         "fractional Er:YAG has no laxity figure", never=frozenset({"fractional-er:yag"}),
+         issue29="10"),
+    Case("actinic keratoses (Glogau II), phototype II, forehead, 7 d, 3 sessions",
+         patient_dict(2, (("actinic-keratoses", 2, "forehead"),), downtime=7, sessions=3),
+         frozenset({"fractional-er:yag", "non-ablative-fractional-tm:fiber"}),
+         "W4 Lapidoth 2008; E85 biopsy of atypical lesions first; E80 AAD 2021 field therapy",
+         checks={"steps": "biopsy", "adjuncts": "5-fluorouracil"}, issue29="AK"),
+    Case("keloid former, phototype IV, hypertrophic scars, presternal chest",
+         patient_dict(4, (("acne-scars", 3, "chest", "hypertrophic"),), downtime=14,
+                      sessions=3, keloids=True), frozenset(),
+         "E29-E33 (keloid-prone presternal skin; keloid tendency contraindicates CO2 "
+         "resurfacing); E35/E36 first-line scar care",
+         blocked=frozenset({"fractional-co2", "fractional-er:yag"}),
+         checks={"what_to_do": "corticosteroid"}, issue29="keloid"),
+    Case("deep periorbital wrinkles, phototype I, 14 d, 1 session",
+         patient_dict(1, (("wrinkles", 3, "periorbital"),), downtime=14, sessions=1),
+         frozenset({"full-field-co2", "full-field-er:yag"}),
+         "E1 Harris 1999: periorbital CO2 one pass at 4-6 J/cm^2; E2 Cohen 2015: erbium once "
+         "(80 + 50 µm); E14-E16 metal eye shields", checks={"passes_max": 1, "steps": "eye shield"},
+         issue29="eyelid"),
     Case("perioral wrinkles and rolling scars on the cheek, phototype II, 14 d, 3 sessions",
          patient_dict(2, (("wrinkles", 3, "perioral"), ("acne-scars", 3, "cheek", "rolling")),
                       downtime=14, sessions=3),
          frozenset(FULL_FIELD), "W6/W7 for the wrinkles; A4 for the scars (second concern)"),
 )
+
+
+def _top(text) -> float:
+    """The top of a setting such as '6-12 mJ', '40 mJ' or '9-23 %'."""
+    return float(str(text).split()[0].split("-")[-1])
+
+
+def failures(case: Case, out: dict) -> list[str]:
+    """What in the plan ``out`` departs from the evidence's expectation of ``case`` (the test and
+    the planner table of docs/validation.md both use it); empty when it follows the evidence."""
+    bad = []
+    rec = out["recommended"]
+    if case.recommended_in:
+        if rec is None or rec["modality"] not in case.recommended_in:
+            bad.append(f"recommended {rec and rec['modality']}")
+    elif rec is not None:
+        bad.append(f"recommended {rec['modality']}, expected none")
+    if rec and rec["modality"] in case.never:
+        bad.append(f"{rec['modality']} must not be recommended")
+    missing = case.blocked - {b["modality"] for b in out["blocked"]}
+    if missing:
+        bad.append(f"not blocked: {sorted(missing)}")
+    ch = case.checks
+    st = (rec or {}).get("settings", {})
+    if rec and "passes_max" in ch and \
+            int(st.get("passes", st.get("stack", 1))) > ch["passes_max"]:
+        bad.append(f"passes {st.get('passes')} > {ch['passes_max']}")
+    if rec and "fluence_max" in ch and float(st["fluence"].split()[0]) > ch["fluence_max"]:
+        bad.append(f"fluence {st['fluence']} > {ch['fluence_max']}")
+    if rec and "energy_max" in ch and "pulse_energy" in st and \
+            _top(st["pulse_energy"]) > ch["energy_max"]:
+        bad.append(f"energy {st['pulse_energy']} > {ch['energy_max']} mJ")
+    if rec and "coverage_max" in ch:
+        f = (rec["predicted"] or {}).get("surface_injury_fraction")
+        if f is None:
+            f = rec["envelope"]["bounds"].get("coverage_upper_bound")
+        if f is None or f > ch["coverage_max"] + 1e-9:
+            bad.append(f"coverage {f} > {ch['coverage_max']}")
+    d = out["deferral"] or {"non_laser": [], "what_to_do": []}
+    if "non_laser" in ch and not any(ch["non_laser"] in t for t in d["non_laser"]):
+        bad.append(f"no '{ch['non_laser']}' in the non-laser routes")
+    if "not_non_laser" in ch and any(ch["not_non_laser"].lower() in t.lower()
+                                     for t in d["non_laser"]):
+        bad.append(f"'{ch['not_non_laser']}' in the non-laser routes")
+    if "what_to_do" in ch and not any(ch["what_to_do"] in t for t in d["what_to_do"]):
+        bad.append(f"no '{ch['what_to_do']}' in what to do")
+    if "steps" in ch and not (rec and any(ch["steps"] in s for s in rec["steps"])):
+        bad.append(f"no '{ch['steps']}' step")
+    if "adjuncts" in ch and not (rec and any(ch["adjuncts"] in s for s in rec["adjuncts"])):
+        bad.append(f"no '{ch['adjuncts']}' adjunct")
+    return bad

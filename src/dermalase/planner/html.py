@@ -40,10 +40,22 @@ def _figures(candidates, results: dict) -> list[tuple[str, str]]:
         key = json.dumps(c["scenario"], sort_keys=True)
         if key not in results:
             results[key] = kept_result(Scenario.from_dict(c["scenario"]))
-        runs.append(results[key])
-        out.append((f"{c['label']}: cross-section", _png(treatment_figure(results[key]))))
+        named = _named(results[key], c["label"])
+        runs.append(named)
+        out.append((f"{c['label']}: cross-section", _png(treatment_figure(named))))
     if runs:
         out.append(("healing of the candidates", _png(healing_figure(runs))))
+    return out
+
+
+def _named(result, label: str):
+    """A shallow copy of ``result`` whose scenario is named after the modality, so figures and
+    legends name what they show (the searches' scenarios are all named "candidate")."""
+    import copy
+
+    out = copy.copy(result)
+    out.scenario = copy.copy(result.scenario)
+    out.scenario.name = label
     return out
 
 
@@ -96,13 +108,20 @@ def _recovery(c: dict) -> str:
         f"<td>{e(model_txt)}{note}</td><td>dermalase healing model</td></tr>"
         f"<tr class='reepithelialization-published'><td>re-epithelialization (published)</td>"
         f"<td>{e(_days(pub))}</td><td>{e(c.get('downtime_source') or '–')}</td></tr>"
-        f"<tr class='downtime'><td>social downtime (published)</td>"
-        f"<td>{e(_days(c.get('downtime_days')))}</td>"
+        f"<tr class='downtime'><td>social downtime (published; typical, may take up to)</td>"
+        f"<td>{e(_typical(c))}</td>"
         f"<td>{e(c.get('downtime_source') or '–')}</td></tr>"
         f"<tr class='erythema'><td>redness (erythema, published)</td>"
         f"<td>{e(_days(c.get('erythema_days')))}"
         f"{' – ' + e(c['erythema_note']) if c.get('erythema_note') else ''}</td>"
         f"<td>{e(c.get('erythema_source') or '–')}</td></tr></table>")
+
+
+def _typical(c: dict) -> str:
+    typ, dt = c.get("downtime_typical_days"), c.get("downtime_days")
+    if typ is None or not dt:
+        return _days(dt)
+    return f"typically {typ:g} d (may take up to {dt[1]:g} d)"
 
 
 def _complete(c: dict) -> str:
@@ -170,8 +189,10 @@ def _concern(i: int, p: dict, figs: list) -> str:
     target = f"{t['layer']}" + (f", injury {depth[0]}–{depth[1]} µm" if depth else "")
     rec = p["recommended"]
     if rec:
+        warn = (f"<p><b>For this patient:</b></p>{_ul(rec['patient_warnings'])}"
+                if rec.get("patient_warnings") else "")
         body = (f"<div class='recommendation'><h3>★ Recommended: {e(rec['label'])}</h3>"
-                f"{_ul(rec['reasons'])}{_complete(rec)}</div>")
+                f"{warn}{_ul(rec['reasons'])}{_complete(rec)}</div>")
     else:
         d = p["deferral"]
         body = ("<div class='deferral'><h3>No recommendation yet</h3>"

@@ -15,11 +15,17 @@ from pydantic import Field
 from .. import data
 from ..errors import InputError
 from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse, printable, read_toml
-from ..tissue.model import SITES
+from .envelope import areas as _areas
+
+#: treatment areas a concern may name (data/envelope.toml: skin presets and more)
+AREAS = _areas()
 
 HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "recent_tan",
                 "photosensitizing_drugs", "vitiligo", "prior_radiation")
-HISTORY_KEYS = ("isotretinoin_months_ago", "isotretinoin_never", *HISTORY_BOOL)
+#: answers asked only where they decide something (issue 29): lid laxity for an area around the
+#: eyes, the stability of a vitiligo, whether uneven tone in phototypes III-VI is melasma
+FOLLOW_UP = ("ectropion", "vitiligo_stable", "melasma")
+HISTORY_KEYS = ("isotretinoin_months_ago", "isotretinoin_never", *HISTORY_BOOL, *FOLLOW_UP)
 SCAR_TYPES = ("rolling", "boxcar", "icepick", "hypertrophic")
 #: Upper bound of ``isotretinoin_months_ago`` (50 years): a range check, not a clinical number.
 ISOTRETINOIN_MONTHS_MAX = 600
@@ -53,9 +59,10 @@ class ConcernSpec(Spec):
         description="Severity on the published scale of the concern (range per kind in "
         "data/planner_rules.toml).",
         json_schema_extra={"x-required": "an integer severity"})
-    site: Annotated[str, OneOf(SITES)] = Field(
-        description="Body site of the concern (data/sites.csv).",
-        json_schema_extra={"x-required": "one of " + ", ".join(SITES)})
+    site: Annotated[str, OneOf(AREAS)] = Field(
+        description="Treatment area of the concern (data/envelope.toml: each area's skin "
+        "preset and clinical envelope).",
+        json_schema_extra={"x-required": "one of " + ", ".join(AREAS)})
     scar_type: Annotated[str | None, OneOf(SCAR_TYPES)] = Field(
         None, description="Acne scars only: the scar morphology.")
 
@@ -96,6 +103,12 @@ class HistorySpec(Spec):
     vitiligo: Answer = Field(None, description="Vitiligo.")
     prior_radiation: Answer = Field(None, description="Radiation therapy to "
                                                      "the site.")
+    ectropion: Answer = Field(None, description="Ectropion or lower-lid laxity (asked for "
+                                                "areas around the eyes).")
+    vitiligo_stable: Answer = Field(None, description="Vitiligo stable for 12 months (no new "
+                                                      "or spreading patches; asked if vitiligo).")
+    melasma: Answer = Field(None, description="The uneven tone is melasma (asked for uneven "
+                                              "tone in phototypes III-VI).")
 
 
 class PatientSpec(Spec):
@@ -171,12 +184,26 @@ class Patient:
                    hist, printable(spec.name))
 
     def missing_history(self) -> list[str]:
-        """History keys the file does not answer (reported, never assumed safe)."""
+        """History keys the file does not answer (reported, never assumed safe); a follow-up
+        key only where it decides something for this patient."""
         miss = [k for k in HISTORY_BOOL if k not in self.history]
         if "isotretinoin_months_ago" not in self.history and \
                 self.history.get("isotretinoin_never") is not True:
             miss.insert(0, "isotretinoin_months_ago")
-        return miss
+        return miss + [k for k in self.follow_ups() if k not in self.history]
+
+    def follow_ups(self) -> list[str]:
+        """The follow-up questions that apply to this patient."""
+        from .envelope import area
+
+        out = []
+        if any(area(c.site).get("eyes") for c in self.concerns):
+            out.append("ectropion")
+        if self.history.get("vitiligo") is True:
+            out.append("vitiligo_stable")
+        if self.phototype >= 3 and any(c.kind == "uneven-tone" for c in self.concerns):
+            out.append("melasma")
+        return out
 
     def answered(self, key: str) -> bool:
         """Whether the history answers ``key`` (isotretinoin: months given, or never taken)."""

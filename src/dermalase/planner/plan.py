@@ -23,9 +23,10 @@ from typing import Any
 from .._version import __version__
 from ..devices.terms import device_terms
 from ..simulate import Scenario
+from . import envelope, search
 from . import rules as rulebase
-from . import search
 from .patient import Concern, Patient
+from .words import days_text, patient_text
 
 PREDICTED_KEYS = ("ablation_depth_um", "coagulation_depth_um", "injury_depth_um",
                   "deepest_layer", "peak_temperature_C", "channel_diameter_um",
@@ -45,6 +46,29 @@ QUESTIONS = {
     "photosensitizing_drugs": "Any photosensitizing drugs or photosensitivity disorder?",
     "vitiligo": "Any vitiligo (personal or family)?",
     "prior_radiation": "Any radiation, grafts, deep peels or resurfacing in the area?",
+    "ectropion": "Any ectropion or lower-lid laxity (the lid snaps back slower than 2-3 s, or "
+                 "pulls more than 6 mm from the eye), or lower-lid surgery?",
+    "vitiligo_stable": "Has the vitiligo been stable for 12 months (no new or spreading "
+                       "patches, no patches in scratches or scars)?",
+    "melasma": "Is the uneven tone melasma (symmetric brown patches on the cheeks, forehead or "
+               "upper lip)? Until answered, it is planned as melasma.",
+}
+#: the same questions as actions a patient reads (no file keys)
+ACTIONS = {
+    "isotretinoin_months_ago": "tell your clinician whether you have taken isotretinoin "
+                               "(for acne) and when you stopped",
+    "herpes_simplex": "tell your clinician whether you get cold sores",
+    "keloids": "tell your clinician whether you form raised (keloid) scars",
+    "active_infection": "tell your clinician about any infection or cold sore in the area",
+    "pregnant": "tell your clinician whether you are pregnant or breastfeeding",
+    "recent_tan": "tell your clinician about any tanning in the last 2 weeks",
+    "photosensitizing_drugs": "bring a list of your medicines",
+    "vitiligo": "tell your clinician about any vitiligo in you or your family",
+    "prior_radiation": "tell your clinician about any radiation, skin graft or earlier "
+                       "resurfacing in the area",
+    "ectropion": "have your lower eyelids checked for looseness",
+    "vitiligo_stable": "tell your clinician whether your vitiligo has changed in the last year",
+    "melasma": "have your clinician check whether the patches are melasma",
 }
 
 
@@ -76,6 +100,16 @@ class Candidate:
     #: the predictions' model intervals over the sourced tissue ranges (planner.spread), when
     #: the plan was asked for them
     predicted_interval: dict | None = None
+    #: warnings of this patient's history, phototype and area (the recommendation box shows
+    #: them); model warnings stay in ``warnings``
+    patient_warnings: list = field(default_factory=list)
+    #: the envelope rows that bound this candidate's settings (data/envelope.toml ids)
+    envelope_rows: list = field(default_factory=list)
+    #: sessions below the studied course: the stated benefit is smaller (treat to plateau)
+    reduced_course: bool = False
+    studied_sessions: int | None = None
+    #: the envelope's search bounds (energy range, passes, injured surface, depth)
+    bounds: dict = field(default_factory=dict)
 
     @property
     def feasible(self) -> bool:
@@ -105,6 +139,8 @@ class Candidate:
                 "predicted": self.predicted, "predicted_interval": self.predicted_interval,
                 "course": self.course(),
                 "downtime_days": rec.get("downtime_days"),
+                "downtime_typical_days": rec.get("downtime_typical_days"),
+                "downtime_typical_basis": rec.get("downtime_typical_basis"),
                 "downtime_source": rec.get("source"),
                 "erythema_days": rec.get("erythema_days"),
                 "erythema_note": rec.get("erythema_note"),
@@ -115,7 +151,12 @@ class Candidate:
                 "simulated": self.simulated, "devices": self.devices,
                 "scenario": self.scenario.to_dict() if self.scenario is not None else None,
                 "reasons": self.reasons, "problems": self.problems, "notes": self.notes,
-                "warnings": self.warnings, "steps": self.steps, "sources": self.sources}
+                "warnings": self.warnings, "patient_warnings": self.patient_warnings,
+                "steps": self.steps, "sources": self.sources,
+                "envelope": {"rows": self.envelope_rows, "bounds": self.bounds},
+                "reduced_course": self.reduced_course,
+                "studied_sessions": self.studied_sessions,
+                "expected_result": patient_text(self.improvement, outcome=True)}
 
 
 def _target(rule: dict, modality: str):
@@ -123,43 +164,153 @@ def _target(rule: dict, modality: str):
     return rule.get(key)
 
 
-def _literature_candidate(modality: str, st: dict, rule: dict) -> Candidate:
-    depth = st.get("mtz_depth_um")
-    pred = {"ablation_depth_um": 0.0,
-            "coagulation_depth_um": float(depth) if depth is not None else None,
-            "injury_depth_um": float(depth) if depth is not None else None,
-            "mtz_diameter_um": float(st["mtz_diameter_um"]) if "mtz_diameter_um" in st
-            else None,
-            "reepithelialization_days": float(st["reepithelialization_days"])
-            if "reepithelialization_days" in st else None,
-            "source": st["ref"]}
-    settings = {k: st[k] for k in ("pulse_energy", "density", "coverage", "injured_surface")
-                if k in st}
+def _literature_row(modality: str, concern: Concern, patient: Patient | None,
+                    kind: str) -> dict | None:
+    """The published settings row of a literature-only modality for this indication."""
+    for row in rulebase.rules().get("literature", []):
+        if row["modality"] != modality:
+            continue
+        if "concerns" in row and kind not in row["concerns"]:
+            continue
+        if "areas" in row and concern.site not in row["areas"]:
+            continue
+        if "regions" in row and envelope.area(concern.site)["region"] not in row["regions"]:
+            continue
+        return row
+    return None
+
+
+def _range(lo: float, hi: float, unit: str, digits: int = 0) -> str:
+    f = f"{{:.{digits}f}}"
+    return (f.format(lo) if abs(hi - lo) < 10 ** -digits / 2 else
+            f"{f.format(lo)}-{f.format(hi)}") + unit
+
+
+def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
+                          patient: Patient, v: rulebase.Verdict) -> Candidate:
+    """Published settings for the indication, with the envelope applied: the energy scaled by
+    the area's and the history's factors and kept in the device's range, the coverage (or the
+    zone density) under the phototype's and the history's caps."""
+    row = _literature_row(modality, concern, patient, rule["kind"]) or {}
+    notes = ["not simulated: the device's microbeam size has no source, so the published "
+             "settings of the indication are given"]
+    settings: dict[str, Any] = {}
+    bounds_info: dict[str, Any] = {}
+    pred: dict[str, Any] = {"ablation_depth_um": 0.0, "coagulation_depth_um": None,
+                            "injury_depth_um": None, "mtz_diameter_um": None,
+                            "reepithelialization_days": float(st["reepithelialization_days"])
+                            if "reepithelialization_days" in st else None,
+                            "source": row.get("source", st["ref"])}
+    if "pulse_energy_mJ" in row:
+        e0, e1 = (float(x) for x in row["pulse_energy_mJ"])
+        b = envelope.bounds(concern.site, patient.phototype, patient.history, modality,
+                            {"pulse_energy_mJ": [e0, e1]},
+                            area_specific="areas" in row or "regions" in row)
+        lo, hi = b.energy
+        dev = envelope.device_limits(modality) or {}
+        if "energy" in dev:
+            lo, hi = max(lo, dev["energy"][0]), min(hi, dev["energy"][1])
+            lo = min(lo, hi)
+        settings["pulse_energy"] = _range(lo, hi, " mJ", 1 if hi < 10 else 0)
+        bounds_info["pulse_energy_mJ"] = [lo, hi]
+        if (lo, hi) != (e0, e1):
+            notes.append(f"published {_range(e0, e1, ' mJ')}; the clinical envelope gives "
+                         f"{settings['pulse_energy']} for this patient")
+        notes.append("zone depth at this energy: not reported in the sources reached (it grows "
+                     "with energy: Bedi 2007)")
+    cap = v.injured_surface_max
+    per_zone = float(envelope.envelope()["policy"]["nafl_coverage_per_zone"])
+    if "coverage" in row:
+        c0, c1 = (float(x) for x in row["coverage"])
+        if cap is not None and c1 > cap:
+            c1 = cap
+            c0 = min(c0, c1)
+            notes.append(f"published coverage {100 * row['coverage'][0]:.0f}-"
+                         f"{100 * row['coverage'][1]:.0f} %, capped at {100 * cap:.0f} % for "
+                         "this patient")
+        settings["coverage"] = _range(100 * c0, 100 * c1, " %")
+        bounds_info["coverage"] = [c0, c1]
+        pred["surface_injury_fraction"] = c1
+    elif "density_cm2" in row:
+        n0, n1 = (float(x) for x in row["density_cm2"])
+        dev = envelope.device_limits(modality) or {}
+        if "density_cm2" in dev:
+            n1 = min(n1, dev["density_cm2"][1])
+        if cap is not None and n1 * per_zone > cap:
+            n1 = cap / per_zone
+            n0 = min(n0, n1)
+            notes.append(f"published {row['density_cm2'][0]:g}-{row['density_cm2'][1]:g} "
+                         f"zones/cm^2, capped at {n1:.0f} (coverage at most {100 * cap:.0f} % "
+                         "for this patient)")
+        settings["density"] = _range(n0, n1, " /cm^2")
+        bounds_info["density_cm2"] = [n0, n1]
+        bounds_info["coverage_upper_bound"] = n1 * per_zone
+        pred["surface_injury_fraction"] = None
+    if "settings" in row:
+        settings.update(row["settings"])
     c = Candidate(modality, settings, rule["sessions"][modality], pred, simulated=False,
-                  sources=[st["ref"]])
-    c.notes.append("not simulated: the device's microbeam size has no source, so the zone is "
-                   "given by its published values" + ("" if depth is not None else
-                                                      " (zone depth not reported)"))
+                  sources=[row.get("source", st["ref"])], notes=notes)
+    c.bounds = bounds_info
     return c
+
+
+@dataclass(frozen=True)
+class SearchInputs:
+    """What a simulated candidate's search is given: the skin preset, the target depth (the
+    concern's, the area's for full field, under the envelope's depth limit), the envelope's
+    bounds and, fractional, the injured surface aimed at. Exposed so that the envelope's
+    property tests check every search of the input space without simulating."""
+
+    skin: str
+    lo: float
+    hi: float
+    bounds: envelope.Bounds
+    aim: float | None
+    shallower: str = ""
+
+
+def search_inputs(modality: str, rule: dict, concern: Concern, patient: Patient,
+                  v: rulebase.Verdict) -> SearchInputs:
+    st = rulebase.rules()["settings"][modality]
+    lo, hi = _target(rule, modality)
+    area_target = envelope.area(concern.site).get("full_field_target_um")
+    if area_target and modality.startswith("full-field"):  # the area's is shallower
+        lo, hi = min(lo, float(area_target[0])), min(hi, float(area_target[1]))
+    b = v.bounds
+    assert b is not None  # every verdict carries its envelope bounds
+    shallower = ""
+    if b.depth_max_um < hi:
+        hi = b.depth_max_um
+        if lo >= 0.9 * hi:
+            lo = 0.5 * hi
+            shallower = (f"the {concern.site} skin allows at most {hi:.0f} µm, shallower than "
+                         "this concern's usual target: a smaller benefit is expected")
+    aim = None if modality.startswith("full-field") else search.injured_surface_aim(st, b)
+    return SearchInputs(envelope.skin_of(concern.site), lo, hi, b, aim, shallower)
 
 
 def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
                          v: rulebase.Verdict) -> Candidate:
     st = rulebase.rules()["settings"][modality]
-    lo, hi = _target(rule, modality)
-    if v.depth_max_um is not None:
-        hi = min(hi, v.depth_max_um)
+    inp = search_inputs(modality, rule, concern, patient, v)
+    lo, hi, b, skin, shallower = inp.lo, inp.hi, inp.bounds, inp.skin, inp.shallower
     if modality.startswith("full-field"):
-        found = search.full_field(st, concern.site, patient.phototype, lo, hi, v.passes_max)
+        found = search.full_field(st, skin, patient.phototype, lo, hi, b)
         cap = None
     else:
-        cap = v.injured_surface_max
-        aim = search.injured_surface_aim(st, concern.site, v.injured_surface_factor, cap)
-        found = search.fractional(st, concern.site, patient.phototype, lo, hi, aim, cap)
+        cap = b.injured_surface_max
+        assert inp.aim is not None
+        found = search.fractional(st, skin, patient.phototype, lo, hi, inp.aim, b)
     pred: dict[str, Any] | None = {k: found.summary.get(k) for k in PREDICTED_KEYS} \
         if found.summary else None
     c = Candidate(modality, found.settings, rule["sessions"][modality], pred,
                   scenario=found.scenario, sources=[st["ref"]], notes=list(found.notes))
+    c.bounds = {"energy": list(b.energy), "energy_max": b.energy_device[1],
+                "unit": "J/cm^2" if modality.startswith("full-field") else "mJ",
+                "passes_max": b.passes_max, "injured_surface_max": b.injured_surface_max,
+                "depth_max_um": None if b.depth_max_um == float("inf") else b.depth_max_um}
+    if shallower:
+        c.notes.append(shallower)
     if found.model_gap:  # published setting kept: its published depth is the target's middle
         c.recovery_depth_um = 0.5 * (lo + hi)
     if not found.reached:
@@ -172,9 +323,6 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
     if cap is not None and pred:
         c.reasons.append(f"injured surface {100 * pred['surface_injury_fraction']:.0f} % "
                          f"(cap {100 * cap:.0f} %)")
-    src = rulebase.site_factor_source(concern.site)
-    if src:
-        c.reasons.append(f"energy and density scaled for the {concern.site} ({src})")
     if pred:
         c.warnings += pred.get("warnings") or []
     return c
@@ -192,6 +340,8 @@ def _recovery(c: Candidate) -> dict:
     out: dict = {}
     if row:
         out = {"downtime_days": row.get("downtime_days"),
+               "downtime_typical_days": row.get("downtime_typical_days"),
+               "downtime_typical_basis": row.get("downtime_typical_basis"),
                "erythema_days": row.get("erythema_days"),
                "erythema_note": row.get("erythema_note"),
                "source": f"{row['source']} [{row['evidence']}]"}
@@ -213,10 +363,12 @@ def _interval(modality: str, v: rulebase.Verdict) -> list | None:
     return [base[0] + a, base[1] + b]
 
 
-def _care(c: Candidate, concern: Concern, patient: Patient, v: rulebase.Verdict) -> None:
+def _care(c: Candidate, concern: Concern, patient: Patient, v: rulebase.Verdict,
+          rule: dict) -> None:
     """Steps before, during and after a session, each with its source."""
     care = rulebase.rules()["care"]
-    steps = [f"before: {r} ({s})" for r, s in v.steps]
+    steps = [f"before: {r} ({s})" for r, s in rule.get("steps", [])]
+    steps += [f"before: {r} ({s})" for r, s in v.steps]
     if c.modality in rulebase.GROUPS["ablative-fractional"]:
         steps.append("before: {} ({})".format(*care["stop_retinoids"]))
     an, src = care["anaesthesia"][c.modality]
@@ -229,7 +381,12 @@ def _care(c: Candidate, concern: Concern, patient: Patient, v: rulebase.Verdict)
 
 
 def _risks(c: Candidate, patient: Patient) -> list:
-    out = [f"{r} ({s})" for r, s in rulebase.rules()["risks"].get(c.modality, [])]
+    """The modality's risks with their figures, those of this patient's phototype only."""
+    out = []
+    for r in rulebase.rules()["risks"].get(c.modality, []):
+        if len(r) > 2 and not r[2][0] <= patient.phototype <= r[2][1]:
+            continue
+        out.append(f"{r[0]} ({r[1]})")
     if patient.phototype >= 3:
         out.append(f"phototype {'I II III IV V VI'.split()[patient.phototype - 1]}: the risk of "
                    "post-inflammatory hyperpigmentation rises with the phototype "
@@ -243,6 +400,8 @@ def _device_terms(modality: str, c: Candidate) -> list[dict]:
     repeated plan reads them without parsing the catalogue's units again (issue 18)."""
     from ..simulate import store
 
+    if c.scenario is None:  # published settings: nothing to parse, nothing to keep
+        return device_terms(modality, None, c.predicted, c.settings)
     args = {"modality": modality, "predicted": c.predicted, "settings": c.settings,
             "scenario": c.scenario.to_dict(si=True) if c.scenario is not None else None}
     return store.cached_call("device-terms", args, lambda: {
@@ -253,43 +412,69 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
               verdict: rulebase.Verdict) -> Candidate:
     st = rulebase.rules()["settings"][modality]
     if st.get("literature_only"):
-        c = _literature_candidate(modality, st, rule)
+        c = _literature_candidate(modality, st, rule, concern, patient, verdict)
     else:
         c = _simulated_candidate(modality, rule, concern, patient, verdict)
+    c.envelope_rows = list(verdict.bounds.rows) if verdict.bounds else []
     c.reasons.insert(0, f"indicated for {concern.kind} severity {concern.severity} "
                         f"({rule['scale']}): {rule['source']} [{rule['evidence']}]")
     c.sources.insert(0, rule["source"])
     c.warnings += [f"{reason} ({src})" for reason, src in verdict.warnings]
+    c.patient_warnings = [f"{reason} ({src})" for reason, src in verdict.warnings]
     for reason, src in verdict.limits:
         c.reasons.append(f"settings limited: {reason} ({src})")
+        c.patient_warnings.append(f"settings changed: {reason} ({src})")
         c.sources.append(src)
     c.conditional_on = list(verdict.conditional)
     c.devices = _device_terms(modality, c)
     c.interval_weeks = _interval(modality, verdict)
     c.recovery = _recovery(c)
-    c.improvement = rule.get("improvement", {}).get(
+    by_area = rule.get("improvement_by_area", {}).get(concern.site, {})
+    c.improvement = by_area.get(modality) or rule.get("improvement", {}).get(
         modality, "no improvement figure in the sources reached")
     c.risks = _risks(c, patient)
     if concern.scar_type:
         c.adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]]
-    _care(c, concern, patient, verdict)
-    # constraints of the patient
+    if rule.get("show_alternatives"):  # e.g. the guideline's field therapy for keratoses
+        c.adjuncts += [f"alternative or with it: {r[0]} ({r[1]})" for r in rule["non_laser"]]
+    _care(c, concern, patient, verdict, rule)
+    # constraints of the patient: fewer sessions than studied is a smaller stated benefit
+    # (treat to a plateau, Salameh 2022), not no plan; full field is one session anyway
     if c.sessions > patient.max_sessions:
-        c.problems.append(f"needs {c.sessions} sessions; the patient accepts "
-                          f"{patient.max_sessions}")
+        c.studied_sessions = c.sessions
+        c.sessions = patient.max_sessions
+        c.reduced_course = True
+        c.improvement = (f"after {c.studied_sessions} sessions: {c.improvement}. With "
+                         f"{c.sessions} session{'s' if c.sessions > 1 else ''} expect less; "
+                         "sessions continue until the result stops improving (Salameh 2022 "
+                         "[CONS])")
+    if rule.get("outcome_required") and not _has_figure(c.improvement):
+        c.problems.append("no reliable figure for this outcome in the sources reached")
     dt = c.recovery.get("downtime_days")
-    if dt is None:
+    typ = c.recovery.get("downtime_typical_days")
+    if dt is None or typ is None:
         c.problems.append("no published social downtime for this modality: the accepted "
                           "downtime cannot be checked")
-    elif dt[1] > patient.max_downtime_days:
-        c.problems.append(f"published social downtime {dt[0]:g}-{dt[1]:g} d exceeds the "
-                          f"accepted {patient.max_downtime_days:g} d")
+    elif typ > patient.max_downtime_days:
+        c.problems.append(f"typical social downtime {typ:g} d (may take up to {dt[1]:g} d) "
+                          f"exceeds the accepted {patient.max_downtime_days:g} d")
     else:
-        c.reasons.append(f"published social downtime {dt[0]:g}-{dt[1]:g} d within the "
-                         f"accepted {patient.max_downtime_days:g} d")
-    order = rule["modalities"].index(modality)
-    c.rank_key = (not c.feasible, order, c.sessions, dt[1] if dt else 1e9)
+        c.reasons.append(f"typical social downtime {typ:g} d within the accepted "
+                         f"{patient.max_downtime_days:g} d (may take up to {dt[1]:g} d)")
+    order = rule["modalities"].index(modality) if modality in rule["modalities"] else 99
+    first = bool(verdict.bounds and verdict.bounds.first)
+    c.rank_key = (not c.feasible, c.reduced_course, not first, order, c.sessions,
+                  typ if typ is not None else 1e9)
     return c
+
+
+def _has_figure(text: str) -> bool:
+    """Whether an expected result states an outcome (a figure), not its absence."""
+    import re
+
+    low = text.lower()
+    return bool(re.search(r"\d\s*%|\d+(\.\d+)?/\d", text)) and \
+        not low.startswith(("no ", "not "))
 
 
 def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, blocked: list,
@@ -297,6 +482,8 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
     """Why nothing is recommended and what to do: answers needed, what blocks, what would
     have to change, and the non-laser routes the evidence names."""
     why, todo = [], []
+    if not rule["modalities"] and rule.get("non_laser"):
+        todo += [r[0] for r in rule["non_laser"][:1]]
     if top is not None and top.feasible and top.conditional_on:
         why.append(f"the top-ranked option, {top.label}, depends on history answers not given")
         todo += [QUESTIONS[k] for k in top.conditional_on]
@@ -315,16 +502,33 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
         fits = [c for c in cands if all(p.startswith(("published social downtime", "needs "))
                                        for p in c.problems)]
         for c in fits:
-            dt = c.recovery["downtime_days"]
-            todo.append(f"{c.label} would fit with {dt[1]:g} days of accepted downtime and "
-                        f"{c.sessions} session(s)")
+            typ = c.recovery["downtime_typical_days"]
+            todo.append(f"accept about {typ:g} days of downtime (it may take up to "
+                        f"{c.recovery['downtime_days'][1]:g}) for {c.label}")
     iso = patient.history.get("isotretinoin_months_ago")
     if isinstance(iso, int | float) and iso < 6 and any(
             b["rule"] == "isotretinoin-full-field" for b in blocked):
-        todo.append(f"full-field resurfacing: about {6 - iso:g} more months after the last "
-                    "isotretinoin dose (Waldman 2017)")
-    non_laser = [f"{a} ({s})" for a, s in rule.get("non_laser", [])]
-    return {"why": why, "what_to_do": todo, "non_laser": non_laser}
+        todo.append(f"wait about {6 - iso:g} more months after the last isotretinoin dose "
+                    "for full-field resurfacing (Waldman 2017)")
+    non_laser = _non_laser(rule, patient)
+    return {"why": why, "what_to_do": todo, "non_laser": non_laser,
+            "non_laser_patient": _non_laser(rule, patient, plain=True),
+            "patient_actions": [ACTIONS[k] for k in (top.conditional_on if top is not None
+                                                      and top.feasible else [])]}
+
+
+def _non_laser(rule: dict, patient: Patient, plain: bool = False) -> list[str]:
+    """The non-laser routes of a concern, those that suit this patient: in pregnancy no
+    hydroquinone or retinoids, and the pregnancy-safe care instead (E58-E64). ``plain``: the
+    words alone, for the patient."""
+    care = rulebase.rules()["care"]
+    pregnant = patient.history.get("pregnant") is True
+    rows = [(r[0], r[1]) for r in rule.get("non_laser", [])
+            if not (pregnant and "not-in-pregnancy" in r[2:])]
+    if pregnant:
+        rows = [tuple(care["pregnancy_avoid"])] + \
+            [(a, s) for a, s in care["pregnancy_safe"] if a not in [r[0] for r in rows]] + rows
+    return [a if plain else f"{a} ({s})" for a, s in rows]
 
 
 @dataclass
@@ -340,6 +544,7 @@ class ConcernPlan:
     blocked: list[dict]
     adjuncts: list[str]
     deferral: dict | None
+    patient: Patient | None = None
 
     def to_dict(self) -> dict:
         top = self.top
@@ -349,13 +554,13 @@ class ConcernPlan:
                 "top_ranked": top.modality if top else None,
                 "candidates": [c.to_dict() for c in self.candidates],
                 "blocked": self.blocked, "adjuncts": self.adjuncts, "deferral": self.deferral,
-                "summary": patient_summary(self)}
+                "summary": patient_summary(self, self.patient)}
 
 
 def considered(patient: Patient, concern: Concern) -> tuple[dict, list]:
     """The concern's rule and its modalities in order (indicated, then the excluded ones shown
     for comparison), each with its verdict for this patient."""
-    rule = rulebase.concern_rule(concern)
+    rule = rulebase.concern_rule(concern, patient)
     verdicts = rulebase.verdicts(patient, concern)
     excluded = sorted(rulebase.expand(rule["exclude"]["modalities"])) if "exclude" in rule else []
     return rule, [(m, verdicts[m]) for m in
@@ -398,18 +603,24 @@ def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
                            "answer that could rule it out is given")
     adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]] \
         if concern.scar_type else []
+    if rulebase.melasma_first(concern, patient):
+        adjuncts.append("planned as melasma until the uneven tone is known not to be melasma: "
+                        "ablative and high-energy settings can worsen melasma (Trivedi 2017, "
+                        "E52; Kauvar 2012, E53 [REV])")
     return ConcernPlan(
         concern=concern, rule=rule,
         target={"full_field_um": rule.get("target_full_field_um"),
                 "fractional_um": rule.get("target_fractional_um"),
                 "layer": rule["target_layer"], "source": rule["source"]},
         recommended=rec, top=top, candidates=cands, blocked=blocked, adjuncts=adjuncts,
-        deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top))
+        deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top),
+        patient=patient)
 
 
 def _concern_text(c: Concern) -> str:
     extra = f", {c.scar_type} scars" if c.scar_type else ""
-    return f"{c.kind} (severity {c.severity}{extra}), {c.site} area"
+    return (f"{c.kind.replace('-', ' ')} (severity {c.severity}{extra}), "
+            f"{c.site.replace('-', ' ')} area")
 
 
 def format_days(r, unit: str = "") -> str:
@@ -419,33 +630,73 @@ def format_days(r, unit: str = "") -> str:
     return (f"{r[0]:g}" if r[0] == r[1] else f"{r[0]:g}-{r[1]:g}") + unit
 
 
-def patient_summary(p: ConcernPlan) -> str:
-    """Plain-language summary of one concern's plan, for the clinician to hand to the patient."""
+def patient_summary(p: ConcernPlan, patient: Patient | None = None) -> str:
+    """Plain-language summary of one concern's plan, for the clinician to hand to the patient:
+    no citation tags, file keys or code names (words.leaks finds none: tested)."""
     what = _concern_text(p.concern)
     rec = p.recommended
     if rec is None:
         d = p.deferral or {"what_to_do": [], "non_laser": []}
-        text = f"For {what}, no treatment can be recommended yet. "
-        if d["what_to_do"]:
-            text += "What is needed first: " + "; ".join(d["what_to_do"]) + ". "
-        if d["non_laser"]:
-            text += "Other routes: " + "; ".join(d["non_laser"]) + ". "
-        return text + "Your clinician will discuss the options with you."
+        text = f"For {what}, no laser treatment can be recommended yet. "
+        actions = list(d.get("patient_actions", [])) + [
+            patient_text(t) for t in d["what_to_do"] if "?" not in t]
+        if actions:
+            text += "What to do first: " + "; ".join(actions) + ". "
+        plain = d.get("non_laser_patient", d["non_laser"])
+        if plain:
+            text += "Other treatments to discuss: " + "; ".join(
+                patient_text(t) for t in plain) + ". "
+        return _tidy(text + "Your clinician will discuss the options with you.")
     iv = rec.interval_weeks
     sess = f"{rec.sessions} session" + ("s" if rec.sessions > 1 else "")
     if iv:
         sess += f", {iv[0]:g}-{iv[1]:g} weeks apart"
     dt = rec.recovery.get("downtime_days")
+    typ = rec.recovery.get("downtime_typical_days")
     ery = rec.recovery.get("erythema_days")
-    text = (f"For {what}, the suggested treatment is {rec.label}, {sess}. "
-            f"Expect about {format_days(dt)} days before you feel comfortable being seen"
-            + (f", and redness for about {format_days(ery)} days" if ery else "")
-            + f". Expected result: {rec.improvement}. "
+    down = (f"Expect about {typ:g} days before you feel comfortable being seen (it may take "
+            f"up to {dt[1]:g} days)" if dt and typ is not None else
+            "No downtime figure was found")
+    outcome = patient_text(rec.improvement, outcome=True)
+    text = (f"For {what}, the suggested treatment is {_patient_label(rec.modality)}, {sess}. "
+            + down + (f", and redness for about {days_text(ery)}" if ery else "")
+            + f". Expected result: {outcome}. "
             "Before and after: follow the care steps (sun protection, wound care"
             + (", antiviral tablets" if any("antiviral" in s for s in rec.steps) else "")
-            + "). Main risks are listed with their frequency. Your clinician must confirm "
-            "this plan.")
-    return text
+            + (", metal eye shields during treatment" if any("eye shield" in s
+                                                             for s in rec.steps) else "")
+            + "). ")
+    personal = [patient_text(w.split(": ", 1)[-1]) for w in rec.patient_warnings
+                if not w.startswith("settings changed")]
+    if any(w.startswith("settings changed") for w in rec.patient_warnings):
+        text += "The settings are adjusted for your skin and history. "
+    if personal:
+        text += "For you in particular: " + "; ".join(personal) + ". "
+    return _tidy(text + "The main risks are listed with how often they happen. Your clinician "
+                 "must confirm this plan.")
+
+
+#: modality names as a patient reads them
+PATIENT_LABELS = {"full-field-co2": "a full-surface CO2 laser treatment",
+                  "full-field-er:yag": "a full-surface erbium laser treatment",
+                  "full-field-er:yag-dual": "a full-surface erbium laser treatment with a "
+                                            "second, heating mode",
+                  "fractional-co2": "a fractional CO2 laser treatment",
+                  "fractional-er:yag": "a fractional erbium laser treatment",
+                  "non-ablative-fractional-er:glass": "a non-ablative fractional laser "
+                                                      "treatment (1,550 nm)",
+                  "non-ablative-fractional-tm:fiber": "a non-ablative fractional laser "
+                                                      "treatment (1,927 nm)"}
+
+
+def _patient_label(modality: str) -> str:
+    return PATIENT_LABELS[modality]
+
+
+def _tidy(text: str) -> str:
+    import re
+
+    return re.sub(r"\.\s*\.", ".", re.sub(r"\s{2,}", " ", text)).strip()
 
 
 def _combined(plans: list[ConcernPlan]) -> dict:
@@ -475,8 +726,11 @@ def _combined(plans: list[ConcernPlan]) -> dict:
         lines.append("different areas can be treated in the same visit, each with its own "
                      f"settings ({seq['same_session_source']})")
     dts = [c.recovery["downtime_days"] for _, c in chosen if c.recovery.get("downtime_days")]
+    typ = [c.recovery["downtime_typical_days"] for _, c in chosen
+           if c.recovery.get("downtime_typical_days") is not None]
     return {"steps": lines, "downtime_days": [max(d[0] for d in dts), max(d[1] for d in dts)]
-            if dts else None, "source": seq["source"],
+            if dts else None, "downtime_typical_days": max(typ) if typ else None,
+            "source": seq["source"],
             "not_recommended": [_concern_text(p.concern) for p in plans
                                 if not p.recommended]}
 
@@ -492,10 +746,24 @@ class Plan:
     warnings: list[str]
 
     def to_dict(self) -> dict:
-        """The top level carries the first concern's plan (contract)."""
+        """The plan of every concern is in ``plans``; ``recommendations`` lists each concern's
+        recommendation (or none). The top-level ``recommended``, ``candidates``, ``blocked``,
+        ``deferral`` and ``summary`` are the first concern's, kept for the contract of issue 6
+        (``first_concern_only`` says so)."""
         dumped = [p.to_dict() for p in self.concerns]
         out = dict(dumped[0])
-        out.update({"warnings": self.warnings, "missing": self.missing,
+        out.update({"first_concern_only": "the top-level recommended, top_ranked, candidates, "
+                    "blocked, adjuncts, deferral, target, concern and summary are concern 1's "
+                    "(kept for compatibility); every concern's plan is in plans and each "
+                    "concern's recommendation in recommendations",
+                    "recommendations": [
+                        {"concern": d["concern"],
+                         "modality": (d["recommended"] or {}).get("modality"),
+                         "label": (d["recommended"] or {}).get("label"),
+                         "settings": (d["recommended"] or {}).get("settings"),
+                         "summary": d["summary"]} for d in dumped],
+                    "envelope": {"version": envelope.version(), "file": "data/envelope.toml"},
+                    "warnings": self.warnings, "missing": self.missing,
                     "needed_answers": [{"key": k, "question": QUESTIONS[k]}
                                        for k in self.needed_answers],
                     "plans": dumped, "combined": _combined(self.concerns),
@@ -535,6 +803,9 @@ def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | Non
     plans = [plan_concern(patient, c) for c in patient.concerns]
     missing = patient.missing_history()
     needed = sorted({k for p in plans for c in p.candidates for k in c.conditional_on})
+    if any(rulebase.melasma_first(c, patient) for c in patient.concerns) and \
+            "melasma" not in patient.history:
+        needed.append("melasma")
     warnings = []
     if missing:
         warnings.append("history incomplete: " + ", ".join(missing) + " not answered; every "

@@ -15,31 +15,11 @@ import math
 from dataclasses import dataclass, field
 
 from .. import data
+from . import envelope
+from .modalities import GROUPS, LABELS, MODALITIES, expand
 from .patient import Concern, Patient
 
-MODALITIES = ("full-field-co2", "full-field-er:yag", "fractional-co2", "fractional-er:yag",
-              "non-ablative-fractional-er:glass", "non-ablative-fractional-tm:fiber")
-GROUPS = {
-    "full-field": ("full-field-co2", "full-field-er:yag"),
-    "ablative-fractional": ("fractional-co2", "fractional-er:yag"),
-    "ablative": ("full-field-co2", "full-field-er:yag", "fractional-co2", "fractional-er:yag"),
-    "non-ablative": ("non-ablative-fractional-er:glass", "non-ablative-fractional-tm:fiber"),
-    "all": MODALITIES,
-}
-#: Labels a clinician reads.
-LABELS = {"full-field-co2": "full-field CO2 (10,600 nm)",
-          "full-field-er:yag": "full-field Er:YAG (2,940 nm)",
-          "fractional-co2": "ablative fractional CO2",
-          "fractional-er:yag": "ablative fractional Er:YAG",
-          "non-ablative-fractional-er:glass": "non-ablative fractional 1,550 nm",
-          "non-ablative-fractional-tm:fiber": "non-ablative fractional 1,927 nm (thulium)"}
-
-
-def expand(names) -> set[str]:
-    out: set[str] = set()
-    for n in names:
-        out |= set(GROUPS.get(n, (n,)))
-    return out
+__all__ = ["GROUPS", "LABELS", "MODALITIES", "expand"]
 
 
 def is_ablative(modality: str) -> bool:
@@ -51,7 +31,7 @@ def rules() -> dict:
 
 
 def is_face(site: str) -> bool:
-    return site in rules()["policy"]["face_sites"]
+    return envelope.is_face(site)
 
 
 @dataclass
@@ -64,32 +44,33 @@ class Verdict:
     steps: list = field(default_factory=list)      # (reason, source)
     limits: list = field(default_factory=list)     # (reason, source)
     conditional: list = field(default_factory=list)  # unanswered history keys that decide it
-    injured_surface_max: float | None = None
-    injured_surface_factor: float = 1.0
-    depth_max_um: float | None = None
-    interval_add_weeks: tuple[float, float] = (0.0, 0.0)
-    passes_max: int | None = None
-    interval_weeks: tuple[float, float] | None = None  # a site's own interval, if it has one
+    #: the search bounds of the clinical envelope (data/envelope.toml) for this patient
+    bounds: envelope.Bounds | None = None
 
+    @property
+    def injured_surface_max(self) -> float | None:
+        return self.bounds.injured_surface_max if self.bounds else None
 
-def _limit(v: Verdict, rule: dict) -> None:
-    margin = rules()["policy"]["harm_margin"]
-    if "injured_surface_max" in rule:
-        v.injured_surface_max = min(v.injured_surface_max or 1.0, rule["injured_surface_max"])
-    if "harm_injured_surface" in rule:
-        v.injured_surface_max = min(v.injured_surface_max or 1.0,
-                                    rule["harm_injured_surface"] * (1 - margin))
-    if "harm_depth_um" in rule:
-        v.depth_max_um = min(v.depth_max_um or math.inf, rule["harm_depth_um"] * (1 - margin))
-    if "injured_surface_factor" in rule:
-        v.injured_surface_factor = min(v.injured_surface_factor, rule["injured_surface_factor"])
-    if "interval_add_weeks" in rule:
-        a, b = rule["interval_add_weeks"]
-        v.interval_add_weeks = (max(v.interval_add_weeks[0], a), max(v.interval_add_weeks[1], b))
-    if "passes_max" in rule:
-        v.passes_max = min(v.passes_max or 99, rule["passes_max"])
-    if "interval_weeks" in rule:
-        v.interval_weeks = tuple(rule["interval_weeks"])
+    @property
+    def injured_surface_factor(self) -> float:
+        return self.bounds.injured_surface_factor if self.bounds else 1.0
+
+    @property
+    def depth_max_um(self) -> float | None:
+        return None if self.bounds is None or math.isinf(self.bounds.depth_max_um) \
+            else self.bounds.depth_max_um
+
+    @property
+    def passes_max(self) -> int | None:
+        return self.bounds.passes_max if self.bounds else None
+
+    @property
+    def interval_add_weeks(self) -> tuple[float, float]:
+        return self.bounds.interval_add_weeks if self.bounds else (0.0, 0.0)
+
+    @property
+    def interval_weeks(self) -> tuple[float, float] | None:
+        return self.bounds.interval_weeks if self.bounds else None
 
 
 def _record(v: Verdict, rule: dict, rid: str) -> None:
@@ -102,7 +83,6 @@ def _record(v: Verdict, rule: dict, rid: str) -> None:
     elif act == "step":
         v.steps.append((rule["reason"], rule["source"]))
     elif act == "limit":
-        _limit(v, rule)
         v.limits.append((rule["reason"], rule["source"]))
     else:
         raise ValueError(f"unknown rule action {act!r}")
@@ -130,7 +110,7 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
     r = rules()
     out = {m: Verdict(m) for m in MODALITIES}
     for rule in r["history"]:
-        if "sites" in rule and concern.site not in rule["sites"]:
+        if "regions" in rule and envelope.area(concern.site)["region"] not in rule["regions"]:
             continue
         mods = expand(rule["modalities"])
         key = rule["key"]
@@ -144,15 +124,20 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
         if _history_applies(rule, patient.history):
             for m in mods:
                 _record(out[m], rule, rule["id"])
-    for rule in r["phototype"]:
-        if rule["min"] <= patient.phototype <= rule["max"]:
-            for m in expand(rule["modalities"]):
-                _record(out[m], rule, f"phototype-{rule['min']}-{rule['max']}")
-    for rule in r["site"]:
-        if concern.site in rule["sites"]:
-            for m in expand(rule["modalities"]):
-                _record(out[m], rule, f"site-{concern.site}")
-    crule = concern_rule(concern)
+    for m in MODALITIES:  # the clinical envelope: area, phototype, history, device
+        rows, unanswered = envelope.applying(concern.site, patient.phototype, patient.history, m)
+        for row in rows:
+            _record(out[m], row, row["id"])
+        for key in unanswered:
+            if key not in out[m].conditional:
+                out[m].conditional.append(key)
+        if envelope.device_limits(m) is None:
+            out[m].blocked.append(("no catalogue device delivers this modality within a "
+                                   "published range", "data/envelope.toml [device]",
+                                   "DERIVED", "no-device", ""))
+        out[m].bounds = envelope.bounds(concern.site, patient.phototype, patient.history, m,
+                                        r["settings"].get(m, {}))
+    crule = concern_rule(concern, patient)
     ex = crule.get("exclude")
     if ex:
         for m in expand(ex["modalities"]):
@@ -167,24 +152,18 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
     return out
 
 
-def _site_factor_row(site: str) -> dict | None:
-    return next((row for row in rules()["site_factor"] if site in row["sites"]), None)
+def melasma_first(concern: Concern, patient: Patient | None) -> bool:
+    """Uneven tone in phototypes III-VI is planned as melasma until the patient's answer says
+    it is not (clinical-evidence-2 E49-E53, E57: ablative and high-energy settings worsen
+    melasma; issue 29)."""
+    return (concern.kind == "uneven-tone" and patient is not None and patient.phototype >= 3
+            and patient.history.get("melasma") is not False)
 
 
-def site_factor(site: str) -> tuple[float, float]:
-    """Energy and density factor of a site relative to the face (1, 1 on the face)."""
-    row = _site_factor_row(site)
-    return (float(row["factor"][0]), float(row["factor"][1])) if row else (1.0, 1.0)
-
-
-def site_factor_source(site: str) -> str | None:
-    row = _site_factor_row(site)
-    return row["source"] if row else None
-
-
-def concern_rule(concern: Concern) -> dict:
+def concern_rule(concern: Concern, patient: Patient | None = None) -> dict:
+    kind = "melasma" if melasma_first(concern, patient) else concern.kind
     for c in rules()["concern"]:
-        if c["kind"] == concern.kind and c["severity"][0] <= concern.severity <= c["severity"][1]:
+        if c["kind"] == kind and c["severity"][0] <= concern.severity <= c["severity"][1]:
             return c
     raise LookupError(f"no concern rule for {concern}")  # patient parsing prevents this
 

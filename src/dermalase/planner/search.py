@@ -24,6 +24,7 @@ summary), so the plan's report draws them without simulating again.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ import numpy as np
 from ..healing import healing_for
 from ..io.files import write_netcdf
 from ..simulate import Scenario, store
-from .rules import site_factor
+from .envelope import Bounds
 
 if TYPE_CHECKING:  # xarray and the pipeline are imported only when they are used
     import xarray as xr
@@ -101,7 +102,8 @@ def kept_result(sc: Scenario) -> Result:
         try:
             import xarray as xr  # only for a report drawn from stored fields
 
-            stored = _stored_result(sc, xr.load_dataset(path))
+            stored = _stored_result(sc, xr.load_dataset(io.BytesIO(store.read_regular(path)),
+                                                         engine="h5netcdf"))
             checked = summary_of(sc)  # the digest-checked summary of the same scenario
             if any(stored.summary.get(k) != checked.get(k) for k in store.REQUIRED["summary"]):
                 store.discard(path, "edited (its depths differ from the checked summary)")
@@ -353,15 +355,16 @@ def _memo(args: dict, search) -> Found:
 
 
 def full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
-               passes_max: int | None = None) -> Found:
-    """The full-field search (kept in the store, :func:`_memo`)."""
+               bounds: Bounds) -> Found:
+    """The full-field search (kept in the store, :func:`_memo`). ``site`` is the skin preset;
+    ``bounds`` the clinical envelope's (energy range, passes)."""
     return _memo({"search": "full-field", "rules": st, "site": site, "phototype": phototype,
-                  "target_um": [lo, hi], "passes_max": passes_max},
-                 lambda: _full_field(st, site, phototype, lo, hi, passes_max))
+                  "target_um": [lo, hi], "bounds": bounds.key()},
+                 lambda: _full_field(st, site, phototype, lo, hi, bounds))
 
 
 def _full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
-                passes_max: int | None = None) -> Found:
+                bounds: Bounds) -> Found:
     base = Scenario.from_dict({
         "name": "candidate", "skin": {"site": site, "phototype": phototype},
         "laser": {"source": st["source"], "pulse_duration": st["pulse_duration"]},
@@ -384,34 +387,37 @@ def _full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
                                  "spot_diameter": "4 mm"},
                      "" if ok else f"overshoots the target ({s['injury_depth_um']:.0f} µm)")
 
-    counts = tuple(p for p in st["passes"] if passes_max is None or p <= passes_max)
-    fl, fh = site_factor(site)
-    c0, c1 = st.get("clinical_fluence_J_cm2", st["fluence_J_cm2"])
-    space = Space(counts, (c0 * fl, c1 * fh), tuple(st["fluence_J_cm2"]), "J/cm^2",
+    counts = tuple(p for p in st["passes"]
+                   if bounds.passes_max is None or p <= bounds.passes_max)
+    space = Space(counts, bounds.energy, bounds.energy_device, "J/cm^2",
                   st.get("model_depth_gap", ""))
     return _search(space, depth, finish, lo, hi)
 
 
-def injured_surface_aim(st: dict, site: str, factor: float, cap: float | None) -> float:
+def injured_surface_aim(st: dict, bounds: Bounds) -> float:
     """The injured surface the fractional search aims at: the middle of the modality's
-    reference range, times the phototype factor and the site factor, under the cap."""
+    reference range, times the envelope's density factors (phototype) and the top energy factor
+    (area), under the envelope's cap."""
     a, b = st["injured_surface"]
-    aim = 0.5 * (a + b) * factor * site_factor(site)[1]
+    c0, c1 = st.get("clinical_pulse_energy_mJ", st["pulse_energy_mJ"])
+    site = bounds.energy[1] / c1 if c1 else 1.0  # the area's (and history's) energy factor
+    aim = 0.5 * (a + b) * bounds.injured_surface_factor * min(1.0, site)
+    cap = bounds.injured_surface_max
     return min(aim, cap) if cap is not None else aim
 
 
 def fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
-               injured_surface: float, injured_surface_cap: float | None = None) -> Found:
-    """The fractional search (kept in the store, :func:`_memo`)."""
+               injured_surface: float, bounds: Bounds) -> Found:
+    """The fractional search (kept in the store, :func:`_memo`). ``site`` is the skin preset;
+    ``bounds`` the clinical envelope's (energy range, stacked pulses, injured-surface cap)."""
     return _memo({"search": "fractional", "rules": st, "site": site, "phototype": phototype,
                   "target_um": [lo, hi], "injured_surface": injured_surface,
-                  "injured_surface_cap": injured_surface_cap},
-                 lambda: _fractional(st, site, phototype, lo, hi, injured_surface,
-                                     injured_surface_cap))
+                  "bounds": bounds.key()},
+                 lambda: _fractional(st, site, phototype, lo, hi, injured_surface, bounds))
 
 
 def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
-                injured_surface: float, injured_surface_cap: float | None = None) -> Found:
+                injured_surface: float, bounds: Bounds) -> Found:
     """Energy and stack by the channel probe (aiming at the middle of the target), then the beam
     coverage that puts the injured surface at ``injured_surface`` (never above the cap)."""
     probe_cov = round(st["injured_surface"][0], 4)
@@ -432,7 +438,7 @@ def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
         return store.cached("channel", scen(e, n, probe_cov), _zone_probe)["injury_depth_um"]
 
     beam_um = float(st["microbeam_diameter"].split()[0])
-    cap = injured_surface_cap if injured_surface_cap is not None else 1.0
+    cap = bounds.injured_surface_max if bounds.injured_surface_max is not None else 1.0
 
     def finish(e, n):
         ch = store.cached("channel", scen(e, n, probe_cov), _zone_probe)
@@ -458,9 +464,8 @@ def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
                               f"the cap {100 * cap:.0f} %")
         return Found(sc, s, ok, settings, note)
 
-    fl, fh = site_factor(site)
-    d0, d1 = st["pulse_energy_mJ"]
-    c0, c1 = st.get("clinical_pulse_energy_mJ", (d0, d1))
-    space = Space(tuple(st["stack"]), (c0 * fl, c1 * fh), (d0, d1), "mJ",
+    counts = tuple(n for n in st["stack"]
+                   if bounds.passes_max is None or n <= bounds.passes_max)
+    space = Space(counts, bounds.energy, bounds.energy_device, "mJ",
                   st.get("model_depth_gap", ""))
     return _search(space, depth, finish, lo, hi)

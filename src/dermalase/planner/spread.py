@@ -35,13 +35,13 @@ def add_intervals(candidates: list, keys: tuple[str, ...], n: int, *, seed: int 
                   progress: Callable[[int, int], None] | None = None) -> None:
     """Set ``predicted_interval`` (the percentiles of the predicted ``keys``) on every
     simulated candidate of ``candidates`` (planner.plan.Candidate), over ``n`` samples."""
-    from ..sweep.engine import run_scenarios
+    from ..sweep.engine import SAMPLES_GUARD, run_scenarios
     from ..sweep.uncertainty import samples
 
     cands = [c for c in candidates if c.scenario is not None and c.predicted]
     batches = [samples(c.scenario, n, seed) for c in cands]
     out = run_scenarios([sc for _, _, scs in batches for sc in scs], workers=workers,
-                        scheduler=scheduler, progress=progress)
+                        scheduler=scheduler, progress=progress, guard=SAMPLES_GUARD)
     for k, (c, (names, _, _)) in enumerate(zip(cands, batches, strict=True)):
         got = out.summaries[k * n:(k + 1) * n]
         errors = [e for e in out.errors[k * n:(k + 1) * n] if e]

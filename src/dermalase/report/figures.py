@@ -12,12 +12,13 @@ import numpy as np  # noqa: E402
 LAYER_COLOURS = ("#e9d8a6", "#f4c7a1", "#f1a7a1", "#e07a7a", "#fff1b8")
 
 
-def _save(fig, path):
+def _save(fig, path, field: str = "figure"):
     if path is not None:
-        from ..io.files import atomic_write
+        from ..io.files import atomic_write, figure_format
 
-        with atomic_write(path) as tmp:
-            fig.savefig(tmp, dpi=130, format="png")
+        fmt = figure_format(field, path)  # the format the name ends with
+        with atomic_write(path, field) as tmp:
+            fig.savefig(tmp, dpi=130, format=fmt)
         plt.close(fig)
     return fig
 
@@ -91,8 +92,8 @@ def pattern_figure(result, path=None, *, window_um: float | None = None, ax=None
     ax.set_xlim(x0, x0 + win)
     ax.set_ylim(y0, y0 + win)
     ax.set_aspect("equal")
-    ax.set_xlabel("x (µm)")
-    ax.set_ylabel("y (µm)")
+    ax.set_xlabel("position on the skin, across (µm)")
+    ax.set_ylabel("position on the skin, along (µm)")
     merge = "zones MERGE" if s.get("zones_merge") else f"bridges {s['bridge_width_um']:.0f} µm"
     ax.set_title(f"pattern: {s['zone_density_per_cm2']:.0f} zones/cm², injured surface "
                  f"{100 * s['surface_injury_fraction']:.1f} %, {merge}; bulk rise "
@@ -164,7 +165,7 @@ def cross_section_figure(result, path=None, *, max_depth_um: float | None = None
     ax.set_xlim(-half, half)
     ax.set_xlabel("lateral position (µm)" if ds.sizes["r"] > 1 else
                   "lateral position (µm; 1-D model, spot edge drawn schematically)")
-    ax.set_ylabel("depth (µm)")
+    ax.set_ylabel("depth below the skin surface (µm)")
     ax.set_title(_title(result), fontsize=9)
     from matplotlib.patches import Patch
 
@@ -196,7 +197,7 @@ def healing_figure(results, path=None, *, n_maps: int = 3):
         label = f"{res.scenario.name}: closed at {days} d" if days is not None else \
             f"{res.scenario.name}: does not close"
         ax.plot(ds["heal_t"].values, ds["open_wound_fraction"].values, lw=2, label=label)
-    ax.set_xlabel("time after treatment (d)")
+    ax.set_xlabel("time after treatment (days)")
     ax.set_ylabel("open wound (fraction of treated surface)")
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,16 @@ class Result:
     def to_json(self) -> str:
         return json.dumps(self.summary, indent=2, allow_nan=False)
 
+    def __repr__(self) -> str:
+        from .display import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .display import result_html
+
+        return result_html(self)
+
     def stored_summary(self) -> dict[str, Any]:
         """The store's ``summary`` entry: the JSON summary without its scenario and units
         (the store keys on the scenario; the units are the module's)."""
@@ -102,6 +113,38 @@ def healing_warnings(outcome: Outcome, hs: HealingSummary, scenario: Scenario) -
     return w
 
 
+def dial_warnings(outcome: Outcome, scenario: Scenario) -> list[str]:
+    """A device dial the run does not honour says so, with the numbers (issue 30): each dial
+    the device record lists (devices/resolve.py ``DIAL_OUTCOMES``) is compared with the
+    simulated quantity it names; beyond its tolerance (a fraction of the dial, and for a depth
+    at least one grid cell) the run warns. Generic: the record says what to compare."""
+    dev = scenario.device or {}
+    out = []
+    for d in dev.get("dials", ()):
+        sim = getattr(outcome, d["quantity"])
+        values = [float(v) for v in (sim if isinstance(sim, tuple | list) else (sim,))]
+        target = d["value"] * d["si"]
+        allowed = d["tolerance"] * abs(target)
+        if d["kind"] == "depth":
+            allowed = max(allowed, outcome.solver.dz)
+        off = [(i, v) for i, v in enumerate(values) if abs(v - target) > allowed]
+        if not off:
+            continue
+        unit = d["unit"] or ""
+
+        def shown(v: float, unit: str = unit, d: dict = d) -> str:
+            return f"{v / d['si']:.3g} {unit}".strip()
+
+        got = shown(off[0][1]) if len(values) == 1 else ", ".join(
+            f"pass {i + 1}: {shown(v)}" for i, v in off)
+        rel = max(abs(v - target) for _, v in off) / abs(target) if target else math.inf
+        out.append(f"{dev.get('name', 'device')} dial {d['setting']} = {d['value']:g} {unit} "
+                   f"({d['means']}): the model simulates {got}, {rel:.0%} off the dial "
+                   f"(tolerance {d['tolerance']:.0%}); the results are the model's, for the "
+                   "physics the dial resolved to (scenario.device)")
+    return out
+
+
 def summarize(outcome: Outcome, hs: HealingSummary, warnings: list[str]) -> Summary:
     """The typed summary of a run and its healing."""
     return Summary(
@@ -121,7 +164,8 @@ def simulate(scenario: Scenario | dict, *,
     run = run_fractional if scenario.fractional else run_full_field
     outcome = run(scenario, progress=progress)
     heal, hs = healing_of(outcome, scenario)
-    typed = summarize(outcome, hs, healing_warnings(outcome, hs, scenario))
+    typed = summarize(outcome, hs, healing_warnings(outcome, hs, scenario)
+                      + dial_warnings(outcome, scenario))
     resolved = scenario.resolved()
     summary = typed.to_dict(resolved)
 

@@ -49,6 +49,15 @@ LIMITS = {
     "resolution": (0.25, 8.0),
     "microbeam_diameter": (20e-6, 2e-3),   # m
     "microbeam_energy": (0.0, 0.5),        # J per microbeam pulse
+    # J/m^2 (5,000 J/cm^2): the local fluence of one microbeam, E / (pi d^2 / 4), as a
+    # microbeam becomes a spot (Fractional.as_spot). Same rule as the full-field fluence: wide
+    # enough for every clinical setting in the sources, beyond them the model is not meant to
+    # run. The highest microbeam settings reached: Fraxel re:store 70 mJ (Katz et al., JAAD,
+    # clinical-evidence-2.md E55) in the 60 um beam this project assumes for 1,550 nm
+    # (validation/cases.py nafl_zone) = 2,480 J/cm^2; Hantash 2007, 40 mJ in a 120 um spot =
+    # 354 J/cm^2; YouLaser CO2 35 mJ in 200 um (E18) = 111 J/cm^2. 5,000 is twice the highest;
+    # 0.5 J into a 20 um beam (160,000 J/cm^2) is refused (issue 30).
+    "microbeam_fluence": (0.0, 5.0e7),
     "stack": (1, 20),
     "density": (0.0, 1.0e8),               # 1/m^2 (10,000 /cm^2)
     "repetition_rate": (0.0, 1.0e5),       # 1/s
@@ -158,7 +167,8 @@ class FullFieldSpec(Spec):
     fluence: Annotated[float | None, _q("J/m^2", "fluence", example="10 J/cm^2")] = Field(
         None, description="Fluence per pulse; or give pulse_energy.")
     pulse_energy: Annotated[float | None, _q("J", "pulse_energy", example="1.2 J")] = Field(
-        None, description="Energy per pulse over the spot; or give fluence.")
+        None, description="Energy per pulse over the spot (at most 200 J/cm^2 over it); or "
+        "give fluence.")
     passes: Annotated[int, Integer(*LIMITS["passes"])] = Field(
         1, description="Passes; each sees the tissue the previous one left.")
     pass_interval: Annotated[float, _q("s", "pass_interval", example="2 s")] = Field(
@@ -186,7 +196,8 @@ class FractionalSpec(Spec):
         description="Microbeam diameter (1/e^2 for a Gaussian).",
         json_schema_extra={"x-required": "a diameter such as '120 um'"})
     pulse_energy: Annotated[float, _q("J", "microbeam_energy", example="10 mJ")] = Field(
-        description="Energy per microbeam pulse.",
+        description="Energy per microbeam pulse; at most 5,000 J/cm^2 over the microbeam "
+        "(E / (pi d^2 / 4)).",
         json_schema_extra={"x-required": "an energy per microbeam such as '10 mJ'"})
     stack: Annotated[int, Integer(*LIMITS["stack"])] = Field(
         1, description="Pulses stacked into the same channel.")
@@ -307,6 +318,13 @@ def _fractional(d: FractionalSpec, tau: float) -> Fractional:
         raise InputError("delivery.coverage", d.coverage,
                          "exactly one of coverage (0-1] or density (per cm^2)")
     diam = d.microbeam_diameter
+    local = d.pulse_energy / (math.pi * diam * diam / 4)
+    cap = LIMITS["microbeam_fluence"][1]
+    if local > cap * (1 + 1e-9):
+        raise InputError("delivery.pulse_energy", f"{d.pulse_energy * 1e3:g} mJ",
+                         f"an energy giving at most {cap / 1e4:,.0f} J/cm^2 over the "
+                         f"{diam * 1e6:g} um microbeam (here {local / 1e4:,.0f} J/cm^2): at "
+                         f"most {cap * math.pi * diam * diam / 4 * 1e3:.4g} mJ")
     given: float
     if d.coverage is not None:
         field, given = "delivery.coverage", d.coverage
@@ -354,6 +372,16 @@ class Scenario:
     @property
     def fractional(self) -> bool:
         return isinstance(self.delivery, Fractional)
+
+    def __repr__(self) -> str:
+        from .display import scenario_repr
+
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .display import scenario_html
+
+        return scenario_html(self)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod

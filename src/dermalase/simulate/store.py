@@ -18,10 +18,12 @@ import hashlib
 import json
 import math
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from .._version import __version__
+from ..data import cache_root
 from ..io.files import atomic_write
 from .scenario import Scenario
 
@@ -69,7 +71,8 @@ def put_records(records) -> None:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("DERMALASE_CACHE", Path.home() / ".cache" / "dermalase"))
+    """The store's folder (``$DERMALASE_CACHE``; empty or unset: ``~/.cache/dermalase``)."""
+    return cache_root()
 
 
 @functools.cache
@@ -132,13 +135,36 @@ def discard(path: Path, why: str) -> None:
                  "simulated again")
 
 
+class NotRegular(OSError):
+    """A store path that is not a regular file."""
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of the store file at ``path``; the one way the store's files are read. The
+    file is opened without waiting and read only when it is a regular file: a FIFO put in
+    place of an entry blocked a plain read forever, waiting for a writer (issue 30).
+    Raises FileNotFoundError, :class:`NotRegular` or another OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
 def _read_entry(path: Path, key: str, kind: str) -> dict | None:
     """The value stored at ``path`` if it is whole and unchanged: written for this key, its
     digest matching, every required number finite and non-negative. None if there is no entry;
     a damaged or edited one is discarded with a note."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
+        return None
+    except NotRegular:
+        discard(path, "not a regular file (a pipe, a device or a folder)")
         return None
     except (OSError, ValueError):
         discard(path, "unreadable")

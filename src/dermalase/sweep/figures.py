@@ -6,13 +6,24 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-DEPTHS = (("ablation_depth_um", "ablation"), ("coagulation_depth_um", "coagulation"),
-          ("injury_depth_um", "injury (ablation + coagulation)"))
+DEPTHS = (("ablation_depth", "ablation"), ("coagulation_depth", "coagulation"),
+          ("injury_depth", "injury (ablation + coagulation)"))
+#: units as a clinician writes them
+_PRETTY = (("um", "µm"), ("us", "µs"), ("^2", "²"), ("^3", "³"), ("degC", "°C"))
+
+
+def clinical_unit(unit: str) -> str:
+    """``J/cm^2`` -> ``J/cm²``, ``us`` -> ``µs``, ``um`` -> ``µm``, ``degC`` -> ``°C``."""
+    for a, b in _PRETTY:
+        unit = unit.replace(a, b)
+    return unit
 
 
 def _axis_label(ds: xr.Dataset, dim: str) -> str:
+    """The swept field in words with its unit: "Fluence per pulse (J/cm²)"."""
+    words = str(ds[dim].attrs.get("long_name") or dim)
     unit = ds[dim].attrs.get("units")
-    return f"{dim} [{unit}]" if unit else dim
+    return f"{words} ({clinical_unit(unit)})" if unit and unit != "1" else words
 
 
 def _positions(ds: xr.Dataset, dim: str):
@@ -39,10 +50,11 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    dims = [str(d) for d in ds["injury_depth_um"].dims]
+    dims = [str(d) for d in ds["injury_depth"].dims]
     rest = {d: 0 for d in dims[2:]}
     sub = ds.isel(rest) if rest else ds
-    fixed = ", ".join(f"{d} = {ds[d].values[0]}" for d in rest)
+    fixed = ", ".join(f"{ds[d].attrs.get('long_name', d)} = {ds[d].values[0]}"
+                      f" {clinical_unit(ds[d].attrs.get('units', ''))}".rstrip() for d in rest)
     if len(dims) == 1:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         x, labels = _positions(ds, dims[0])
@@ -55,7 +67,7 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
         if target_um:
             ax.axhspan(*target_um, color="#1e6b2e", alpha=0.15, label="target depth")
         ax.set_xlabel(_axis_label(ds, dims[0]))
-        ax.set_ylabel("depth [µm]")
+        ax.set_ylabel("depth below the skin surface (µm)")
         ax.legend()
         ax.grid(alpha=0.3)
     else:
@@ -65,9 +77,9 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
         for ax, (var, label) in zip(axes, DEPTHS, strict=True):
             z = sub[var].transpose(dims[0], dims[1]).values
             mesh = ax.pcolormesh(x, y, z, shading="nearest", cmap="magma_r")
-            fig.colorbar(mesh, ax=ax, label=f"{label} [µm]")
+            fig.colorbar(mesh, ax=ax, label=f"{label} depth (µm)")
             if target_um and np.isfinite(z).any() and len(x) > 1 and len(y) > 1:
-                ax.contour(x, y, sub["injury_depth_um"].transpose(dims[0], dims[1]).values,
+                ax.contour(x, y, sub["injury_depth"].transpose(dims[0], dims[1]).values,
                            levels=sorted(target_um), colors="#1e6b2e", linewidths=2)
             if xl:
                 ax.set_xticks(x, xl)
@@ -86,9 +98,10 @@ def dose_response_figure(ds: xr.Dataset, path=None, *, target_um: tuple[float, f
     if fixed:
         fig.text(0.01, 0.01, f"at {fixed}", fontsize=8)
     if path is not None:
-        from ..io.files import atomic_write
+        from ..io.files import atomic_write, figure_format
 
+        fmt = figure_format("--figure", path)  # the format the name ends with
         with atomic_write(path, "--figure") as tmp:
-            fig.savefig(tmp, dpi=120, format="png")
+            fig.savefig(tmp, dpi=120, format=fmt)
         plt.close(fig)
     return fig

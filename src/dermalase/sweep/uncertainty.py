@@ -120,10 +120,11 @@ def run_uncertainty(scenario, n: int, *, seed: int = 1, workers: int | None = 0,
     from .._version import __version__
     from ..simulate.store import model_fingerprint
     from .dataset import _columns, _unit
-    from .engine import run_scenarios
+    from .engine import SAMPLES_GUARD, run_scenarios
 
     names, values, scenarios = samples(scenario, n, seed)
-    out = run_scenarios(scenarios, workers=workers, scheduler=scheduler, progress=progress)
+    out = run_scenarios(scenarios, workers=workers, scheduler=scheduler, progress=progress,
+                        guard=SAMPLES_GUARD)
     rows = [None if s is None else _columns(s) for s in out.summaries]
     units: dict = next((s.get("units", {}) for s in out.summaries if s), {})
     ranges = inputs(scenario)

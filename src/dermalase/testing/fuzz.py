@@ -309,3 +309,250 @@ def check_patient_cli(d: dict) -> str:
 def check_device_cli(d: dict) -> str:
     """The promise for a ``[device]`` scenario through the same command."""
     return _check_cli("simulate", d, "--out", "r.nc", _netcdf_complete)
+
+
+# -- the second round (issue 30): microbeams, the store, command-line options -------------------
+# Kept apart from the generators above (each its own function and its own row in make fuzz).
+
+#: microbeam diameters and energies over the schema's whole ranges and past them (log-uniform
+#: numbers in SI, and unit strings), the issue's 0.5 J into 20 um among them
+MICROBEAM_DIAMETERS = st.one_of(
+    st.floats(-4.75, -2.6).map(lambda x: 10.0 ** x),
+    st.sampled_from(["20 um", "19.9 um", "60 um", "120 um", "2 mm", "2.1 mm", "0.02 mm"]))
+MICROBEAM_ENERGIES = st.one_of(
+    st.floats(-9.0, -0.2).map(lambda x: 10.0 ** x),
+    st.sampled_from(["0.5 J", "500 mJ", "0.51 J", "15.7 mJ", "141 mJ", "1e-9 J", "70 mJ"]))
+
+
+@st.composite
+def microbeam_scenarios(draw) -> dict:
+    """A fractional scenario with its microbeam's diameter and energy drawn over (and past) the
+    schema's ranges: the local fluence E / (pi d^2 / 4) spans 1e-3 to 1e7 J/cm^2."""
+    d = json.loads(json.dumps(dict(SCENARIO, delivery=FRACTIONAL)))
+    d["delivery"].update(microbeam_diameter=draw(MICROBEAM_DIAMETERS),
+                         pulse_energy=draw(MICROBEAM_ENERGIES),
+                         coverage=draw(st.sampled_from([0.01, 0.1, 0.3])))
+    return d
+
+
+def check_microbeam(d: dict) -> str:
+    """The promise for a scenario, and: an accepted microbeam is within the local fluence cap
+    (scenario.LIMITS ``microbeam_fluence``)."""
+    from ..laser.fractional import Fractional
+    from ..simulate import Scenario
+    from ..simulate.scenario import LIMITS
+
+    outcome = check_scenario(d)
+    if outcome == "accepted":
+        dl = Scenario.from_dict(d).delivery
+        assert isinstance(dl, Fractional)
+        local = dl.pulse_energy / (math.pi * dl.microbeam_diameter ** 2 / 4)
+        assert local <= LIMITS["microbeam_fluence"][1] * (1 + 1e-9), local
+    return outcome
+
+
+#: what may be found where a store entry belongs
+STORE_DAMAGE = ("none", "fifo", "folder", "link to /dev/zero", "link to a fifo", "empty",
+                "truncated", "garbage", "another key", "dangling link")
+#: DERMALASE_CACHE as a user may leave it ("<tmp>": a folder of the case's own)
+CACHE_SETTINGS = (None, "", " ", "<tmp>/cache", "<tmp>/a file", "/dev/null", "<tmp>/x/y/z",
+                  "relative/cache")
+
+
+def store_cases():
+    return st.tuples(st.sampled_from(STORE_DAMAGE), st.sampled_from(CACHE_SETTINGS))
+
+
+def _damage(path: Path, kind: str, key: str) -> None:
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fifo = path.parent / "a-fifo"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "link to a fifo":
+        os.mkfifo(fifo)
+        path.symlink_to(fifo)
+    elif kind == "dangling link":
+        path.symlink_to(path.parent / "nothing here")
+    elif kind != "none":
+        text = {"empty": "", "truncated": '{"key": "' + key[:10],
+                "garbage": "\x00\xff" * 100,
+                "another key": json.dumps({"key": "0" * 32, "sha256": "", "value": {}})}[kind]
+        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+
+
+def check_store(case: tuple[str, str | None]) -> str:
+    """A damaged store entry under any DERMALASE_CACHE: the value is computed and returned
+    within 10 s (a read never blocks, a FIFO is never read), and nothing is written into the
+    current folder unless DERMALASE_CACHE names it. 'accepted': the value came back (from
+    the entry when it was whole, else computed again with a note)."""
+    import contextlib
+    import os
+    import threading
+
+    from ..simulate import Scenario, store
+
+    damage, setting = case
+    value = {"injury_depth_um": 1.0, "ablation_depth_um": 1.0, "surface_injury_fraction": 1.0}
+    sc = Scenario.from_dict(SCENARIO)
+    saved = {k: os.environ.get(k) for k in ("DERMALASE_CACHE", "HOME")}
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as undo:
+        undo.callback(os.chdir, cwd)
+        undo.callback(_restore_env, saved)
+        work, home = Path(folder) / "work", Path(folder) / "home"
+        work.mkdir()
+        (Path(folder) / "a file").write_text("not a folder", encoding="utf-8")
+        os.chdir(work)
+        os.environ["HOME"] = str(home)
+        if setting is None:
+            os.environ.pop("DERMALASE_CACHE", None)
+        else:
+            os.environ["DERMALASE_CACHE"] = setting.replace("<tmp>", folder)
+        entry = store.cache_dir() / f"{store.key('summary', sc)}.json"
+        with contextlib.suppress(OSError):
+            _damage(entry, damage, store.key("summary", sc))
+        saved_memory, store._MEMORY = store._MEMORY, {}
+        undo.callback(setattr, store, "_MEMORY", saved_memory)
+        got: list = []
+        reader = threading.Thread(target=lambda: got.append(
+            store.cached("summary", sc, lambda s: dict(value))), daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), f"the store's read blocked ({damage})"
+        assert got == [value], got
+        store.take_notes()
+        here = setting is not None and setting.strip() and not Path(setting).is_absolute()
+        if not here:
+            assert list(work.iterdir()) == [], sorted(p.name for p in work.iterdir())
+    return "accepted"
+
+
+def _restore_env(saved: dict) -> None:
+    import os
+
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+#: figure names: every format's extension, in any case, and names that are none
+FIGURE_NAMES = st.one_of(
+    st.sampled_from(["f.png", "f.PNG", "f.svg", "f.pdf", "f.jpg", "f.tiff", "f.eps", "f.txt",
+                     "f", "f.png.txt", "f.nc", ".png", "f.", "f.html"]),
+    st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=1,
+            max_size=5).map(lambda ext: f"f.{ext}"))
+SEEDS = st.one_of(st.integers(-(2**70), 2**70), st.sampled_from(
+    [0, 1, 2**63 - 1, 2**63, 2**64, -1]), st.sampled_from(NASTY_STRINGS), st.text(max_size=12))
+SCHEDULERS = st.one_of(st.sampled_from(
+    ["garbage", "tcp://", "tcp://h:1", "h:8786", "tcp://h:99999", "tcp://h:x", "inproc://x",
+     "http://h:1", "tcp://[::1]:8786", "::::", "\x1b[2J", "", " "]), st.text(max_size=20))
+
+
+@st.composite
+def option_cases(draw) -> tuple[str, str, Any, bool]:
+    """(command, option, hostile value, stdout on a full disk): ``mc --seed``, ``sweep
+    --scheduler`` over a sweep whose points are all stored, ``simulate --figure``."""
+    command, option, values = draw(st.sampled_from([
+        ("mc", "--seed", SEEDS), ("sweep", "--scheduler", SCHEDULERS),
+        ("simulate", "--figure", FIGURE_NAMES)]))
+    return command, option, draw(values), draw(st.booleans())
+
+
+#: a two-point sweep (the fuzzer's own, cheap to store)
+SWEEP = ('name = "fuzz"\n[skin]\nsite = "cheek"\n[laser]\nsource = "er:yag"\n'
+         'pulse_duration = "250 us"\n[delivery]\nfluence = ["5 J/cm^2", "10 J/cm^2"]\n'
+         '[numerics]\ngeometry = "1d"\ncooling_time = "0.2 s"\n')
+_SWEEP_STORE: list[str] = []
+
+
+def _stored_sweep() -> tuple[str, str]:
+    """(a store holding every point of :data:`SWEEP`, the sweep file), made once per process."""
+    if not _SWEEP_STORE:
+        folder = tempfile.mkdtemp(prefix="dermalase-fuzz-store-")
+        sweep = Path(folder) / "sweep.toml"
+        sweep.write_text(SWEEP, encoding="utf-8")
+        code, _, err = _with_cache(folder, ["sweep", str(sweep), "--workers", "0", "--quiet"])
+        assert code == 0, err
+        _SWEEP_STORE.append(folder)
+    return _SWEEP_STORE[0], str(Path(_SWEEP_STORE[0]) / "sweep.toml")
+
+
+def _with_cache(folder: str, args: list[str], stdout=None) -> tuple[int, str, str]:
+    import os
+
+    saved = {"DERMALASE_CACHE": os.environ.get("DERMALASE_CACHE")}
+    os.environ["DERMALASE_CACHE"] = folder
+    try:
+        return run_cli_to(args, stdout)
+    finally:
+        _restore_env(saved)
+
+
+def run_cli_to(args: list[str], stdout=None) -> tuple[int, str, str]:
+    """:func:`run_cli` with stdout to the file ``stdout`` (default: captured)."""
+    import contextlib
+    import io
+    import sys
+
+    from ..cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, saved = sys.argv, sys.stdout
+    sys.argv, sys.stdout = ["dermalase", *args], stdout or out
+    code = 0
+    try:
+        with contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv, sys.stdout = argv, saved
+    return code, out.getvalue(), err.getvalue()
+
+
+def check_option_cli(case: tuple[str, str, Any, bool]) -> str:
+    """The promise for a hostile option value: exit 0 with the output whole, or exit 2 with one
+    line on stderr and no output file (nor a temporary one); with stdout on a full disk, exit
+    2 naming stdout whenever the command prints."""
+    command, option, value, full = case
+    if isinstance(value, str) and "\x00" in value:
+        return "not-toml"  # an argument cannot hold a NUL byte (the system's argv)
+    with tempfile.TemporaryDirectory() as folder:
+        out_dir = Path(folder) / "out"
+        out_dir.mkdir()
+        if command == "mc":  # the fuzzer's own small .mci (1,000 photons)
+            mci = Path(folder) / "in.mci"
+            mci.write_text(MCI, encoding="utf-8")
+            args = ["mc", str(mci), "--out-dir", str(out_dir), f"--seed={value}"]
+        cache = str(Path(folder) / "cache")
+        if command == "sweep":
+            cache, sweep = _stored_sweep()
+            args = ["sweep", sweep, "--quiet", f"--scheduler={value}"]
+        elif command == "simulate":
+            args = ["simulate", "default", "--quiet", f"--figure={out_dir / str(value)}"]
+        if full:
+            with open("/dev/full", "w", encoding="utf-8") as sink:
+                code, _, err = _with_cache(cache, args, sink)
+        else:
+            code, _, err = _with_cache(cache, args)
+        assert "Traceback" not in err and "\x1b" not in err, err[-2000:]
+        written = sorted(p.name for p in out_dir.iterdir())
+        if code == 2:
+            assert err.startswith("error: ") and err.count("\n") == 1, err
+            if "stdout" not in err:
+                assert written == [], f"an output was left by a refused run: {written}"
+            return "refused"
+        assert code == 0, f"exit {code}: {err.strip()[-500:]}"
+        assert not full, "a command printed to a full disk and exited 0"
+        assert all(not n.endswith(".tmp") for n in written), written
+        if command != "sweep":
+            assert written and all((out_dir / n).stat().st_size > 0 for n in written)
+        return "accepted"

@@ -24,8 +24,9 @@ class Calibrated:
 
 
 def healing_coagulation() -> dict[str, float]:
-    """The model's coagulated layer (m) in the two healing calibration cases, simulated now
-    (data/constants.toml ``healing_calibration_coagulation`` records them)."""
+    """The model's coagulated layer and injury depth (m; keys ``<case>`` and
+    ``<case>_injury``) in the two healing calibration cases, simulated now (data/constants.toml
+    ``healing_calibration_coagulation`` records them)."""
     from .. import simulate
     from .cases import HEALING_CALIBRATION
 
@@ -36,6 +37,7 @@ def healing_coagulation() -> dict[str, float]:
         res = simulate(scenario)
         assert res.outcome is not None
         out[key] = res.outcome.coagulation_depth
+        out[f"{key}_injury"] = res.outcome.injury_depth
     return out
 
 
@@ -71,4 +73,29 @@ def ledger() -> list[Calibrated]:
             ("heal-er-perioral", "heal-full-field-co2-range", "heal-deep-er",
              "heal-mtz-nonablative", "heal-fractional-er-ablative"),
             "the Er:YAG arm of Newman et al. (3.4 d) is the same study's independent arm"),
+        Calibrated(
+            "nafl_microbeam_diameter (1,550 nm beam, 1/e^2 at the surface)",
+            f"{k['nafl_microbeam_diameter']['value'] * 1e6:.0f} um (60 um assumed before)",
+            "Bedi et al., Lasers Surg Med 2007;39:145-155: at 40 mJ the zone's width approached "
+            "200 um on H&E (denatured collagen); the simulated width divided by the 12 % "
+            "excision shrinkage (Marqa & Mordon 2014); the smallest diameter on a 10 um grid "
+            "that reaches it",
+            ("nafl-1550-width-40mJ",),
+            ("nafl-1550-depth-40mJ", "nafl-1550-depth-10mJ", "nafl-1550-width-10mJ"),
+            "every check fails (depth 40 mJ -56 %, 10 mJ -26 % below its range, width 10 mJ "
+            "+13 %): one diameter cannot give both the 40 mJ width and the depths "
+            "(sensitivity table: 1,550 nm zones)"),
+        Calibrated(
+            "adnexal_depth_exponent p (healing: sources left below a wound reaching a fraction "
+            "x of the dermis, (1 - x)^p)",
+            f"{k['adnexal_depth_exponent']['value']:g} (range 1-4)",
+            "burn chapters (tissue-response.md sec. 5): deep partial-thickness burns (> 50 % "
+            "of the dermis) heal in 2-3 weeks or more; p is the smallest integer that gives "
+            "2 weeks at 75 % (p = 1 gives 8.5 d); the shape (1 - x)^p is an assumption (no "
+            "sourced depth profile)",
+            ("heal-burn-deep-partial",),
+            ("heal-burn-superficial-partial", "heal-donor-site-thin", "heal-donor-site-thick",
+             "heal-deep-er", "heal-er-perioral", "heal-full-field-co2-range"),
+            "sources: the site's hair follicles (Collawn); sensitivity table: healing and "
+            "depth"),
     ]
