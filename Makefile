@@ -20,9 +20,15 @@ demo: $(STAMP)
 	$(BIN)/dermalase simulate default --figure out/default.png --out out/default.nc \
 		--healing-figure out/default-healing.png
 
-## browser: Chromium from Debian's packages for the report's browser test (installed when
-## missing and running as root; otherwise that test is skipped and says why)
+## browser: Chromium from Debian's packages for the browser tests, and Pango for the plan's PDF
+## (WeasyPrint) (installed when missing and running as root; otherwise those tests are skipped
+## and say why)
 browser:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2 || { if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing pango (Debian) for the plan's PDF"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "note: Pango is not installed: the PDF of a plan needs it"; fi; }
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	{ if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing chromium (Debian) for the browser test"; \

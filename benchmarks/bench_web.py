@@ -1,5 +1,6 @@
-"""The web application's speed (issue 15): page loads of a stored plan and of the patient list
-with 10,000 patients (p50/p95, ms), and requests per second of the JSON API, through uvicorn on
+"""The web application's speed (issues 15 and 32): page loads of a stored plan, a patient
+page and the patient list with 10,000 patients (p50/p95, ms), and requests per second of the
+JSON API, through uvicorn on
 127.0.0.1 with a keep-alive client, on SQLite and (when installed) PostgreSQL. The reference in
 the same run is a static file (/static/app.css): the ratio is what a page costs beyond the HTTP
 round trip itself.
@@ -28,7 +29,7 @@ from dermalase.testing import postgres  # noqa: E402
 from dermalase.web import security  # noqa: E402
 from dermalase.web.app import create_app  # noqa: E402
 from dermalase.web.db import Patient  # noqa: E402
-from dermalase.web.routes_patients import plan_work  # noqa: E402
+from dermalase.web.services import plans  # noqa: E402
 
 
 def _serve(app) -> tuple[str, uvicorn.Server]:
@@ -48,11 +49,12 @@ def _fill(app, n: int) -> tuple[int, int]:
     d = patient_dict(2, (("wrinkles", 3, "perioral"),), sessions=1)
     with app.state.web.make_session() as db:
         security.add_user(db, "bench", "bench-password", "clinician")
-        db.add_all([Patient(name=f"patient {i:05d}", data={**d, "name": f"patient {i:05d}"})
+        db.add_all([Patient(name=f"patient {i:05d}", data={**d, "name": f"patient {i:05d}"},
+                            created_by="bench", record_number=f"MRN-{i:05d}")
                     for i in range(n)])
         db.commit()
         pid = db.query(Patient.id).order_by(Patient.id).first()[0]
-        plan_id = plan_work(pid, d, "bench")(db, lambda f: None)
+        plan_id = plans.make(db, {"patient_id": pid, "by": "bench"}, lambda f: None)
     return pid, plan_id
 
 
@@ -80,12 +82,17 @@ def _run(url: str, n_patients: int) -> None:
         print(f"{'page':36s} {'p50 ms':>8s} {'p95 ms':>8s} {'p50/ref':>8s}")
         for label, path in (("patient list (first page of 50)", "/patients"),
                             ("patient list, page 100", "/patients?page=100"),
+                            ("patient page (record, timeline)", f"/patients/{pid}"),
+                            ("patient edit form", f"/patients/{pid}/edit"),
                             ("stored plan", f"/plans/{plan_id}"),
                             ("stored plan report (as made)", f"/plans/{plan_id}/report"),
                             ("patient (JSON API)", f"/api/patients/{pid}")):
             t = sorted(_times(c, path, 100))
             p50, p95 = statistics.median(t), t[int(0.95 * len(t)) - 1]
             print(f"{label:36s} {p50:8.1f} {p95:8.1f} {p50 / ref:8.1f}")
+        t = sorted(_times(c, f"/plans/{plan_id}/plan.pdf", 20))  # a download, not a page
+        print(f"{'plan PDF (WeasyPrint, download)':36s} {statistics.median(t):8.1f} "
+              f"{t[int(0.95 * len(t)) - 1]:8.1f} {statistics.median(t) / ref:8.1f}")
         t0, k = time.perf_counter(), 0
         while time.perf_counter() - t0 < 3.0:
             c.get(f"/api/patients/{pid}").raise_for_status()

@@ -31,12 +31,41 @@ def web_env(tmp_path_factory):
     mp.undo()
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    """A database of each kind migrated once (the migrations have their own tests): each test
+    gets a copy, so a test's setup costs a file copy or a CREATE DATABASE ... TEMPLATE."""
+    from dermalase.web.db import migrate
+
+    made: dict[str, str] = {}
+
+    def get(kind: str, server: str | None = None) -> str:
+        if kind not in made:
+            if kind == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+            else:
+                url = postgres.fresh_database(server, "template_web")
+            migrate(url)
+            made[kind] = url
+        return made[kind]
+    return get
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
+def db_url(request, tmp_path, migrated):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'web.db'}"
+        import shutil
+
+        template = migrated("sqlite").removeprefix("sqlite:///")
+        shutil.copyfile(template, tmp_path / "web.db")
+        (tmp_path / "web.db").chmod(0o600)
+        yield f"sqlite:///{tmp_path / 'web.db'}"
+        return
     server = request.getfixturevalue("pg_server")
-    return postgres.fresh_database(server, f"t{next(_COUNT)}")
+    migrated("postgresql", server)
+    name = f"t{next(_COUNT)}"
+    yield postgres.fresh_database(server, name, template="template_web")
+    postgres.drop_database(server, name)  # a hundred copies would slow the server's removal
 
 
 @pytest.fixture
@@ -93,3 +122,58 @@ def wait_job(client, app, location: str) -> dict:
     job_id = int(location.rsplit("/", 1)[1])
     app.state.web.runner.wait(job_id)
     return client.get(f"/api/jobs/{job_id}").json()
+
+
+@pytest.fixture
+def another_app(db_url):
+    """A second server on the same database (closed afterwards)."""
+    from dermalase.web.app import create_app
+
+    made = []
+
+    def make(**settings):
+        a = create_app(db_url, **settings)
+        made.append(a)
+        return a
+    yield make
+    for a in made:
+        a.state.web.close()
+
+
+@pytest.fixture(scope="session")
+def planned():
+    """The real plan of PATIENT and its report, made once per test session (the planner and
+    the report as the job makes them)."""
+    from dermalase.planner import plan
+    from dermalase.planner.html import render
+    from dermalase.planner.patient import Patient as PatientModel
+    from dermalase.web import forms
+    from dermalase.web.routers.patients import patient_fields
+
+    d = forms.to_dict(patient_fields(1), PATIENT)
+    d.pop("record", None)
+    result = plan(PatientModel.from_dict(d), threads=1)
+    return PatientModel.from_dict(d).to_dict(), result, render(result)
+
+
+def store_plan(app, pid: int, planned, by: str = "ann") -> int:
+    """A plan row for patient ``pid`` as the plan job stores it (the real plan of PATIENT)."""
+    from dermalase.web.db import Plan
+
+    data, result, report = planned
+    with app.state.web.make_session() as db:
+        x = Plan(patient_id=pid, created_by=by, version="test", fingerprint="f" * 16,
+                 patient_data=data, plan=result, report=report)
+        db.add(x)
+        db.commit()
+        return x.id
+
+
+def audit_rows(app) -> list[tuple[str, str, int, str | None]]:
+    from sqlalchemy import select
+
+    from dermalase.web.db import Audit
+
+    with app.state.web.make_session() as db:
+        return [(a.username, a.action, a.obj_id, a.detail)
+                for a in db.scalars(select(Audit).order_by(Audit.id))]

@@ -627,90 +627,6 @@ def _print_device(d: dict) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (loopback: only this machine).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--database-url", default=None, help="Database (default: DATABASE_URL, else "
-              "SQLite in the user's data directory).")
-@click.option("--ssl-certfile", type=click.Path(dir_okay=False), default=None)
-@click.option("--ssl-keyfile", type=click.Path(dir_okay=False), default=None)
-def serve(host: str, port: int, database_url: str | None, ssl_certfile: str | None,
-          ssl_keyfile: str | None) -> None:
-    """Run the web application (patients, plans, simulations) on http://HOST:PORT."""
-    try:
-        import uvicorn
-
-        from ..web.app import create_app
-        from ..web.db import default_url
-    except ImportError as exc:
-        _fail(f"serve: the web application needs its packages ({exc.name} is missing): "
-              "pip install 'dermalase[web]'")
-    tls = bool(ssl_certfile and ssl_keyfile)
-    if host not in ("127.0.0.1", "localhost", "::1") and not tls:
-        click.echo(f"warning: serving patient data on {host} without TLS: anyone on the "
-                   "network can read it; give --ssl-certfile and --ssl-keyfile", err=True)
-    url = database_url or default_url()
-    app = create_app(url, https=tls)
-    _tell_first_account(app)
-    scheme = "https" if tls else "http"
-    click.echo(f"dermalase {scheme}://{host}:{port} (database: {url.split('://')[0]})")
-    # no access log: paths carry record ids only, but nothing about patients goes to a log
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
-                ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-
-
-def _tell_first_account(app) -> None:
-    """On a fresh database, ask for the first (admin) account when a person is at the
-    terminal; otherwise say how to make one."""
-    from sqlalchemy import func, select
-
-    from ..web.db import User
-    from ..web.security import add_user
-
-    with app.state.web.make_session() as db:
-        if db.scalar(select(func.count()).select_from(User)):
-            return
-        if not sys.stdin.isatty():
-            click.echo("no account yet: create the first one with "
-                       "'dermalase users add NAME --role admin'", err=True)
-            return
-        click.echo("no account yet: the first one is an admin")
-        while True:
-            name = click.prompt("name")
-            password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-            try:
-                add_user(db, name, password, "admin")
-                return
-            except InputError as exc:
-                click.echo(f"error: {exc}", err=True)
-
-
-@cli.group()
-def users() -> None:
-    """Accounts of the web application."""
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(("clinician", "admin")), default="clinician",
-              show_default=True)
-@click.option("--database-url", default=None)
-def users_add(name: str, role: str, database_url: str | None) -> None:
-    """Add an account (password from DERMALASE_PASSWORD, else asked for)."""
-    import os
-
-    from ..web.db import default_url, sessions
-    from ..web.security import add_user
-
-    password = os.environ.get("DERMALASE_PASSWORD") or click.prompt(
-        "password", hide_input=True, confirmation_prompt=True)
-    make = sessions(database_url or default_url())
-    with make() as db:
-        add_user(db, name, password, role)
-    click.echo(f"added {role} {name}")
-
-
-@cli.command()
 @click.argument("which", type=click.Choice(("scenario", "patient")))
 def schema(which: str) -> None:
     """Print the JSON Schema of a scenario or patient file (units in x-unit)."""
@@ -909,3 +825,4 @@ def _run_with_progress(run, sc, quiet):
     with Progress(transient=True) as prog:
         task = prog.add_task(f"simulating {sc.name}", total=1.0)
         return run(sc, progress=lambda f: prog.update(task, completed=f))
+

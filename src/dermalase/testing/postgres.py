@@ -78,12 +78,22 @@ class Server:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def fresh_database(url: str, name: str) -> str:
-    """A new empty database on the server of ``url``; its URL."""
+def fresh_database(url: str, name: str, template: str | None = None) -> str:
+    """A new database on the server of ``url`` (empty, or a copy of the database
+    ``template``); its URL."""
     import psycopg
 
     with psycopg.connect(url.replace("postgresql://", "postgresql://", 1),
                          autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template
+                                                     else ""))
     return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str, name: str) -> None:
+    """Remove the database ``name`` from the server of ``url`` (connections closed first)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,38 +1,39 @@
-"""The web application: ``create_app()`` builds it (FastAPI, server-rendered Jinja2 pages, htmx
-vendored under /static); ``dermalase serve`` runs it with uvicorn on 127.0.0.1:8000.
+"""The web application: ``create_app()`` builds it (FastAPI, one APIRouter per area, server-
+rendered Jinja2 pages, htmx vendored under /static); ``dermalase serve`` runs it with uvicorn.
 
-Security for patient data: accounts with argon2 hashes, a signed HttpOnly session cookie, a CSRF
-token on every state-changing request, roles (clinician, admin), a request size limit, a
-Content-Security-Policy without inline script, every page escaped by Jinja2's autoescape, an
-audit trail of who created, viewed, changed, exported or deleted a patient (ids only), and no
-patient data in URLs that a log would keep (searches are posted, not put in the query).
+Security for patient data: accounts with argon2 hashes; sessions kept in the database and
+revocable (``security``); sign-in failures held back by address and by name without locking the
+real user out (``throttle``); a CSRF token on every state-changing request; roles (clinician,
+admin); a request size limit; a Content-Security-Policy without inline script; every page
+escaped by Jinja2's autoescape; the data folder 0700 and the SQLite file 0600; an audit trail of
+every read, export and change of patient data (ids only); no patient data in URLs or logs.
 """
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import logging
+import time
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from starlette.middleware.sessions import SessionMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._version import __version__
-from ..planner.plan import format_days
-from . import security
-from .common import CSP, Forbidden, LoginRequired, Web
-from .db import User, data_dir, default_url, sessions
-from .jobs import Runner, fail_interrupted
+from . import config, security
+from .common import CSP, LoginRequired, Web, make_templates
+from .db import open_database, private_folder
+from .deps import CSRFError, load_user
+from .jobs import Worker
+from .logs import request_log
+from .services import Forbidden, NotFound
 
 HERE = Path(__file__).parent
 #: largest request body accepted (bytes): a patient form is a few kB, a scenario less
 MAX_BODY = 256 * 1024
-#: session lifetime (s): one clinic day
-SESSION_SECONDS = 8 * 3600
 
 
 class BodyLimit:
@@ -78,69 +79,112 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 def create_app(database_url: str | None = None, *, secret: str | None = None,
-               https: bool = False, max_body: int = MAX_BODY) -> FastAPI:
-    """The application on ``database_url`` (default: ``DATABASE_URL`` or SQLite in the user's
-    data directory), migrated to the latest schema before it serves."""
-    make_session = sessions(database_url or default_url())
-    fail_interrupted(make_session)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters["days"] = format_days
-    web = Web(make_session, Runner(make_session), templates)
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI):
-        yield
-        web.close()
+               https: bool = False, max_body: int | None = None,
+               option: str | None = None, **settings_given) -> FastAPI:
+    """The application on ``database_url`` (default: the settings', see ``web.config``),
+    migrated to the latest schema before it serves. ``option`` names where the URL came from
+    in error messages (``--database-url``); other keyword arguments are settings."""
+    settings = config.load(database_url=database_url, secret_key=secret, max_body=max_body,
+                           **settings_given)
+    if option is None:
+        option = "--database-url" if database_url else "DATABASE_URL"
+    if settings.secret_key is None or settings.database_url is None:
+        private_folder(settings.data_dir, "DERMALASE_DATA_DIR (the data folder)")
+    make_session = open_database(settings.url(), option)
+    from .services import plans, simulations
+
+    worker = Worker(make_session, {"plan": plans.make, "simulate": simulations.run},
+                    heartbeat_seconds=settings.heartbeat_seconds,
+                    stale_seconds=settings.stale_seconds)
+    web = Web(settings, make_session, worker, make_templates(settings, str(HERE / "templates")),
+              security.secret_key(settings.data_dir, settings.secret_key), https)
 
     app = FastAPI(title="dermalase", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json", lifespan=lifespan)
+                  openapi_url="/api/openapi.json")
     app.state.web = web
 
     @app.middleware("http")
-    async def load_user(request: Request, call_next):
-        request.state.user = _current_user(web, request)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") \
-                and request.url.path != "/login":
-            sent = request.headers.get("x-csrf-token")
-            if sent is None and request.headers.get("content-type", "").startswith(
-                    "application/x-www-form-urlencoded"):  # the body is kept for the route
-                form = parse_qs((await request.body()).decode("utf-8", "replace"))
-                sent = next(iter(form.get("csrf_token", [])), None)
-            if not security.csrf_ok(request.session, sent):
-                return Response("CSRF token missing or wrong: reload the page", 403,
-                                media_type="text/plain")
+    async def headers_and_log(request: Request, call_next):
+        start = time.perf_counter()
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
+        route = request.scope.get("route")
+        if not request.url.path.startswith("/static/"):
+            user = getattr(request.state, "user", None)
+            request_log.info("request", extra={
+                "method": request.method, "route": getattr(route, "path", "(none)"),
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - start) * 1e3, 1),
+                "user_id": getattr(user, "id", None)})
         return response
 
-    app.add_middleware(SessionMiddleware, secret_key=secret or security.secret_key(data_dir()),
-                       max_age=SESSION_SECONDS, same_site="strict", https_only=https,
-                       session_cookie="dermalase_session")
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(BodyLimit, limit=settings.max_body)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    _errors(app, web)
+
+    from . import routers
+
+    for router in routers.ALL:
+        app.include_router(router)
+    return app
+
+
+def _api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _errors(app: FastAPI, web: Web) -> None:
+    """Errors as pages (with the navigation) for a person, JSON for /api/."""
+
+    def error_page(request: Request, status: int, title: str, message: str) -> Response:
+        if _api(request):
+            return JSONResponse({"error": message}, status)
+        if not hasattr(request.state, "user"):
+            with web.make_session() as db:
+                load_user(request, db)
+        return web.page(request, "error.html", status, title=title, message=message,
+                        code=status)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired):
-        if request.url.path.startswith("/api/"):
+        if _api(request):
             return JSONResponse({"error": "sign in first"}, 401)
         return RedirectResponse("/login", 303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden):
-        return Response("forbidden: this needs the admin role", 403, media_type="text/plain")
+        return error_page(request, 403, "Not allowed", str(exc) or "not allowed")
 
-    from . import routes_auth, routes_patients, routes_sim
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound):
+        return error_page(request, 404, "Not found", str(exc))
 
-    for module in (routes_auth, routes_patients, routes_sim):
-        module.register(app, web)
-    return app
+    @app.exception_handler(CSRFError)
+    async def _csrf(request: Request, exc: CSRFError):
+        return error_page(request, 403, "The form expired",
+                          "CSRF token missing or wrong: reload the page and send it again")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        titles = {404: "Not found", 405: "Not allowed here", 403: "Not allowed",
+                  422: "Not accepted"}
+        detail = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "no such page"
+        return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"),
+                          detail)
 
-def _current_user(web: Web, request: Request) -> User | None:
-    uid = request.session.get("user_id")
-    if uid is None:
-        return None
-    with web.make_session() as db:
-        return db.get(User, uid)
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        loc = ".".join(str(x) for x in first.get("loc", ())[1:]) or "request"
+        if first.get("loc", ("",))[0] == "path":  # /patients/abc, /plans/99999999999999999999
+            return error_page(request, 404, "Not found", f"no such record ({loc})")
+        return error_page(request, 422, "Not accepted",
+                          f"{loc}: {first.get('msg', 'not accepted')}")
+
+    logging.getLogger("dermalase.web").debug("error handlers ready")

@@ -1,20 +1,27 @@
 """The application's database: SQLAlchemy 2 models, the engine, and the Alembic migrations.
 
-SQLite by default (a file in the user's data directory, nothing to install); PostgreSQL when
-``DATABASE_URL`` says so (``postgresql://...``, through psycopg 3). The schema is created and
-upgraded by Alembic (``web/migrations``), never by ``create_all``, so a database made by an older
-version is migrated, not silently diverged. Patient data lives in ``patients`` and ``plans``;
+SQLite by default (a file in the data folder, nothing to install); PostgreSQL when the URL says
+so (``postgresql://...``, through psycopg 3). The schema is created and upgraded by Alembic
+(``web/migrations``), never by ``create_all``, so a database made by an older version is
+migrated, not silently diverged. Patient data lives in ``patients``, ``notes`` and ``plans``;
 ``audit`` records who did what to which record by id only, never the data itself.
+
+The database is opened only after :func:`open_database` has checked what it can before any
+connection: the URL's form, the data folder (made 0700 when missing, and refused when it cannot
+be written), a SQLite path that is a folder or not a SQLite file, and a server that does not
+answer; each is one :class:`~dermalase.errors.InputError` naming the option that gave it.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+import stat
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -24,13 +31,24 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from ..errors import InputError
+
+#: largest id a table holds (PostgreSQL's INTEGER): a larger one in a URL is no record (404)
+MAX_ID = 2**31 - 1
+
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def aware(t: datetime) -> datetime:
+    """``t`` with its zone: SQLite gives back naive datetimes, which were stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -44,6 +62,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # clinician | admin
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # rev 0003: accounts are disabled, never deleted (the audit trail names them)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Patient(Base):
@@ -53,6 +73,26 @@ class Patient(Base):
     data: Mapped[dict] = mapped_column(JSON)  # the patient file, as dermalase plan reads it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # rev 0003: the record a clinic keeps, the creator, and the trash
+    record_number: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    clinician: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deleted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Note(Base):
+    """A dated note on a patient's timeline (rev 0003)."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class Plan(Base):
@@ -99,6 +139,12 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                          nullable=True)
+    # rev 0003: the queue that several servers share (web/jobs.py)
+    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Audit(Base):
@@ -106,22 +152,39 @@ class Audit(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     username: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))  # create | view | update | delete | export
-    obj: Mapped[str] = mapped_column(String(16))  # patient | plan
+    action: Mapped[str] = mapped_column(String(16))  # create | view | update | delete | ...
+    obj: Mapped[str] = mapped_column(String(16))  # patient | plan | note | account | ...
     obj_id: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)  # rev 0003, ids only
 
 
-def data_dir() -> Path:
-    """The user's data directory (``$XDG_DATA_HOME/dermalase``, default
-    ``~/.local/share/dermalase``)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "dermalase"
+class WebSession(Base):
+    """A signed-in browser (rev 0003): the cookie holds a random token, the table its SHA-256;
+    ending the row ends the session wherever the cookie was copied."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_why: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-def default_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir() / 'dermalase.db'}"
+class SignInHold(Base):
+    """Failed sign-ins by address, by name and by trusted browser (rev 0003), kept across
+    restarts (web/throttle.py)."""
+
+    __tablename__ = "sign_in_holds"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    hold_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+# -- opening the database ---------------------------------------------------------------------
 def normalise(url: str) -> str:
     """``postgresql://`` means psycopg 3 here (SQLAlchemy's default driver is psycopg2)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -129,17 +192,107 @@ def normalise(url: str) -> str:
     return url
 
 
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL too broken to parse is shown cut
+        return url[:80]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL (None for PostgreSQL or in-memory)."""
+    u = normalise(url)
+    if not u.startswith("sqlite:///"):
+        return None
+    p = u.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(p) if p and p != ":memory:" else None
+
+
+def private_folder(folder: Path, option: str) -> None:
+    """``folder`` made when missing (0700: only this account reads the patient data), made
+    private when this account owns it, and checked writable."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise InputError(option, str(folder), f"a folder this account can create "
+                         f"({exc.strerror or type(exc).__name__})") from None
+    if not folder.is_dir():
+        raise InputError(option, str(folder), "a folder (this path is a file)")
+    st = folder.stat()
+    if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(option, str(folder), "a folder this account can write")
+
+
+def check_url(url: str, option: str) -> None:
+    """Refuse a URL that names no database this application can use."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(normalise(url))
+    except Exception:  # noqa: BLE001 - SQLAlchemy's ArgumentError and others
+        raise InputError(option, url[:80], "a database URL: sqlite:///PATH or "
+                         "postgresql://USER@HOST[:PORT]/DATABASE") from None
+    if u.drivername not in ("sqlite", "postgresql+psycopg"):
+        raise InputError(option, _shown(url), "sqlite:///PATH or postgresql://USER@HOST/DB")
+    if u.drivername == "sqlite":
+        path = sqlite_path(url)
+        if path is None:
+            raise InputError(option, _shown(url), "sqlite:///PATH with a file path")
+        private_folder(path.parent, option + " (its folder)")
+        if path.exists():
+            if not path.is_file():
+                raise InputError(option, str(path), "a SQLite database file (this path is a "
+                                 "folder or not a regular file)")
+            with open(path, "rb") as f:
+                head = f.read(16)
+            if head and head != b"SQLite format 3\x00":
+                raise InputError(option, str(path), "a SQLite database file (this file is "
+                                 "something else)")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise InputError(option, str(path), "a database file this account can write")
+        else:  # made here, private from the start: SQLite's journals take its mode
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        if path.stat().st_uid == os.geteuid() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
+    elif not u.database:
+        raise InputError(option, _shown(url), "postgresql://USER@HOST[:PORT]/DATABASE with the "
+                         "database's name")
+
+
 def engine_for(url: str) -> Engine:
     url = normalise(url)
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        eng = create_engine(url, connect_args={"check_same_thread": False})
+        eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(eng, "connect")
-        def _fk(conn, _):  # SQLite enforces foreign keys (cascading deletes) only when asked
-            conn.execute("PRAGMA foreign_keys=ON")
+        def _pragmas(conn, _):
+            conn.execute("PRAGMA foreign_keys=ON")  # SQLite enforces them only when asked
+            # write-ahead log: readers never wait for a writer (several servers, the job
+            # thread), and a commit appends to the log instead of rewriting pages; NORMAL
+            # syncs at checkpoints: a power cut may lose the last commits, never consistency
+            # (SQLite's documentation, "WAL mode" and "PRAGMA synchronous")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
         return eng
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def ping(engine: Engine, url: str, option: str) -> None:
+    """One round trip to the database; a failure is one line naming ``option``."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - OperationalError and the driver's own
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        line = reason[-1] if reason else type(exc).__name__
+        raise InputError(option, _shown(url), f"a database that answers ({line[:160]})")\
+            from None
 
 
 def migrate(url: str) -> None:
@@ -153,6 +306,23 @@ def migrate(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
+def open_database(url: str, option: str = "DATABASE_URL") -> sessionmaker:
+    """The checked, migrated database at ``url``; every failure one :class:`InputError`
+    naming ``option`` (``--database-url`` or ``DATABASE_URL``)."""
+    check_url(url, option)
+    engine = engine_for(url)
+    ping(engine, url, option)
+    try:
+        migrate(url)
+    except Exception as exc:  # noqa: BLE001 - a database another program made, or read-only
+        engine.dispose()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        raise InputError(option, _shown(url), "a database this application can create its "
+                         f"tables in ({(reason[-1] if reason else type(exc).__name__)[:160]})")\
+            from None
+    return sessionmaker(engine, expire_on_commit=False)
+
+
 def sessions(url: str) -> sessionmaker:
-    migrate(url)
-    return sessionmaker(engine_for(url), expire_on_commit=False)
+    """The migrated database at ``url`` (:func:`open_database`)."""
+    return open_database(url)
