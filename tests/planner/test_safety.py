@@ -122,7 +122,9 @@ def test_a_deferral_for_downtime_says_what_downtime_would_open_an_option():
 
 # --- 3. pigment disorders --------------------------------------------------------------------
 def test_uneven_tone_in_phototype_iv_goes_non_ablative_and_ablation_is_cautioned():
-    out = run(patient_dict(4, (("uneven-tone", 2, "cheek"),), downtime=7, sessions=4))
+    # creams tried first (E51: a laser when topical bleaching is ineffective; review B6)
+    out = run(patient_dict(4, (("uneven-tone", 2, "cheek"),), downtime=7, sessions=4,
+                           melasma_topical_tried=True))
     assert out["recommended"]["modality"] == "non-ablative-fractional-tm:fiber"
     for c in out["candidates"]:
         if c["modality"] in ABLATIVE:
@@ -130,7 +132,8 @@ def test_uneven_tone_in_phototype_iv_goes_non_ablative_and_ablation_is_cautioned
 
 
 def test_melasma_excludes_ablation():
-    out = run(patient_dict(4, (("melasma", 2, "cheek"),), downtime=7, sessions=4))
+    out = run(patient_dict(4, (("melasma", 2, "cheek"),), downtime=7, sessions=4,
+                           melasma_topical_tried=True))
     assert out["recommended"]["modality"] == "non-ablative-fractional-tm:fiber"
     reasons = {b["modality"]: b["reason"] for b in out["blocked"]}
     assert set(reasons) >= ABLATIVE and "melasma" in reasons["fractional-co2"]
