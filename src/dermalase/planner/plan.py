@@ -417,7 +417,7 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
     if shallower:
         c.notes.append(shallower)
     c.reduced_depth = found.reduced_depth
-    c.changed_rows = list(b.changed)
+    c.changed_rows = _binding(c, b, inp)
     if found.model_gap:  # published setting kept: its published depth is the target's middle
         c.recovery_depth_um = 0.5 * (lo + hi)
     if not found.reached:
@@ -433,6 +433,37 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
     if pred:
         c.warnings += pred.get("warnings") or []
     return c
+
+
+def _binding(c: Candidate, b: envelope.Bounds, inp: SearchInputs) -> list[str]:
+    """The envelope rows that changed the numbers the search used (``Bounds.changed``) *and* sit
+    at the chosen setting: an energy at the row's lowered top, the pass count at its cap, an
+    injured surface at its cap, a target cut to its depth; a density factor or an interval
+    always acts. A row whose bound the chosen setting stays clear of changed nothing the
+    patient is given, so the plan does not say it did (review B7)."""
+    rows = {r["id"]: r for r in envelope.envelope()["row"]}
+    st, p = c.settings, c.predicted or {}
+    key = "fluence" if c.modality.startswith("full-field") else "pulse_energy"
+    x = float(str(st[key]).split()[0]) if key in st else None
+    n = st.get("passes", st.get("stack"))
+    sif = p.get("surface_injury_fraction")
+    out = []
+    for rid in b.changed:
+        r = rows[rid]
+        hit = any(k in r for k in ("injured_surface_factor", "interval_add_weeks",
+                                   "interval_weeks"))
+        if any(k in r for k in ("energy_factor", "fluence_J_cm2", "energy_max_mJ")):
+            hit |= x is not None and x >= b.energy_device[1] - 0.051
+        if "passes_max" in r:
+            hit |= n is not None and b.passes_max is not None and int(n) >= b.passes_max
+        if any(k in r for k in ("injured_surface_max", "harm_injured_surface")):
+            hit |= sif is not None and b.injured_surface_max is not None and \
+                sif >= 0.9 * b.injured_surface_max
+        if any(k in r for k in ("harm_depth_um", "depth_max_um")):
+            hit |= inp.hi >= b.depth_max_um - 1e-6
+        if hit:
+            out.append(rid)
+    return out
 
 
 def _round_depth(um) -> str:
