@@ -1056,6 +1056,15 @@ def test_settings_changed_only_where_the_numbers_changed():
     _, j = _verdicts(patient_dict(1, (("wrinkles", 3, "jawline"),)))
     assert j["full-field-co2"].bounds.passes_max == 2
     assert "jawline-blend" in j["full-field-co2"].bounds.changed
+    # real plans: phototype III's fifth off the fluence top binds deep forehead wrinkles (the
+    # chosen fluence sits at the lowered top) and is said; for fine lines the chosen fluence is
+    # the lowest published one, under the lowered top, and no change is claimed
+    for kind, sev, binds in (("wrinkles", 3, True), ("fine-lines", 2, False)):
+        out = plan(Patient.from_dict(patient_dict(3, ((kind, sev, "forehead"),), downtime=14)))
+        er = {c["modality"]: c for c in out["candidates"]}["full-field-er:yag"]
+        f = float(er["settings"]["fluence"].split()[0])
+        said = any(w.startswith("settings changed") for w in er["patient_warnings"])
+        assert said == binds == (f >= 0.8 * 17.5 - 0.05), (kind, f, er["patient_warnings"])
 
 
 def test_contradictory_vitiligo_answers_are_refused():
