@@ -78,8 +78,10 @@ def envelope_lines() -> list[str]:
             "sessions) are checked against each envelope row that applies, the area's own skin "
             "and the binding device's range, with the test's own reading of "
             "data/envelope.toml (`tests/planner/test_envelope.py`): a 3,000-patient seeded "
-            "sample in `make test`, the whole grid in `make envelope-grid`. Real plans of a "
-            "sample of patients check the recommendations' own numbers and device readings.",
+            "sample in `make test`, the whole grid in `make envelope-grid`; a lowered energy "
+            "top is checked as the search's hard maximum. Real plans of the table's patients "
+            "and of more patients check each recommendation's chosen numbers, simulated or "
+            "published, against the clinical top each row describes, and its device reading.",
             "", measured]
 
 

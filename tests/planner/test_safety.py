@@ -105,9 +105,26 @@ def test_five_days_do_not_fit_full_field_co2():
     assert any("up to 14 d" in p for p in by["full-field-co2"]["problems"])
 
 
+def test_a_deferral_for_downtime_says_what_downtime_would_open_an_option():
+    """Review B4/C6: the deferral's downtime advice, restored on patients with no option that
+    fits (widespread keratoses of the forehead and mild laxity of the jawline, accepting 3
+    days): it names the typical downtime and the published upper end of the options the
+    downtime alone rules out (full-field CO2 10 days, up to 14; fractional CO2 6 days, up to
+    14: clinical-evidence 7.1)."""
+    for concern, label, typ in ((("actinic-keratoses", 4, "forehead"), "full-field CO2", 10),
+                                (("laxity", 2, "jawline"), "ablative fractional CO2", 6)):
+        out = run(patient_dict(1, (concern,), downtime=3, sessions=3))
+        assert out["recommended"] is None
+        todo = out["deferral"]["what_to_do"]
+        assert any(t.startswith(f"accept about {typ} days") and "up to 14 days" in t
+                   and label in t for t in todo), todo
+
+
 # --- 3. pigment disorders --------------------------------------------------------------------
 def test_uneven_tone_in_phototype_iv_goes_non_ablative_and_ablation_is_cautioned():
-    out = run(patient_dict(4, (("uneven-tone", 2, "cheek"),), downtime=7, sessions=4))
+    # creams tried first (E51: a laser when topical bleaching is ineffective; review B6)
+    out = run(patient_dict(4, (("uneven-tone", 2, "cheek"),), downtime=7, sessions=4,
+                           melasma_topical_tried=True))
     assert out["recommended"]["modality"] == "non-ablative-fractional-tm:fiber"
     for c in out["candidates"]:
         if c["modality"] in ABLATIVE:
@@ -115,7 +132,8 @@ def test_uneven_tone_in_phototype_iv_goes_non_ablative_and_ablation_is_cautioned
 
 
 def test_melasma_excludes_ablation():
-    out = run(patient_dict(4, (("melasma", 2, "cheek"),), downtime=7, sessions=4))
+    out = run(patient_dict(4, (("melasma", 2, "cheek"),), downtime=7, sessions=4,
+                           melasma_topical_tried=True))
     assert out["recommended"]["modality"] == "non-ablative-fractional-tm:fiber"
     reasons = {b["modality"]: b["reason"] for b in out["blocked"]}
     assert set(reasons) >= ABLATIVE and "melasma" in reasons["fractional-co2"]

@@ -661,16 +661,42 @@ def envelope(as_json: bool) -> None:
                   f"{a['fractional_depth_max_um']:.0f} µm")
     con.rule("rows")
     for r in env["rows"]:
-        when = "; ".join(f"{k} {v}" for k, v in r["when"].items())
+        when = "; ".join(f"{k.replace('_', ' ')} {_plain(v)}" for k, v in r["when"].items())
         con.print(f"[bold]{escape(r['id'])}[/bold] ({escape(r['action'])}"
                   + (", policy" if r.get("policy") else "") + f"): {escape(when)}")
         if r["limits"]:
-            con.print("  " + escape(", ".join(f"{k} {v}" for k, v in r["limits"].items())))
+            con.print("  " + escape(", ".join(
+                f"energy range x{v[0]:g} at the bottom, x{v[1]:g} at the top"
+                if k == "energy_factor" else f"{k.replace('_', ' ')} {_plain(v)}"
+                for k, v in r["limits"].items())))
         con.print(f"  {escape(r['reason'])} ({escape(r['source'])})")
     con.rule("devices")
     for m, d in env["devices"].items():
         con.print(f"{escape(m)}: " + (escape(d["model"]) + ": " + escape(", ".join(
-            f"{k} {v}" for k, v in d["ranges"].items())) if d else "no device: blocked"))
+            _device_range(k, v, d["units"][k]) for k, v in d["ranges"].items()))
+            if d else "no device: blocked"))
+
+
+def _plain(v) -> str:
+    """An envelope value as text: lists as ranges or comma lists, flags as yes."""
+    if v is True:
+        return "yes"
+    if isinstance(v, list | tuple):
+        if len(v) == 2 and all(isinstance(x, int | float) for x in v):
+            return f"{v[0]:g}-{v[1]:g}"
+        return ", ".join(str(x) for x in v)
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _device_range(key: str, v: list, unit: str) -> str:
+    """A device range with its unit, to the precision of the device's dials."""
+    if unit == "1":  # a fraction of the surface
+        return f"{key.replace('_', ' ')} {100 * v[0]:.0f}-{100 * v[1]:.0f} %"
+    def num(x: float) -> str:
+        return f"{x:.3g}" if abs(x) < 100 else f"{x:.0f}"
+
+    return (f"{key.replace('_', ' ').replace(' um', '').replace(' cm2', '')} "
+            f"{num(v[0])}-{num(v[1])} {unit}").rstrip()
 
 
 @cli.command()

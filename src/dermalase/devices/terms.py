@@ -39,6 +39,18 @@ def _terms(dev: Device, sc: Scenario | None, pred: dict, published: dict) -> dic
         out["settings"] = _published(dev, published)
         out["notes"].append("published settings of this device class (not simulated); "
                             "check them against the device's own screen")
+        read = False
+        for name, text in out["settings"].items():
+            s = dev.settings.get(name)
+            top = _top(text)
+            if s is None or top is None or s.rule == "treatment_level":
+                continue
+            read = True
+            _range_check(out, s, top)
+        if not read:  # no number to read on this device: not within its range, unknown
+            out["within_range"] = False
+            out["notes"].append("no number to set on this device: the published settings "
+                                "give none")
         return out
     phys = _physics(sc)
     for s in dev.settings.values():
@@ -131,6 +143,10 @@ def _check(out: dict, s: Setting, v: float) -> None:
     if s.rule == "injured_surface":
         out["notes"].append(f"{s.name}: the model's injured surface, read as the device's "
                             "percentage (data/devices.toml says why)")
+    _range_check(out, s, v)
+
+
+def _range_check(out: dict, s: Setting, v: float) -> None:
     if not s.low - 1e-9 <= v <= s.high + 1e-9:
         out["within_range"] = False
         out["notes"].append(f"{s.name} {_fmt(v, s.unit)} is outside "
@@ -159,9 +175,17 @@ def _fixed_notes(out: dict, dev: Device, p: dict) -> None:
                                 f"{p['pulse_duration_us']:.0f} us")
 
 
+def _top(text: str) -> float | None:
+    """The top of a published setting such as "6-12 mJ", "80 µm" or "1" (None: no number)."""
+    m = re.match(r"\s*([0-9.]+)(?:\s*-\s*([0-9.]+))?", str(text))
+    return None if m is None else float(m.group(2) or m.group(1))
+
+
 def _fmt(v: float, unit: str) -> str:
+    """A reading to the precision a device's screen and the model have: 3 significant
+    figures."""
     if unit == "":
         return f"{v:.0f}"
     if unit == "%":
         return f"{v:.1f} %"
-    return f"{v:.4g} {unit}"
+    return f"{v:.3g} {unit}"

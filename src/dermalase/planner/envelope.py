@@ -11,6 +11,7 @@ every search's bounds against each applying row separately, over the whole input
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ from ..units import in_unit
 from .modalities import GROUPS, MODALITIES, expand
 
 ACTIONS = ("block", "limit", "warn", "step")
-LIMIT_KEYS = ("energy_factor", "fluence_J_cm2", "passes_max", "injured_surface_max",
-              "injured_surface_factor", "depth_max_um", "harm_depth_um",
-              "harm_injured_surface", "interval_add_weeks", "interval_weeks", "first")
+LIMIT_KEYS = ("energy_factor", "fluence_J_cm2", "energy_max_mJ", "passes_max",
+              "injured_surface_max", "injured_surface_factor", "depth_max_um", "harm_depth_um",
+              "harm_injured_surface", "interval_add_weeks", "interval_weeks", "first", "demote")
 SELECTORS = ("areas", "except_areas", "regions", "area_flag", "phototypes", "history", "if_history",
              "modalities")
 EVIDENCE = ("CONS", "REV", "STUDY", "VENDOR", "EXPERT", "DERIVED")
@@ -167,13 +168,21 @@ class Bounds:
     interval_weeks: tuple[float, float] | None = None
     first: bool = False
     rows: tuple[str, ...] = field(default_factory=tuple)
+    #: a row of this patient lowered the top of the energy range: it is a hard ceiling (the
+    #: search aims shallower rather than go above it, and says so)
+    ceiling: bool = False
+    #: ranked after the concern's other modalities
+    demote: bool = False
+    #: the limit rows that changed the numbers (each one's removal changes the bounds)
+    changed: tuple[str, ...] = field(default_factory=tuple)
 
     def key(self) -> dict[str, Any]:
         """The bounds as plain values (the search's store key)."""
         return {"energy": list(self.energy), "energy_device": list(self.energy_device),
                 "passes_max": self.passes_max, "injured_surface_max": self.injured_surface_max,
                 "injured_surface_factor": self.injured_surface_factor,
-                "depth_max_um": None if math.isinf(self.depth_max_um) else self.depth_max_um}
+                "depth_max_um": None if math.isinf(self.depth_max_um) else self.depth_max_um,
+                "ceiling": self.ceiling}
 
 
 @functools.cache
@@ -248,6 +257,22 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
     ``area_specific``: the settings were published for this area, so the area's energy factors
     are not applied again (the phototype's and the history's are)."""
     rows, _ = applying(area_name, phototype, history, modality)
+    limits = [r for r in rows if r["action"] == "limit"]
+    b = _fold(area_name, modality, settings, limits, area_specific)
+
+    def numbers(x: Bounds) -> tuple:
+        return (x.key(), x.interval_add_weeks, x.interval_weeks)
+
+    changed = tuple(r["id"] for r in limits
+                    if numbers(_fold(area_name, modality, settings,
+                                     [q for q in limits if q is not r], area_specific))
+                    != numbers(b))
+    return dataclasses.replace(b, rows=tuple(r["id"] for r in rows), changed=changed)
+
+
+def _fold(area_name: str, modality: str, settings: dict, rows: list[dict],
+          area_specific: bool) -> Bounds:
+    """The bounds that the limit ``rows`` and the device give (see :func:`bounds`)."""
     full_field = modality.startswith("full-field")
     unit = "fluence_J_cm2" if full_field else "pulse_energy_mJ"
     d0, d1 = (float(x) for x in settings.get(unit, (0.0, math.inf)))
@@ -264,17 +289,20 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
     factor = 1.0
     add = (0.0, 0.0)
     interval = None
-    first = False
+    first = demote = ceiling = False
     for row in rows:
-        if row["action"] != "limit":
-            continue
         # settings published for this very area already carry its lower energy
         if "energy_factor" in row and not (area_specific and set(row) & set(AREA_SELECTORS)):
             fa, fb = min(fa, row["energy_factor"][0]), min(fb, row["energy_factor"][1])
         if "fluence_J_cm2" in row and full_field:
             lo, hi = (float(x) for x in row["fluence_J_cm2"])
+            ceiling = ceiling or hi < c1
             c0, c1 = max(c0, lo), min(c1, hi)
             d0, d1 = max(d0, lo), min(d1, hi)
+        if "energy_max_mJ" in row and not full_field:
+            hi = float(row["energy_max_mJ"])
+            ceiling = ceiling or hi < c1
+            c1, d1 = min(c1, hi), min(d1, hi)
         if "passes_max" in row:
             passes_max = min(passes_max or 99, int(row["passes_max"]))
         if "injured_surface_max" in row:
@@ -293,15 +321,32 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
         if "interval_weeks" in row:
             interval = tuple(row["interval_weeks"])
         first = first or bool(row.get("first"))
-    # the energy factors scale the clinical range and lower the top of the whole range
-    # the search writes energies to 3 decimals: the top is rounded down so that no written
-    # setting passes a device's published maximum
+        demote = demote or bool(row.get("demote"))
+    # the energy factors scale the clinical range; a factor that lowers its top makes the
+    # lowered clinical top a hard ceiling for this patient (issue 29 review A2): the search
+    # never leaves it upward. The search writes energies to 3 decimals: the top is rounded
+    # down so that no written setting passes a device's or the envelope's maximum.
     d1 = math.floor(d1 * fb * 1000) / 1000
     c0, c1 = c0 * fa, min(c1 * fb, d1)
+    if fb < 1 or ceiling:
+        ceiling = True
+        d1 = math.floor(c1 * 1000) / 1000
+        c1 = d1
     c0 = min(c0, c1)
     d0 = min(d0, c0)
     return Bounds((c0, c1), (d0, d1), passes_max, surf_max, factor, depth_max, add,
-                  interval, first, tuple(r["id"] for r in rows))
+                  interval, first, (), ceiling, demote)
+
+
+#: the unit of each device range (:func:`device_limits`), in the search's quantities
+RANGE_UNITS = {"passes": "", "injured_surface": "1", "depth_um": "µm", "density_cm2": "/cm^2",
+               "coagulation_um": "µm"}
+
+
+def range_unit(modality: str, key: str) -> str:
+    if key == "energy":
+        return "J/cm^2" if modality.startswith("full-field") else "mJ"
+    return RANGE_UNITS[key]
 
 
 def describe() -> dict[str, Any]:
@@ -328,6 +373,7 @@ def describe() -> dict[str, Any]:
         devices[m] = None if d is None else {
             "device": d["device"], "model": d["model"],
             "ranges": {k: [round(float(x), 4) for x in v] for k, v in d.items()
-                       if k not in ("device", "model")}}
+                       if k not in ("device", "model")},
+            "units": {k: range_unit(m, k) for k in d if k not in ("device", "model")}}
     return {"version": version(), "file": "data/envelope.toml", "policy": env["policy"],
             "harm_margin": margin(), "areas": areas_out, "rows": rows, "devices": devices}

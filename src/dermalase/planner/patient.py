@@ -24,7 +24,7 @@ HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "re
                 "photosensitizing_drugs", "vitiligo", "prior_radiation")
 #: answers asked only where they decide something (issue 29): lid laxity for an area around the
 #: eyes, the stability of a vitiligo, whether uneven tone in phototypes III-VI is melasma
-FOLLOW_UP = ("ectropion", "vitiligo_stable", "melasma")
+FOLLOW_UP = ("ectropion", "vitiligo_stable", "melasma", "melasma_topical_tried")
 HISTORY_KEYS = ("isotretinoin_months_ago", "isotretinoin_never", *HISTORY_BOOL, *FOLLOW_UP)
 SCAR_TYPES = ("rolling", "boxcar", "icepick", "hypertrophic")
 #: Upper bound of ``isotretinoin_months_ago`` (50 years): a range check, not a clinical number.
@@ -109,6 +109,10 @@ class HistorySpec(Spec):
                                                       "or spreading patches; asked if vitiligo).")
     melasma: Answer = Field(None, description="The uneven tone is melasma (asked for uneven "
                                               "tone in phototypes III-VI).")
+    melasma_topical_tried: Answer = Field(None, description="Topical bleaching (hydroquinone "
+                                          "or triple cream) and sun protection tried for "
+                                          "3 months without enough effect (asked for "
+                                          "melasma).")
 
 
 class PatientSpec(Spec):
@@ -174,6 +178,10 @@ class Patient:
                                  "for acne-scars only: " + ", ".join(SCAR_TYPES))
             concerns.append(Concern(c.kind, c.severity, c.site, c.scar_type))
         hist = spec.history.model_dump(exclude_unset=True)
+        if "vitiligo_stable" in hist and hist.get("vitiligo") is not True:
+            raise InputError("history.vitiligo_stable", hist["vitiligo_stable"],
+                             "only with vitiligo = true (the history contradicts itself: "
+                             f"vitiligo = {hist.get('vitiligo')!r})")
         if hist.get("isotretinoin_never") is True and "isotretinoin_months_ago" in hist:
             raise InputError("history.isotretinoin_never", True,
                              "not together with isotretinoin_months_ago = "
@@ -203,6 +211,9 @@ class Patient:
             out.append("vitiligo_stable")
         if self.phototype >= 3 and any(c.kind == "uneven-tone" for c in self.concerns):
             out.append("melasma")
+        if any(c.kind == "melasma" for c in self.concerns) or (
+                "melasma" in out and self.history.get("melasma") is not False):
+            out.append("melasma_topical_tried")
         return out
 
     def answered(self, key: str) -> bool:

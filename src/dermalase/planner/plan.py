@@ -52,6 +52,9 @@ QUESTIONS = {
                        "patches, no patches in scratches or scars)?",
     "melasma": "Is the uneven tone melasma (symmetric brown patches on the cheeks, forehead or "
                "upper lip)? Until answered, it is planned as melasma.",
+    "melasma_topical_tried": "Have topical bleaching (hydroquinone or triple cream) and strict "
+                             "sun protection been tried for 3 months without enough effect? "
+                             "A laser is an alternative only then (Wind 2011).",
 }
 #: the same questions as actions a patient reads (no file keys)
 ACTIONS = {
@@ -69,6 +72,8 @@ ACTIONS = {
     "ectropion": "have your lower eyelids checked for looseness",
     "vitiligo_stable": "tell your clinician whether your vitiligo has changed in the last year",
     "melasma": "have your clinician check whether the patches are melasma",
+    "melasma_topical_tried": "tell your clinician which creams you have used for the patches, "
+                             "and for how long",
 }
 
 
@@ -110,6 +115,15 @@ class Candidate:
     studied_sessions: int | None = None
     #: the envelope's search bounds (energy range, passes, injured surface, depth)
     bounds: dict = field(default_factory=dict)
+    #: the patient's lowered energy ceiling cannot reach the target: shallower, a smaller
+    #: stated benefit
+    reduced_depth: bool = False
+    #: the envelope rows that changed this candidate's numbers (data/envelope.toml ids)
+    changed_rows: list = field(default_factory=list)
+    #: the expected result before a reduced course or depth is stated (the published figure)
+    improvement_base: str = ""
+    #: a reduced course whose figure was measured after as few sessions: no "expect less"
+    reduced_course_figure: bool = False
 
     @property
     def feasible(self) -> bool:
@@ -155,8 +169,21 @@ class Candidate:
                 "steps": self.steps, "sources": self.sources,
                 "envelope": {"rows": self.envelope_rows, "bounds": self.bounds},
                 "reduced_course": self.reduced_course,
+                "reduced_depth": self.reduced_depth,
                 "studied_sessions": self.studied_sessions,
-                "expected_result": patient_text(self.improvement, outcome=True)}
+                "expected_result": self.expected_result()}
+
+    def expected_result(self) -> str:
+        """The expected result as a patient reads it: the published outcome for this area and
+        concern (or "no reliable figure"), then what a shorter course or a shallower setting
+        means for it."""
+        out = patient_text(self.improvement_base or self.improvement, outcome=True)
+        if self.reduced_course and not self.reduced_course_figure:
+            out += (f"; with {self.sessions} session{'s' if self.sessions > 1 else ''} instead "
+                    f"of the {self.studied_sessions} studied, expect less")
+        if self.reduced_depth:
+            out += "; with the gentler settings your skin needs, expect less"
+        return out
 
 
 def _target(rule: dict, modality: str):
@@ -201,6 +228,7 @@ def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
                             "reepithelialization_days": float(st["reepithelialization_days"])
                             if "reepithelialization_days" in st else None,
                             "source": row.get("source", st["ref"])}
+    changed: set[str] = set()
     if "pulse_energy_mJ" in row:
         e0, e1 = (float(x) for x in row["pulse_energy_mJ"])
         b = envelope.bounds(concern.site, patient.phototype, patient.history, modality,
@@ -216,8 +244,11 @@ def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
         if (lo, hi) != (e0, e1):
             notes.append(f"published {_range(e0, e1, ' mJ')}; the clinical envelope gives "
                          f"{settings['pulse_energy']} for this patient")
-        notes.append("zone depth at this energy: not reported in the sources reached (it grows "
-                     "with energy: Bedi 2007)")
+            changed |= {r for r in b.changed if _row_has(r, ("energy_factor", "energy_max_mJ"))}
+        notes.append(_zone_depth_note(modality, hi))
+    if "ablation_um" in row:  # dual-mode: the Contour's ablation and coagulation dials
+        changed |= _dial_settings(modality, row, concern, patient, v, settings, bounds_info,
+                                  pred, notes)
     cap = v.injured_surface_max
     per_zone = float(envelope.envelope()["policy"]["nafl_coverage_per_zone"])
     if "coverage" in row:
@@ -228,6 +259,7 @@ def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
             notes.append(f"published coverage {100 * row['coverage'][0]:.0f}-"
                          f"{100 * row['coverage'][1]:.0f} %, capped at {100 * cap:.0f} % for "
                          "this patient")
+            changed |= _cap_rows(v, cap)
         settings["coverage"] = _range(100 * c0, 100 * c1, " %")
         bounds_info["coverage"] = [c0, c1]
         pred["surface_injury_fraction"] = c1
@@ -242,16 +274,89 @@ def _literature_candidate(modality: str, st: dict, rule: dict, concern: Concern,
             notes.append(f"published {row['density_cm2'][0]:g}-{row['density_cm2'][1]:g} "
                          f"zones/cm^2, capped at {n1:.0f} (coverage at most {100 * cap:.0f} % "
                          "for this patient)")
+            changed |= _cap_rows(v, cap)
         settings["density"] = _range(n0, n1, " /cm^2")
         bounds_info["density_cm2"] = [n0, n1]
-        bounds_info["coverage_upper_bound"] = n1 * per_zone
+        # an upper bound of the coverage (zones widen with energy; the conversion is at 40 mJ)
+        bounds_info["coverage_upper_bound"] = round(min(1.0, n1 * per_zone), 4)
         pred["surface_injury_fraction"] = None
     if "settings" in row:
         settings.update(row["settings"])
     c = Candidate(modality, settings, rule["sessions"][modality], pred, simulated=False,
                   sources=[row.get("source", st["ref"])], notes=notes)
     c.bounds = bounds_info
+    c.changed_rows = sorted(changed)
     return c
+
+
+def _row_has(rid: str, keys: tuple[str, ...]) -> bool:
+    row = next(r for r in envelope.envelope()["row"] if r["id"] == rid)
+    return any(k in row for k in keys)
+
+
+def _cap_rows(v: rulebase.Verdict, cap: float) -> set[str]:
+    """The envelope rows whose surface cap is the binding one."""
+    rows = {r["id"]: r for r in envelope.envelope()["row"]}
+    margin = envelope.margin()
+    out = set()
+    for rid in (v.bounds.rows if v.bounds else ()):
+        r = rows.get(rid, {})
+        top = r.get("injured_surface_max",
+                    r["harm_injured_surface"] * (1 - margin) if "harm_injured_surface" in r
+                    else None)
+        if top is not None and abs(top - cap) < 1e-9:
+            out.add(rid)
+    return out
+
+
+def _zone_depth_note(modality: str, energy_mJ: float) -> str:
+    """What the sources give for the depth of a non-ablative zone at this energy."""
+    if modality == "non-ablative-fractional-er:glass" and energy_mJ <= 20:
+        return ("zone depth: about 308 µm at 10 mJ and 414 µm at 20 mJ with a 1,550 nm device "
+                "in guinea-pig skin (Sellas device study 2009, authors to confirm; "
+                "published.md); deeper at higher energy (Laubach 2007)")
+    return ("zone depth at this energy: not reported in the sources reached; it grows with "
+            "energy and can pass 1 mm at high energy (Laubach 2007; Bedi 2007)")
+
+
+def _dial_settings(modality: str, row: dict, concern: Concern, patient: Patient,
+                   v: rulebase.Verdict, settings: dict, bounds_info: dict, pred: dict,
+                   notes: list) -> set[str]:
+    """Published dial settings of a full-field erbium device (ablation and coagulation depth
+    per pass, passes) with the envelope applied: the ablation is read as a fluence by the
+    device's dial rule (µm per J/cm^2), so the energy factors and ceilings of this patient
+    lower it as they lower a fluence; passes under the envelope's cap; the whole injury within
+    the area's depth limit. Returns the rows that changed a number."""
+    dev = envelope.device_limits(modality) or {}
+    from ..devices.catalogue import catalogue
+
+    rate = catalogue()[dev["device"]].settings["ablation"].params["rate"]
+    a0, a1 = (float(x) for x in row["ablation_um"])
+    k0, k1 = (float(x) for x in row.get("coagulation_um", (0.0, 0.0)))
+    p1 = int(row.get("passes", [1, 1])[1])
+    b = envelope.bounds(concern.site, patient.phototype, patient.history, modality,
+                        {"fluence_J_cm2": [a0 / rate, a1 / rate]})
+    lo, hi = b.energy[0] * rate, b.energy[1] * rate
+    changed: set[str] = set()
+    if hi < a1 - 1e-9:
+        changed |= {r for r in b.changed if _row_has(r, ("energy_factor", "fluence_J_cm2"))}
+    if b.passes_max is not None and b.passes_max < p1:
+        p1 = b.passes_max
+        changed |= {r for r in b.changed if _row_has(r, ("passes_max",))}
+    room = b.depth_max_um - k1
+    if room < hi:  # the area's skin: ablation and coagulation within its depth limit
+        hi, lo = room, min(lo, room)
+        notes.append(f"ablation limited to {hi:.0f} µm per pass by the {concern.site} skin")
+    settings["ablation"] = _range(lo, hi, " µm")
+    settings["coagulation"] = _range(k0, k1, " µm")
+    settings["passes"] = str(p1)
+    bounds_info.update({"ablation_um": [lo, hi], "coagulation_um": [k0, k1], "passes": p1,
+                        "depth_max_um": b.depth_max_um})
+    pred.update({"ablation_depth_um": hi * p1, "coagulation_depth_um": k1,
+                 "injury_depth_um": hi * p1 + k1})
+    notes.append(f"set on the device's dials (ablation and coagulation in µm, {rate:g} µm per "
+                 "J/cm^2 by its dial rule) and confirmed on a test spot; not simulated")
+    return changed
 
 
 @dataclass(frozen=True)
@@ -311,6 +416,8 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
                 "depth_max_um": None if b.depth_max_um == float("inf") else b.depth_max_um}
     if shallower:
         c.notes.append(shallower)
+    c.reduced_depth = found.reduced_depth
+    c.changed_rows = _binding(c, b, inp)
     if found.model_gap:  # published setting kept: its published depth is the target's middle
         c.recovery_depth_um = 0.5 * (lo + hi)
     if not found.reached:
@@ -328,15 +435,49 @@ def _simulated_candidate(modality: str, rule: dict, concern: Concern, patient: P
     return c
 
 
+def _binding(c: Candidate, b: envelope.Bounds, inp: SearchInputs) -> list[str]:
+    """The envelope rows that changed the numbers the search used (``Bounds.changed``) *and* sit
+    at the chosen setting: an energy at the row's lowered top, the pass count at its cap, an
+    injured surface at its cap, a target cut to its depth; a density factor or an interval
+    always acts. A row whose bound the chosen setting stays clear of changed nothing the
+    patient is given, so the plan does not say it did (review B7)."""
+    rows = {r["id"]: r for r in envelope.envelope()["row"]}
+    st, p = c.settings, c.predicted or {}
+    key = "fluence" if c.modality.startswith("full-field") else "pulse_energy"
+    x = float(str(st[key]).split()[0]) if key in st else None
+    n = st.get("passes", st.get("stack"))
+    sif = p.get("surface_injury_fraction")
+    out = []
+    for rid in b.changed:
+        r = rows[rid]
+        hit = any(k in r for k in ("injured_surface_factor", "interval_add_weeks",
+                                   "interval_weeks"))
+        if any(k in r for k in ("energy_factor", "fluence_J_cm2", "energy_max_mJ")):
+            hit |= x is not None and x >= b.energy_device[1] - 0.051
+        if "passes_max" in r:
+            hit |= n is not None and b.passes_max is not None and int(n) >= b.passes_max
+        if any(k in r for k in ("injured_surface_max", "harm_injured_surface")):
+            hit |= sif is not None and b.injured_surface_max is not None and \
+                sif >= 0.9 * b.injured_surface_max
+        if any(k in r for k in ("harm_depth_um", "depth_max_um")):
+            hit |= inp.hi >= b.depth_max_um - 1e-6
+        if hit:
+            out.append(rid)
+    return out
+
+
 def _round_depth(um) -> str:
     """Depths to the precision the model has (a few per cent: docs/validation.md): 5 µm."""
     return "-" if um is None else f"{5 * round(um / 5):.0f}"
 
 
-def _recovery(c: Candidate) -> dict:
+def _recovery(c: Candidate, concern: Concern | None = None) -> dict:
     p = c.predicted or {}
+    passes = c.settings.get("passes")
     row = rulebase.recovery(c.modality, c.recovery_depth_um if c.recovery_depth_um is not None
-                     else p.get("injury_depth_um"))
+                            else p.get("injury_depth_um"),
+                            concern.site if concern is not None else None,
+                            int(passes) if passes is not None else None)
     out: dict = {}
     if row:
         out = {"downtime_days": row.get("downtime_days"),
@@ -421,17 +562,21 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
     c.sources.insert(0, rule["source"])
     c.warnings += [f"{reason} ({src})" for reason, src in verdict.warnings]
     c.patient_warnings = [f"{reason} ({src})" for reason, src in verdict.warnings]
-    for reason, src in verdict.limits:
-        c.reasons.append(f"settings limited: {reason} ({src})")
-        c.patient_warnings.append(f"settings changed: {reason} ({src})")
+    for reason, src, rid in verdict.limits:
+        # only a row that changed this candidate's numbers says so (review B7): a row whose
+        # limit does not bind, or whose amount the published settings already carry, is a
+        # reason of the ranking or nothing
+        if rid in c.changed_rows:
+            c.reasons.append(f"settings limited: {reason} ({src})")
+            c.patient_warnings.append(f"settings changed: {reason} ({src})")
+        elif _row_has(rid, ("first", "demote")):
+            c.reasons.append(f"ranked by the envelope: {reason} ({src})")
         c.sources.append(src)
     c.conditional_on = list(verdict.conditional)
     c.devices = _device_terms(modality, c)
     c.interval_weeks = _interval(modality, verdict)
-    c.recovery = _recovery(c)
-    by_area = rule.get("improvement_by_area", {}).get(concern.site, {})
-    c.improvement = by_area.get(modality) or rule.get("improvement", {}).get(
-        modality, "no improvement figure in the sources reached")
+    c.recovery = _recovery(c, concern)
+    c.improvement = c.improvement_base = improvement(rule, modality, concern, patient)
     c.risks = _risks(c, patient)
     if concern.scar_type:
         c.adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]]
@@ -444,12 +589,22 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
         c.studied_sessions = c.sessions
         c.sessions = patient.max_sessions
         c.reduced_course = True
-        c.improvement = (f"after {c.studied_sessions} sessions: {c.improvement}. With "
-                         f"{c.sessions} session{'s' if c.sessions > 1 else ''} expect less; "
-                         "sessions continue until the result stops improving (Salameh 2022 "
-                         "[CONS])")
-    if rule.get("outcome_required") and not _has_figure(c.improvement):
+    measured = _figure_sessions(rule, modality, concern)
+    if c.reduced_course and measured is not None and c.sessions >= measured:
+        c.reduced_course_figure = True  # the figure was measured after this many sessions
+    elif c.reduced_course:
+        c.improvement += (f". The studied course is {c.studied_sessions} sessions; with "
+                          f"{c.sessions} session{'s' if c.sessions > 1 else ''} expect less; "
+                          "sessions continue until the result stops improving (Salameh 2022 "
+                          "[CONS])")
+    if c.reduced_depth:
+        c.improvement += (". The settings are lowered for this patient and reach less deep "
+                          "than the concern's target: expect less")
+    if rule.get("outcome_required") and not _has_figure(c.improvement_base):
         c.problems.append("no reliable figure for this outcome in the sources reached")
+    if not c.simulated and not _has_numbers(c.settings):
+        c.problems.append("no published numbers for this setting: it cannot be recommended "
+                          "(no numbers, no ★)")
     dt = c.recovery.get("downtime_days")
     typ = c.recovery.get("downtime_typical_days")
     if dt is None or typ is None:
@@ -463,9 +618,51 @@ def candidate(modality: str, rule: dict, concern: Concern, patient: Patient,
                          f"{patient.max_downtime_days:g} d (may take up to {dt[1]:g} d)")
     order = rule["modalities"].index(modality) if modality in rule["modalities"] else 99
     first = bool(verdict.bounds and verdict.bounds.first)
-    c.rank_key = (not c.feasible, c.reduced_course, not first, order, c.sessions,
-                  typ if typ is not None else 1e9)
+    demote = bool(verdict.bounds and verdict.bounds.demote)
+    # the envelope's order (off the face non-ablative first; phototype III erbium first,
+    # dual-mode last) comes before a shorter course or a shallower setting (review A3)
+    c.rank_key = (not c.feasible, not first, demote, c.reduced_course or c.reduced_depth,
+                  order, c.sessions, typ if typ is not None else 1e9)
     return c
+
+
+#: settings a published (not simulated) candidate must give as numbers to be recommended
+NUMERIC_SETTINGS = ("pulse_energy", "coverage", "density", "ablation", "coagulation")
+
+
+def _has_numbers(settings: dict) -> bool:
+    import re
+
+    return any(re.search(r"\d", str(settings.get(k, ""))) for k in NUMERIC_SETTINGS)
+
+
+def _figure_sessions(rule: dict, modality: str, concern: Concern) -> int | None:
+    """The sessions after which the expected result's figure was measured (an entry's
+    ``sessions``), where the source says."""
+    by_area = rule.get("improvement_by_area", {}).get(concern.site, {})
+    imp = by_area.get(modality) or rule.get("improvement", {}).get(modality)
+    return int(imp["sessions"]) if isinstance(imp, dict) and "sessions" in imp else None
+
+
+def improvement(rule: dict, modality: str, concern: Concern, patient: Patient) -> str:
+    """The published expected result of ``modality`` for this concern, keyed by area (the
+    rule's ``improvement_by_area``) and by where each figure was measured (an entry's
+    ``areas``, ``regions``, ``phototypes``): a figure measured elsewhere reads "no reliable
+    figure" for this patient, with where it was measured for the clinician."""
+    by_area = rule.get("improvement_by_area", {}).get(concern.site, {})
+    imp = by_area.get(modality) or rule.get("improvement", {}).get(modality)
+    if imp is None:
+        return "no improvement figure in the sources reached"
+    if isinstance(imp, str):
+        return imp
+    ok = ((not imp.get("areas") or concern.site in imp["areas"]) and
+          (not imp.get("regions") or envelope.area(concern.site)["region"] in imp["regions"])
+          and (not imp.get("phototypes") or
+               imp["phototypes"][0] <= patient.phototype <= imp["phototypes"][1]))
+    if ok:
+        return str(imp["text"])
+    return (f"no reliable figure for this area and skin: the published figure was measured on "
+            f"{imp['measured']} ({imp['text']})")
 
 
 def _has_figure(text: str) -> bool:
@@ -482,8 +679,14 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
     """Why nothing is recommended and what to do: answers needed, what blocks, what would
     have to change, and the non-laser routes the evidence names."""
     why, todo = [], []
-    if not rule["modalities"] and rule.get("non_laser"):
-        todo += [r[0] for r in rule["non_laser"][:1]]
+    pregnant = patient.history.get("pregnant") is True
+    if pregnant:  # review A7: the deferral leads with it, and names no procedure
+        todo.append(next(b["defer"] for b in blocked if b["rule"] == "pregnancy")
+                    if any(b["rule"] == "pregnancy" for b in blocked) else
+                    "defer until after pregnancy and breastfeeding, then re-plan")
+    todo += [f"{r} ({s})" for r, s in rule.get("steps", []) if not pregnant]
+    if not rule["modalities"] and rule.get("non_laser") and not pregnant:
+        todo += [r[0] for r in _rows(rule, patient)[:1]]
     if top is not None and top.feasible and top.conditional_on:
         why.append(f"the top-ranked option, {top.label}, depends on history answers not given")
         todo += [QUESTIONS[k] for k in top.conditional_on]
@@ -492,43 +695,92 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
                    f"{concern.severity} ({rule['source']})")
     if blocked and not cands:
         why.append("every indicated option is blocked")
+    # a row that blocks every option of the concern says what to do instead; the advice of a
+    # row that blocks only some (e.g. "choose fractional treatment") would name options another
+    # row blocks too, so it is left out then
+    mods = {b["modality"] for b in blocked} | {c.modality for c in cands}
+    by_rule: dict[str, set] = {}
     for b in blocked:
-        if b["defer"] and b["defer"] not in todo:
+        by_rule.setdefault(b["rule"], set()).add(b["modality"])
+    total = {r for r, ms in by_rule.items() if ms >= mods}
+    waiting = top is not None and top.feasible and bool(top.conditional_on)
+    for b in blocked:
+        if (total and b["rule"] not in total) or waiting:  # waiting: the answers decide
+            continue
+        if b["defer"] and b["defer"] not in todo and not pregnant:
             todo.append(b["defer"])
     if cands and not any(c.feasible for c in cands):
         why.append("no allowed option meets the patient's constraints")
         for c in cands:
             why.append(f"{c.label}: " + "; ".join(c.problems))
-        fits = [c for c in cands if all(p.startswith(("published social downtime", "needs "))
-                                       for p in c.problems)]
-        for c in fits:
+        fits = [c for c in cands if all(p.startswith(DOWNTIME_PROBLEM) for p in c.problems)]
+        for c in [] if pregnant else fits:
             typ = c.recovery["downtime_typical_days"]
             todo.append(f"accept about {typ:g} days of downtime (it may take up to "
-                        f"{c.recovery['downtime_days'][1]:g}) for {c.label}")
+                        f"{c.recovery['downtime_days'][1]:g} days) for {c.label}")
     iso = patient.history.get("isotretinoin_months_ago")
-    if isinstance(iso, int | float) and iso < 6 and any(
+    if isinstance(iso, int | float) and iso < 6 and not pregnant and any(
             b["rule"] == "isotretinoin-full-field" for b in blocked):
         todo.append(f"wait about {6 - iso:g} more months after the last isotretinoin dose "
                     "for full-field resurfacing (Waldman 2017)")
     non_laser = _non_laser(rule, patient)
+    care = rulebase.rules()["care"]
+    avoid = [(r[0], r[1]) for r in care["pregnancy_avoid"] if _for_concern(r, rule["kind"])] \
+        if pregnant else []
     return {"why": why, "what_to_do": todo, "non_laser": non_laser,
             "non_laser_patient": _non_laser(rule, patient, plain=True),
+            "avoid": [f"{a} ({s})" for a, s in avoid], "avoid_patient": [a for a, _ in avoid],
             "patient_actions": [ACTIONS[k] for k in (top.conditional_on if top is not None
                                                       and top.feasible else [])]}
 
 
-def _non_laser(rule: dict, patient: Patient, plain: bool = False) -> list[str]:
-    """The non-laser routes of a concern, those that suit this patient: in pregnancy no
-    hydroquinone or retinoids, and the pregnancy-safe care instead (E58-E64). ``plain``: the
-    words alone, for the patient."""
-    care = rulebase.rules()["care"]
+#: the problem of a candidate that only the accepted downtime rules out
+DOWNTIME_PROBLEM = ("typical social downtime", "needs ")
+
+
+def _rows(rule: dict, patient: Patient) -> list[tuple[str, str]]:
+    """A concern's non-laser rows that suit this patient: those for the patient's areas
+    (a row tagged ``areas=a,b``), and in pregnancy only those tagged ``pregnancy-ok`` (unknown
+    never counts as safe: procedures, devices and drugs without that tag wait, E66)."""
     pregnant = patient.history.get("pregnant") is True
-    rows = [(r[0], r[1]) for r in rule.get("non_laser", [])
-            if not (pregnant and "not-in-pregnancy" in r[2:])]
-    if pregnant:
-        rows = [tuple(care["pregnancy_avoid"])] + \
-            [(a, s) for a, s in care["pregnancy_safe"] if a not in [r[0] for r in rows]] + rows
+    sites = {c.site for c in patient.concerns}
+    out = []
+    for r in rule.get("non_laser", []):
+        tags = r[2:]
+        only = [t.split("=", 1)[1].split(",") for t in tags if t.startswith("areas=")]
+        if only and not sites & set(only[0]):
+            continue
+        if pregnant and "pregnancy-ok" not in tags:
+            continue
+        out.append((r[0], r[1]))
+    return out
+
+
+def _non_laser(rule: dict, patient: Patient, plain: bool = False) -> list[str]:
+    """The non-laser routes of a concern, those that suit this patient: in pregnancy the
+    pregnancy-safe care (E58-E64) and the concern's routes marked safe in pregnancy, each once
+    (what to avoid is listed apart). ``plain``: the words alone, for the patient."""
+    care = rulebase.rules()["care"]
+    rows = _rows(rule, patient)
+    if patient.history.get("pregnant") is True:
+        safe = [(r[0], r[1]) for r in care["pregnancy_safe"] if _for_concern(r, rule["kind"])]
+        rows = safe + [r for r in rows if not any(_same(r[0], a) for a, _ in safe)]
     return [a if plain else f"{a} ({s})" for a, s in rows]
+
+
+def _for_concern(row: list, kind: str) -> bool:
+    """Whether a care row (text, source, tags) is for this concern (a ``concerns=a,b`` tag)."""
+    only = [t.split("=", 1)[1].split(",") for t in row[2:] if t.startswith("concerns=")]
+    return not only or kind in only[0]
+
+
+def _same(a: str, b: str) -> bool:
+    """Whether two care lines name the same thing (one's words inside the other's)."""
+    def norm(t: str) -> str:
+        return " ".join(w for w in t.lower().replace(",", " ").split()
+                        if w not in ("a", "the", "strict", "photoprotection", "with"))
+    x, y = norm(a), norm(b)
+    return x in y or y in x
 
 
 @dataclass
@@ -638,18 +890,21 @@ def patient_summary(p: ConcernPlan, patient: Patient | None = None) -> str:
     if rec is None:
         d = p.deferral or {"what_to_do": [], "non_laser": []}
         text = f"For {what}, no laser treatment can be recommended yet. "
-        actions = list(d.get("patient_actions", [])) + [
-            patient_text(t) for t in d["what_to_do"] if "?" not in t]
+        actions = [patient_text(t) for t in d["what_to_do"] if "?" not in t]
+        lead = 1 if actions and actions[0].startswith("defer until after pregnancy") else 0
+        actions = actions[:lead] + list(d.get("patient_actions", [])) + actions[lead:]
         if actions:
             text += "What to do first: " + "; ".join(actions) + ". "
         plain = d.get("non_laser_patient", d["non_laser"])
         if plain:
             text += "Other treatments to discuss: " + "; ".join(
                 patient_text(t) for t in plain) + ". "
+        if d.get("avoid_patient"):
+            text += "Avoid: " + "; ".join(patient_text(t) for t in d["avoid_patient"]) + ". "
         return _tidy(text + "Your clinician will discuss the options with you.")
     iv = rec.interval_weeks
     sess = f"{rec.sessions} session" + ("s" if rec.sessions > 1 else "")
-    if iv:
+    if iv and rec.sessions > 1:
         sess += f", {iv[0]:g}-{iv[1]:g} weeks apart"
     dt = rec.recovery.get("downtime_days")
     typ = rec.recovery.get("downtime_typical_days")
@@ -657,16 +912,17 @@ def patient_summary(p: ConcernPlan, patient: Patient | None = None) -> str:
     down = (f"Expect about {typ:g} days before you feel comfortable being seen (it may take "
             f"up to {dt[1]:g} days)" if dt and typ is not None else
             "No downtime figure was found")
-    outcome = patient_text(rec.improvement, outcome=True)
+    outcome = rec.expected_result()
+    care_word = "wound care" if rulebase.is_ablative(rec.modality) else "gentle skin care"
     text = (f"For {what}, the suggested treatment is {_patient_label(rec.modality)}, {sess}. "
             + down + (f", and redness for about {days_text(ery)}" if ery else "")
             + f". Expected result: {outcome}. "
-            "Before and after: follow the care steps (sun protection, wound care"
+            f"Before and after: follow the care steps (sun protection, {care_word}"
             + (", antiviral tablets" if any("antiviral" in s for s in rec.steps) else "")
             + (", metal eye shields during treatment" if any("eye shield" in s
                                                              for s in rec.steps) else "")
             + "). ")
-    personal = [patient_text(w.split(": ", 1)[-1]) for w in rec.patient_warnings
+    personal = [patient_text(w) for w in rec.patient_warnings
                 if not w.startswith("settings changed")]
     if any(w.startswith("settings changed") for w in rec.patient_warnings):
         text += "The settings are adjusted for your skin and history. "

@@ -42,7 +42,7 @@ class Verdict:
     blocked: list = field(default_factory=list)    # (reason, source, evidence, rule id, defer)
     warnings: list = field(default_factory=list)   # (reason, source)
     steps: list = field(default_factory=list)      # (reason, source)
-    limits: list = field(default_factory=list)     # (reason, source)
+    limits: list = field(default_factory=list)     # (reason, source, row id)
     conditional: list = field(default_factory=list)  # unanswered history keys that decide it
     #: the search bounds of the clinical envelope (data/envelope.toml) for this patient
     bounds: envelope.Bounds | None = None
@@ -83,7 +83,7 @@ def _record(v: Verdict, rule: dict, rid: str) -> None:
     elif act == "step":
         v.steps.append((rule["reason"], rule["source"]))
     elif act == "limit":
-        v.limits.append((rule["reason"], rule["source"]))
+        v.limits.append((rule["reason"], rule["source"], rid))
     else:
         raise ValueError(f"unknown rule action {act!r}")
 
@@ -97,6 +97,8 @@ def _history_applies(rule: dict, history: dict) -> bool:
     value = history[key]
     if rule["test"] == "true":
         return value is True
+    if rule["test"] == "false":  # the answer is no (e.g. topical treatment not yet tried)
+        return value is False
     if rule["test"] == "months_below":
         if isinstance(value, bool) or not isinstance(value, int | float) or \
                 not math.isfinite(value):
@@ -109,8 +111,11 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
     """Apply every history, phototype, site and concern rule to each modality."""
     r = rules()
     out = {m: Verdict(m) for m in MODALITIES}
+    crule = concern_rule(concern, patient)
     for rule in r["history"]:
         if "regions" in rule and envelope.area(concern.site)["region"] not in rule["regions"]:
+            continue
+        if "concerns" in rule and crule["kind"] not in rule["concerns"]:
             continue
         mods = expand(rule["modalities"])
         key = rule["key"]
@@ -137,13 +142,15 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
                                    "DERIVED", "no-device", ""))
         out[m].bounds = envelope.bounds(concern.site, patient.phototype, patient.history, m,
                                         r["settings"].get(m, {}))
-    crule = concern_rule(concern, patient)
     ex = crule.get("exclude")
     if ex:
         for m in expand(ex["modalities"]):
             out[m].blocked.append((ex["reason"], ex["source"], "EXPERT",
                                    f"concern-{concern.kind}", ex.get("defer", "")))
-    for reason, src in crule.get("cautions", []):
+    for reason, src, *tags in crule.get("cautions", []):
+        only = [t.split("=", 1)[1].split(",") for t in tags if t.startswith("areas=")]
+        if only and concern.site not in only[0]:
+            continue  # a caution for other areas (e.g. the neck's)
         for m in MODALITIES:
             out[m].warnings.append((reason, src))
     for reason, src in crule.get("cautions_ablative", []):
@@ -168,10 +175,17 @@ def concern_rule(concern: Concern, patient: Patient | None = None) -> dict:
     raise LookupError(f"no concern rule for {concern}")  # patient parsing prevents this
 
 
-def recovery(modality: str, injury_um: float | None) -> dict | None:
+def recovery(modality: str, injury_um: float | None, area: str | None = None,
+             passes: int | None = None) -> dict | None:
     """The published recovery row of a modality at an injury depth (deepest row when the
-    depth is unknown: the conservative choice)."""
+    depth is unknown: the conservative choice). A row published for some areas (``areas``,
+    and ``passes_max``: a single pass) is used there before the modality's general rows."""
     rows = [r for r in rules()["recovery"] if r["modality"] == modality]
+    own = [r for r in rows if "areas" in r and area in r["areas"]
+           and passes is not None and passes <= r.get("passes_max", passes)]
+    if own:
+        return own[0]
+    rows = [r for r in rows if "areas" not in r]
     if not rows:
         return None
     if injury_um is None:

@@ -167,6 +167,9 @@ class Found:
     note: str = ""
     notes: list = field(default_factory=list)
     model_gap: bool = False  # kept at a published setting the model is known to misjudge
+    #: the patient's lowered energy ceiling cannot reach the target: aimed shallower, with a
+    #: smaller benefit (the plan says so)
+    reduced_depth: bool = False
 
 
 class _Reached(Exception):
@@ -258,6 +261,9 @@ class Space:
     device: tuple[float, float]
     unit: str
     model_gap: str = ""
+    #: the top of the energy range is this patient's hard ceiling (data/envelope.toml): the
+    #: search never goes above it and aims shallower where the target needs more
+    ceiling: bool = False
 
 
 def _first(space: Space, x0: float, x1: float, depth, aim: float):
@@ -331,6 +337,14 @@ def _search(space: Space, depth, finish, lo: float, hi: float) -> Found:
             found.notes.append(f"the deepest setting in range reaches {d:.0f} µm: inside the "
                                f"target {lo:.0f}-{hi:.0f} µm but short of its middle")
             return found
+    if space.ceiling and d > 0:  # lowered for this patient: a shallower aim, never above it
+        found = finish(c1, n)
+        if found.reached:
+            found.reduced_depth = True
+            found.notes.append(f"this patient's energy ceiling ({crange}) reaches {d:.0f} µm, "
+                               f"short of the target {lo:.0f}-{hi:.0f} µm: aimed shallower, "
+                               "a smaller benefit is expected")
+            return found
     return Found(None, None, False, {}, f"cannot reach {lo:.0f} µm within the device range "
                  f"({d:.0f} µm at {d1:g} {space.unit} x {n})")
 
@@ -343,13 +357,14 @@ def _memo(args: dict, search) -> Found:
         f = search()
         return {"scenario": f.scenario.to_dict(si=True) if f.scenario is not None else None,
                 "summary": f.summary, "reached": f.reached, "settings": f.settings,
-                "note": f.note, "notes": f.notes, "model_gap": f.model_gap}
+                "note": f.note, "notes": f.notes, "model_gap": f.model_gap,
+                "reduced_depth": f.reduced_depth}
 
     v = store.cached_call("search", args, compute)
     try:
         sc = Scenario.from_dict(v["scenario"]) if v["scenario"] is not None else None
         return Found(sc, v["summary"], bool(v["reached"]), dict(v["settings"]), str(v["note"]),
-                     list(v["notes"]), bool(v["model_gap"]))
+                     list(v["notes"]), bool(v["model_gap"]), bool(v.get("reduced_depth")))
     except (KeyError, TypeError, ValueError):  # an entry of another shape: search again
         return search()
 
@@ -382,15 +397,16 @@ def _full_field(st: dict, site: str, phototype: int, lo: float, hi: float,
         s = summary_of(sc)
         ok = s["injury_depth_um"] <= hi
         remember(sc)
+        # no spot in the settings: the fluence is what the search sets, and each device's
+        # reading converts it over that device's own spot (review B3)
         return Found(sc, s, ok, {"fluence": f"{round(f, 1)} J/cm^2", "passes": p,
-                                 "pulse_duration": st["pulse_duration"].replace("us", "µs"),
-                                 "spot_diameter": "4 mm"},
+                                 "pulse_duration": st["pulse_duration"].replace("us", "µs")},
                      "" if ok else f"overshoots the target ({s['injury_depth_um']:.0f} µm)")
 
     counts = tuple(p for p in st["passes"]
                    if bounds.passes_max is None or p <= bounds.passes_max)
     space = Space(counts, bounds.energy, bounds.energy_device, "J/cm^2",
-                  st.get("model_depth_gap", ""))
+                  st.get("model_depth_gap", ""), bounds.ceiling)
     return _search(space, depth, finish, lo, hi)
 
 
@@ -467,5 +483,5 @@ def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
     counts = tuple(n for n in st["stack"]
                    if bounds.passes_max is None or n <= bounds.passes_max)
     space = Space(counts, bounds.energy, bounds.energy_device, "mJ",
-                  st.get("model_depth_gap", ""))
+                  st.get("model_depth_gap", ""), bounds.ceiling)
     return _search(space, depth, finish, lo, hi)
