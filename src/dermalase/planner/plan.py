@@ -25,6 +25,7 @@ from ..devices.terms import device_terms
 from ..simulate import Scenario
 from . import envelope, search
 from . import rules as rulebase
+from .face import FULL_FACE
 from .patient import Concern, Patient
 from .words import days_text, patient_text
 
@@ -110,6 +111,11 @@ class Candidate:
     studied_sessions: int | None = None
     #: the envelope's search bounds (energy range, passes, injured surface, depth)
     bounds: dict = field(default_factory=dict)
+    #: a full-face candidate (issue 33): its units, each with its modality and settings
+    #: (planner.fullface.unit_entry), the blend it follows, and its own label
+    units: list | None = None
+    blend: dict | None = None
+    plan_label: str | None = None
 
     @property
     def feasible(self) -> bool:
@@ -117,7 +123,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return rulebase.LABELS[self.modality]
+        return self.plan_label or rulebase.LABELS[self.modality]
 
     def course(self) -> dict | None:
         """Whole-course figures: sessions treated alike; the published social downtime adds up
@@ -156,7 +162,9 @@ class Candidate:
                 "envelope": {"rows": self.envelope_rows, "bounds": self.bounds},
                 "reduced_course": self.reduced_course,
                 "studied_sessions": self.studied_sessions,
-                "expected_result": patient_text(self.improvement, outcome=True)}
+                "expected_result": patient_text(self.improvement, outcome=True),
+                **({"units": self.units, "blend": self.blend} if self.units is not None
+                   else {})}
 
 
 def _target(rule: dict, modality: str):
@@ -545,6 +553,10 @@ class ConcernPlan:
     adjuncts: list[str]
     deferral: dict | None
     patient: Patient | None = None
+    #: a full-face concern: each unit's own plan (planner.fullface), and the compositions
+    #: that could not be formed
+    unit_plans: dict | None = None
+    face_notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         top = self.top
@@ -554,7 +566,15 @@ class ConcernPlan:
                 "top_ranked": top.modality if top else None,
                 "candidates": [c.to_dict() for c in self.candidates],
                 "blocked": self.blocked, "adjuncts": self.adjuncts, "deferral": self.deferral,
-                "summary": patient_summary(self, self.patient)}
+                "summary": patient_summary(self, self.patient),
+                **({"units": _units_summary(self.unit_plans),
+                    "face_notes": self.face_notes} if self.unit_plans is not None else {})}
+
+
+def _units_summary(unit_plans: dict) -> list[dict]:
+    from .fullface import units_summary
+
+    return units_summary(unit_plans)
 
 
 def considered(patient: Patient, concern: Concern) -> tuple[dict, list]:
@@ -567,10 +587,18 @@ def considered(patient: Patient, concern: Concern) -> tuple[dict, list]:
                   list(rule["modalities"]) + [x for x in excluded if x not in rule["modalities"]]]
 
 
+def planned_concerns(patient: Patient) -> list[Concern]:
+    """The concerns as they are searched: a full-face concern on each of its units."""
+    from .fullface import unit_concerns
+
+    return [u for c in patient.concerns for u in unit_concerns(c)]
+
+
 def searches(patient: Patient) -> list[tuple[int, str]]:
-    """(concern index, modality) of every settings search the plan of ``patient`` makes."""
+    """(index in :func:`planned_concerns`, modality) of every settings search the plan of
+    ``patient`` makes."""
     out = []
-    for i, concern in enumerate(patient.concerns):
+    for i, concern in enumerate(planned_concerns(patient)):
         _, modalities = considered(patient, concern)
         out += [(i, m) for m, v in modalities if not v.blocked
                 and not rulebase.rules()["settings"][m].get("literature_only")]
@@ -578,13 +606,18 @@ def searches(patient: Patient) -> list[tuple[int, str]]:
 
 
 def search_one(patient: Patient, i: int, modality: str) -> None:
-    """The settings search of one modality for concern ``i`` (its simulations are stored)."""
-    concern = patient.concerns[i]
+    """The settings search of one modality for planned concern ``i`` (its simulations are
+    stored)."""
+    concern = planned_concerns(patient)[i]
     rule, modalities = considered(patient, concern)
     candidate(modality, rule, concern, patient, dict(modalities)[modality])
 
 
 def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
+    if concern.site == FULL_FACE:  # by cosmetic unit (issue 33)
+        from .fullface import plan_full_face
+
+        return plan_full_face(patient, concern)
     rule, modalities = considered(patient, concern)
     blocked, cands = [], []
     for m, v in modalities:
@@ -767,11 +800,26 @@ class Plan:
                     "needed_answers": [{"key": k, "question": QUESTIONS[k]}
                                        for k in self.needed_answers],
                     "plans": dumped, "combined": _combined(self.concerns),
+                    "session": _session(self.concerns, self.patient),
+                    "face_units": {"version": _face_version(),
+                                   "file": "data/face_units.toml"},
                     "patient": self.patient.to_dict(), "version": __version__,
                     "units": {"depths": "um", "days": "d", "interval_weeks": "week",
                               "surface_injury_fraction": "1",
                               "remodeling_index_mm3_per_cm2": "mm^3/cm^2"}})
         return out
+
+
+def _session(plans: list[ConcernPlan], patient: Patient) -> dict | None:
+    from .fullface import session
+
+    return session(plans, patient)
+
+
+def _face_version() -> str:
+    from .face import version
+
+    return version()
 
 
 def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | None = None,
