@@ -352,19 +352,21 @@ def _edge(entry: dict, lighter: list[str]) -> dict:
         e = row["energy_factor"][1]
         out["how"] = (f"density x{f:g} and energy x{e:g} of the unit's settings along its edge")
         edge: dict[str, str] = {}
+        low = (envelope.device_limits(entry["modality"]) or {}).get("energy", (0.0, 0.0))[0]
         for k in ("pulse_energy", "coverage", "beam_coverage", "density"):
             if k in st:
                 fac = e if k == "pulse_energy" else f
-                edge[k] = _scale(str(st[k]), fac)
+                edge[k] = _scale(str(st[k]), fac, low if k == "pulse_energy" else 0.0)
         out["settings"] = edge
     return out
 
 
-def _scale(text: str, factor: float) -> str:
-    """'13.4 mJ' x 0.8 -> '10.7 mJ'; a range scales both ends."""
+def _scale(text: str, factor: float, floor: float = 0.0) -> str:
+    """'13.4 mJ' x 0.8 -> '10.7 mJ'; a range scales both ends; never below the device's
+    lowest setting ``floor`` nor above the unit's own value (lower only)."""
     num, _, unit = text.partition(" ")
     try:
-        vals = [float(v) * factor for v in num.split("-")]
+        vals = [min(float(v), max(float(v) * factor, floor)) for v in num.split("-")]
     except ValueError:
         return text
     digits = 1 if max(vals) < 100 else 0

@@ -567,6 +567,8 @@ class ConcernPlan:
                 "candidates": [c.to_dict() for c in self.candidates],
                 "blocked": self.blocked, "adjuncts": self.adjuncts, "deferral": self.deferral,
                 "summary": patient_summary(self, self.patient),
+                "non_laser_patient": _non_laser(self.rule, self.patient, plain=True)
+                if self.patient is not None else [],
                 **({"units": _units_summary(self.unit_plans),
                     "face_notes": self.face_notes} if self.unit_plans is not None else {})}
 
