@@ -55,7 +55,7 @@ def envelope() -> dict:
         if not row.get("source") or row.get("evidence") not in EVIDENCE or not row.get("reason"):
             raise _bad(rid, f"needs a reason, a source and an evidence tag in {EVIDENCE}")
         unknown = set(row) - set(LIMIT_KEYS) - set(SELECTORS) - {
-            "id", "action", "reason", "defer", "source", "evidence", "policy"}
+            "id", "action", "reason", "defer", "source", "evidence", "policy", "relative"}
         if unknown:
             raise _bad(rid, f"unknown keys {sorted(unknown)}")
         for a in row.get("areas", ()):
@@ -265,8 +265,17 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
     add = (0.0, 0.0)
     interval = None
     first = False
+    rel = [1.0, 1.0, 1.0]  # a relative row's factors (energy low, high; injured surface)
     for row in rows:
         if row["action"] != "limit":
+            continue
+        if row.get("relative"):  # a feathering band: lower than whatever else applies
+            if "energy_factor" in row:
+                rel[0] *= row["energy_factor"][0]
+                rel[1] *= row["energy_factor"][1]
+            rel[2] *= float(row.get("injured_surface_factor", 1.0))
+            if "passes_max" in row:
+                passes_max = min(passes_max or 99, int(row["passes_max"]))
             continue
         # settings published for this very area already carry its lower energy
         if "energy_factor" in row and not (area_specific and set(row) & set(AREA_SELECTORS)):
@@ -293,6 +302,7 @@ def bounds(area_name: str, phototype: int, history: dict, modality: str,
         if "interval_weeks" in row:
             interval = tuple(row["interval_weeks"])
         first = first or bool(row.get("first"))
+    fa, fb, factor = fa * rel[0], fb * rel[1], factor * rel[2]
     # the energy factors scale the clinical range and lower the top of the whole range
     # the search writes energies to 3 decimals: the top is rounded down so that no written
     # setting passes a device's published maximum

@@ -118,7 +118,7 @@ def unit_entry(name: str, c, band: bool = False, sessions: int | None = None,
         return {**base, "modality": None, "modality_label": "not treated", "settings": {},
                 "sessions": 0, "interval_weeks": None, "injury_depth_um": None,
                 "surface_injury_fraction": None, "passes": None, "devices": [],
-                "envelope_rows": [], "problems": [], "conditional_on": [],
+                "envelope_rows": [], "bounds": {}, "problems": [], "conditional_on": [],
                 "downtime_days": None, "downtime_typical_days": None}
     p = c.predicted or {}
     n = c.sessions if sessions is None else min(c.sessions, sessions)
@@ -129,7 +129,8 @@ def unit_entry(name: str, c, band: bool = False, sessions: int | None = None,
            "injury_depth_um": p.get("injury_depth_um"),
            "surface_injury_fraction": p.get("surface_injury_fraction"),
            "passes": _passes(c.settings), "devices": c.devices,
-           "envelope_rows": list(c.envelope_rows), "problems": problems,
+           "envelope_rows": list(c.envelope_rows), "bounds": dict(c.bounds),
+           "problems": problems,
            "conditional_on": list(c.conditional_on),
            "downtime_days": c.recovery.get("downtime_days"),
            "downtime_typical_days": c.recovery.get("downtime_typical_days"),
