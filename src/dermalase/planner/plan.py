@@ -693,7 +693,18 @@ def patient_summary(p: ConcernPlan, patient: Patient | None = None) -> str:
             f"up to {dt[1]:g} days)" if dt and typ is not None else
             "No downtime figure was found")
     outcome = patient_text(rec.improvement, outcome=True)
-    text = (f"For {what}, the suggested treatment is {_patient_label(rec.modality)}, {sess}. "
+    label = _patient_label(rec.modality)
+    if rec.units:  # a full-face plan by cosmetic unit
+        from .face import face_units
+
+        blend = next((b for b in face_units()["blend"]
+                      if rec.blend and b["id"] == rec.blend["id"]), None)
+        mixed = len({u["modality"] for u in rec.units if u["modality"]}) > 1
+        label = blend["patient"] if blend else (
+            f"{label} on the face, each part with its own settings"
+            + (", and a lighter treatment where the skin is thin or at the edges" if mixed
+               else ""))
+    text = (f"For {what}, the suggested treatment is {label}, {sess}. "
             + down + (f", and redness for about {days_text(ery)}" if ery else "")
             + f". Expected result: {outcome}. "
             "Before and after: follow the care steps (sun protection, wound care"

@@ -156,7 +156,7 @@ def _expect(rec: dict) -> list[str]:
     if ery:
         out.append(f"Your skin will be red or pink for about {days_text(ery)}.")
     res = rec.get("expected_result") or "no reliable figure"
-    if res == "no reliable figure":
+    if res == "no reliable figure" or res.lower().startswith(("no ", "not ")):
         out.append("We have no reliable figure for how much it will help.")
     else:
         out.append(f"What the studies found: {_sentence(res)}")
