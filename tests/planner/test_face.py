@@ -193,6 +193,24 @@ def test_a_concern_may_name_a_unit_or_the_full_face():
     assert "ectropion" in p.missing_history()  # the full face includes the eyelids
 
 
+@pytest.mark.parametrize("missing", ["ectropion", "keloids"])
+def test_an_unanswered_question_on_one_unit_withholds_the_full_face_plan(missing):
+    """What is unknown never counts as safe, unit by unit: without the lid-laxity answer the
+    eyelid units' full field is conditional, so no full-face plan that uses it is recommended
+    and the question is asked; without the keloid answer, the jawline (keloid-prone) decides
+    the same way. Removing an answer never adds a recommendation."""
+    full = plan(Patient.from_dict(FACE_CASES[1].patient))
+    d = dict(FACE_CASES[1].patient)
+    d["history"] = {k: v for k, v in d["history"].items() if k != missing}
+    out = plan(Patient.from_dict(d))
+    assert missing in [a["key"] for a in out["needed_answers"]]
+    assert full["plans"][0]["recommended"] is not None
+    top = out["plans"][0]["candidates"][0]
+    assert missing in top["conditional_on"]  # the unit's unknown reaches the whole plan
+    rec = out["plans"][0]["recommended"]
+    assert rec is None or not any(missing in u["conditional_on"] for u in rec["units"])
+
+
 # --- the face map ------------------------------------------------------------------------------
 def test_face_map_svg_draws_every_unit_with_a_legend_and_nothing_external(plans):
     out = _by(plans, "Glogau III), phototype II")

@@ -25,7 +25,6 @@ share of the face is a share of the schematic drawing, never a measured area.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from . import envelope, face
@@ -424,8 +423,3 @@ def session(plans: list, patient: Patient) -> dict | None:
             "feathering_source": _feather_row()["source"],
             "same_session_source": data.toml("planner_rules")["sequencing"]
             ["same_session_source"]}
-
-
-def deepest_um(entries: list[dict]) -> float:
-    vals = [e["injury_depth_um"] for e in entries if e.get("injury_depth_um") is not None]
-    return max(vals) if vals else math.nan
