@@ -100,7 +100,9 @@ def face_section() -> list[str]:
         down = f"{typ:g} d ({dt[0]:g}-{dt[1]:g} d)" if dt and typ is not None else "-"
         cands = "; ".join(f"{i + 1}. {x['label']}" for p in res["plans"]
                           for i, x in enumerate(p["candidates"][:4]))
-        exp = ", ".join(f"{k} {v}" for k, v in c.checks.items())
+        exp = "; ".join(f"{k.replace('_', ' ')} " + (", ".join(v) if isinstance(v, tuple)
+                                                     else "yes" if v is True else f"{v:g}")
+                        for k, v in c.checks.items())
         out.append(f"| {c.name} | {c.evidence} | {exp} | {'; '.join(units) or 'none'} | "
                    f"{down} | {cands} | {'pass' if not bad else 'FAIL: ' + '; '.join(bad)} |")
     return out
