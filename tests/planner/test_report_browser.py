@@ -67,7 +67,7 @@ def test_face_map_renders_in_chromium_under_a_strict_csp(tmp_path):
     (no script, no style, no image, no font): every unit is drawn, with the colour of its
     treatment, and the browser reports no blocked resource."""
     from dermalase.planner.cases import FACE_CASES
-    from dermalase.report import face_map_svg
+    from dermalase.report.facemap import face_map_svg
 
     out = plan(Patient.from_dict(FACE_CASES[1].patient))
     page_file = tmp_path / "map.html"

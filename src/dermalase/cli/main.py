@@ -388,14 +388,7 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
             svg = Path(report).with_suffix(".face-map.svg")
             with atomic_write(svg, "--report") as tmp:
                 Path(tmp).write_text(face_map_svg(result), encoding="utf-8")
-    written = []
-    if documents:
-        from ..report import documents as docs
-
-        try:
-            written = docs.write(result, documents, first)
-        except InputError as exc:
-            _fail(str(exc))
+    written = _write_documents(result, documents, first) if documents else []
     if as_json:
         click.echo(json.dumps(result, indent=2, allow_nan=False))
         return
@@ -412,6 +405,17 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
                    "<= 8; Flesch reading ease, target >= 60): " + "; ".join(
                        f"{n} grade {v['flesch_kincaid_grade']:g}, ease "
                        f"{v['flesch_reading_ease']:g}" for n, v in levels.items()))
+
+
+def _write_documents(result: dict, documents: str, first) -> list:
+    """The patient's and the clinician's documents into ``documents`` (all or nothing)."""
+    from ..report import documents as docs
+
+    try:
+        return docs.write(result, documents, first)
+    except InputError as exc:
+        _fail(str(exc))
+    return []
 
 
 def _first_session(text: str | None):
@@ -516,6 +520,25 @@ def _print_units(con, units: list) -> None:
                   + (" (feathering band)" if u["feathering_band"] else ""))
 
 
+def _print_session(con, result: dict) -> None:
+    """The one session of the face units: the face map as text and the session's figures."""
+    from rich.markup import escape
+
+    from ..report.facemap import face_map_text
+
+    ses = result["session"]
+    con.rule("one session by cosmetic unit: face map")
+    for line in face_map_text(result):
+        con.print(f"  {escape(line)}")
+    dt = ses["downtime_days"]
+    con.print(f"  session: {len(ses['treated_units'])} units, "
+              f"{100 * ses['treated_share_of_face']:.0f} % of the face drawing "
+              f"(schematic); {ses['sessions']} session(s); downtime "
+              + (f"typically {ses['downtime_typical_days']:g} d (may take up to "
+                 f"{dt[1]:g} d)" if dt and ses["downtime_typical_days"] is not None
+                 else "not reported") + "; the units heal side by side")
+
+
 def _print_plan(result: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -585,19 +608,7 @@ def _print_plan(result: dict) -> None:
         for s in result["combined"]["steps"]:
             con.print(f"  - {escape(s)}")
     if result.get("session"):
-        from ..report.facemap import face_map_text
-
-        ses = result["session"]
-        con.rule("one session by cosmetic unit: face map")
-        for line in face_map_text(result):
-            con.print(f"  {escape(line)}")
-        dt = ses["downtime_days"]
-        con.print(f"  session: {len(ses['treated_units'])} units, "
-                  f"{100 * ses['treated_share_of_face']:.0f} % of the face drawing "
-                  f"(schematic); {ses['sessions']} session(s); downtime "
-                  + (f"typically {ses['downtime_typical_days']:g} d (may take up to "
-                     f"{dt[1]:g} d)" if dt and ses["downtime_typical_days"] is not None
-                     else "not reported") + "; the units heal side by side")
+        _print_session(con, result)
     for w in result["warnings"]:
         con.print(f"[yellow]warning[/yellow]: {escape(w)}")
 

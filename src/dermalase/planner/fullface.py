@@ -150,10 +150,9 @@ def _union(items) -> list:
 
 
 def _compose(name: str, label: str, blend: dict | None, picks: dict, unit_plans: dict,
-             rule: dict, patient: Patient):
-    """A full-face candidate from each unit's pick (a unit with no pick is not treated)."""
-    from .plan import Candidate
-
+             rule: dict, make):
+    """A full-face candidate (``make``: the planner's Candidate class) from each unit's pick
+    (a unit with no pick is not treated)."""
     main = next((c for u, c in picks.items() if face.unit(u)["group"] == "mouth" and c),
                 next((c for c in picks.values() if c), None))
     assert main is not None  # a composition has at least one treated unit
@@ -168,7 +167,7 @@ def _compose(name: str, label: str, blend: dict | None, picks: dict, unit_plans:
             e["reason"] = "; ".join(
                 f"{b['label']}: {b['reason']}" for b in unit_plans[e["unit"]].blocked[:3]) or \
                 "no option for this unit"
-    c = Candidate(main.modality, {"plan": name}, sessions, None, simulated=main.simulated)
+    c = make(main.modality, {"plan": name}, sessions, None, simulated=main.simulated)
     c.plan_label = label
     c.units = entries
     c.blend = None if blend is None else {"id": blend["id"], "name": blend["name"],
@@ -235,9 +234,10 @@ def _settings_text(st: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in st.items())
 
 
-def compose(unit_plans: dict, rule: dict, patient: Patient) -> tuple[list, list[str]]:
-    """The full-face candidates (one modality on every unit; the blends) from the units' plans,
-    and the compositions that could not be formed, with why."""
+def compose(unit_plans: dict, rule: dict, make) -> tuple[list, list[str]]:
+    """The full-face candidates (one modality on every unit; the blends) from the units' plans
+    (``make``: the planner's Candidate class), and the compositions that could not be formed,
+    with why."""
     units = list(unit_plans)
     group = {u: face.unit(u)["group"] for u in units}
     core = [u for u in units if group[u] != "feather"]
@@ -249,7 +249,7 @@ def compose(unit_plans: dict, rule: dict, patient: Patient) -> tuple[list, list[
         if key in seen or not any(picks.values()):
             return
         seen.add(key)
-        out.append(_compose(name, label, blend, picks, unit_plans, rule, patient))
+        out.append(_compose(name, label, blend, picks, unit_plans, rule, make))
 
     for m in mods:
         have = [u for u in core if any(c.modality == m for c in unit_plans[u].candidates)]
@@ -289,40 +289,6 @@ def compose(unit_plans: dict, rule: dict, patient: Patient) -> tuple[list, list[
             continue
         add(b["id"], f"blended: {b['name']}", b, picks)
     return out, notes
-
-
-def plan_full_face(patient: Patient, concern: Concern):
-    """The plan of a full-face concern: each unit planned on its own area, then composed."""
-    from .plan import ConcernPlan, _deferral, plan_concern
-
-    unit_plans = {c.site: plan_concern(patient, c) for c in unit_concerns(concern)}
-    rule = rulebase.concern_rule(concern, patient)
-    cands, notes = compose(unit_plans, rule, patient)
-    cands.sort(key=lambda c: c.rank_key)
-    top = cands[0] if cands else None
-    rec = top if top is not None and top.feasible and not top.conditional_on else None
-    if rec is not None:
-        rec.reasons.append("ranked first: every unit allowed by its own envelope, within the "
-                           "accepted sessions and downtime, first-line in the rule's source, "
-                           "and every history answer that could rule it out is given")
-    blocked = []
-    for m in _union(b["modality"] for p in unit_plans.values() for b in p.blocked):
-        where = [u for u, p in unit_plans.items() if any(b["modality"] == m for b in p.blocked)]
-        if len(where) == len(unit_plans):  # blocked on the whole face
-            b = next(b for b in unit_plans[where[0]].blocked if b["modality"] == m)
-            blocked.append(dict(b))
-    cp = ConcernPlan(
-        concern=concern, rule=rule,
-        target={"full_field_um": rule.get("target_full_field_um"),
-                "fractional_um": rule.get("target_fractional_um"),
-                "layer": rule["target_layer"], "source": rule["source"]},
-        recommended=rec, top=top, candidates=cands, blocked=blocked,
-        adjuncts=_union(a for p in unit_plans.values() for a in p.adjuncts),
-        deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top),
-        patient=patient)
-    cp.unit_plans = unit_plans
-    cp.face_notes = notes
-    return cp
 
 
 def units_summary(unit_plans: dict) -> list[dict]:

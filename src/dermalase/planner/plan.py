@@ -617,9 +617,7 @@ def search_one(patient: Patient, i: int, modality: str) -> None:
 
 def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
     if concern.site == FULL_FACE:  # by cosmetic unit (issue 33)
-        from .fullface import plan_full_face
-
-        return plan_full_face(patient, concern)
+        return _plan_full_face(patient, concern)
     rule, modalities = considered(patient, concern)
     blocked, cands = [], []
     for m, v in modalities:
@@ -650,6 +648,43 @@ def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
         recommended=rec, top=top, candidates=cands, blocked=blocked, adjuncts=adjuncts,
         deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top),
         patient=patient)
+
+
+def _plan_full_face(patient: Patient, concern: Concern) -> ConcernPlan:
+    """A full-face concern: each unit planned on its own area (its own envelope), then the
+    full-face candidates composed from the units' candidates (planner.fullface) and ranked."""
+    from .fullface import compose, unit_concerns
+
+    unit_plans = {c.site: plan_concern(patient, c) for c in unit_concerns(concern)}
+    rule = rulebase.concern_rule(concern, patient)
+    cands, notes = compose(unit_plans, rule, Candidate)
+    cands.sort(key=lambda c: c.rank_key)
+    top = cands[0] if cands else None
+    rec = top if top is not None and top.feasible and not top.conditional_on else None
+    if rec is not None:
+        rec.reasons.append("ranked first: every unit allowed by its own envelope, within the "
+                           "accepted sessions and downtime, first-line in the rule's source, "
+                           "and every history answer that could rule it out is given")
+    blocked, seen = [], set()
+    for p in unit_plans.values():  # blocked on every unit: blocked on the face
+        for b in p.blocked:
+            if b["modality"] not in seen and all(
+                    any(x["modality"] == b["modality"] for x in q.blocked)
+                    for q in unit_plans.values()):
+                blocked.append(dict(b))
+                seen.add(b["modality"])
+    cp = ConcernPlan(
+        concern=concern, rule=rule,
+        target={"full_field_um": rule.get("target_full_field_um"),
+                "fractional_um": rule.get("target_fractional_um"),
+                "layer": rule["target_layer"], "source": rule["source"]},
+        recommended=rec, top=top, candidates=cands, blocked=blocked,
+        adjuncts=list(dict.fromkeys(a for p in unit_plans.values() for a in p.adjuncts)),
+        deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top),
+        patient=patient)
+    cp.unit_plans = unit_plans
+    cp.face_notes = notes
+    return cp
 
 
 def _concern_text(c: Concern) -> str:

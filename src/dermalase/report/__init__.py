@@ -1,7 +1,7 @@
-"""Figures and reports; the face map of a plan (``face_map_svg``, issue 33) for the command
-line, the HTML report, the documents and the web application."""
+"""Figures and reports. The face map of a plan (``dermalase.report.facemap.face_map_svg``,
+issue 33) and the patient's documents (``dermalase.report.documents``) render a plan, so they
+sit in the planner's layer (tests/test_architecture.py) and are imported from their modules."""
 
-from .facemap import face_map_svg, face_map_text
 from .figures import (
                       cross_section_figure,
                       healing_figure,
@@ -10,5 +10,5 @@ from .figures import (
                       treatment_figure,
 )
 
-__all__ = ["cross_section_figure", "face_map_svg", "face_map_text", "healing_figure",
-           "pattern_figure", "png_bytes", "treatment_figure"]
+__all__ = ["cross_section_figure", "healing_figure", "pattern_figure", "png_bytes",
+           "treatment_figure"]

@@ -103,20 +103,11 @@ def face_map_svg(plan: dict, id_prefix: str = "facemap") -> str:
     """The face map of ``plan`` (the plan's JSON) as a self-contained SVG document.
     ``id_prefix`` keeps the element ids unique where several maps share a page."""
     d = face.face_units()
-    st = d["style"]
     x0, y0, x1, y1 = d["viewbox"]
     by_unit = treated(plan)
-    legend = legend_lines(plan)
-    lx = x1 + 16
+    rows: list[tuple[str, list[str]]] = [(c, _wrap(t, 88)) for c, t in legend_lines(plan)]
     width = 760
-    rows: list[tuple[str, list[str]]] = [(c, _wrap(t, 88)) for c, t in legend]
-    key = [(st[f][i], f"{FAMILY_WORDS[f]}, " + ("up to " if i == 0 else "over " if i == 2 else
-                                                  "") +
-            (f"{st['depth_bands_um'][0]} µm" if i == 0 else
-             f"{st['depth_bands_um'][0]}-{st['depth_bands_um'][1]} µm" if i == 1 else
-             f"{st['depth_bands_um'][1]} µm") + " deep")
-           for f in FAMILY_WORDS for i in range(3)]
-    n_lines = sum(len(w) for _, w in rows) + len(key) // 3 + 6
+    n_lines = sum(len(w) for _, w in rows) + 3 + 6
     height = max(y1 + 20, 34 + 12 * n_lines)
     title = ("Face map: " + plan.get("patient", {}).get("name", "patient")
              + (f" ({len(by_unit)} units treated)" if by_unit else " (no unit treated)"))
@@ -135,8 +126,20 @@ def face_map_svg(plan: dict, id_prefix: str = "facemap") -> str:
            'stroke-width="1.2"/></pattern></defs>',
            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
            f'<ellipse cx="{(x0 + x1) / 2}" cy="128" rx="70" ry="104" fill="#fbf3ee" '
-           f'stroke="{st["outline"]}" stroke-width="0.8"/>',
-           '<g id="' + id_prefix + '-units">']
+           f'stroke="{d["style"]["outline"]}" stroke-width="0.8"/>',
+           *_units_svg(plan, by_unit, hatch, id_prefix),
+           *_legend_svg(rows, hatch, id_prefix, x1 + 16), "</svg>"]
+    return "\n".join(out) + "\n"
+
+
+def _points(poly) -> str:
+    return " ".join(f"{x:g},{y:g}" for x, y in poly)
+
+
+def _units_svg(plan: dict, by_unit: dict, hatch: str, id_prefix: str) -> list[str]:
+    """Each unit's outline(s), filled by its treatment, and the feathered edges dashed."""
+    st = face.face_units()["style"]
+    out = [f'<g id="{id_prefix}-units">']
     for name in face.unit_names():
         e = by_unit.get(name)
         fill = _shade(e) if e else str(st["untreated"])
@@ -147,25 +150,33 @@ def face_map_svg(plan: dict, id_prefix: str = "facemap") -> str:
         out.append(f'<g data-unit={quoteattr(name)} data-modality={quoteattr(mod)}>'
                    f'<title>{escape(tip)}</title>')
         for poly in face.polygons(name):
-            pts = " ".join(f"{x:g},{y:g}" for x, y in poly)
-            out.append(f'<polygon points="{pts}" fill="{fill}" stroke="{st["outline"]}" '
-                       'stroke-width="0.8"/>')
+            out.append(f'<polygon points="{_points(poly)}" fill="{fill}" '
+                       f'stroke="{st["outline"]}" stroke-width="0.8"/>')
             if e and e.get("feathering_band"):
-                out.append(f'<polygon points="{pts}" fill="url(#{hatch})" '
+                out.append(f'<polygon points="{_points(poly)}" fill="url(#{hatch})" '
                            'fill-opacity="0.5" stroke="none"/>')
         out.append("</g>")
     for edge in (plan.get("session") or {}).get("feathering", []):
         for poly in face.polygons(edge["unit"]):
-            pts = " ".join(f"{x:g},{y:g}" for x, y in poly)
-            out.append(f'<polygon points="{pts}" fill="none" stroke="#333333" '
+            out.append(f'<polygon points="{_points(poly)}" fill="none" stroke="#333333" '
                        'stroke-width="1.6" stroke-dasharray="3 2" '
                        f'data-feathered={quoteattr(edge["unit"])}/>')
     out.append("</g>")
+    return out
+
+
+def _legend_svg(rows: list, hatch: str, id_prefix: str, lx: float) -> list[str]:
+    """The legend: each unit's treatment and settings, then the colour key."""
+    st = face.face_units()["style"]
+    bands = st["depth_bands_um"]
+    depth = (f"up to {bands[0]} µm", f"{bands[0]}-{bands[1]} µm", f"over {bands[1]} µm")
+    key = [(st[f][i], f"{FAMILY_WORDS[f]}, {depth[i]} deep")
+           for f in FAMILY_WORDS for i in range(3)]
     y = 20
-    out.append(f'<g id="{id_prefix}-legend" font-family="sans-serif" font-size="10" '
-               'fill="#111111">')
-    out.append(f'<text x="{lx}" y="{y}" font-weight="bold">Units, treatment and settings '
-               '(one session)</text>')
+    out = [f'<g id="{id_prefix}-legend" font-family="sans-serif" font-size="10" '
+           'fill="#111111">',
+           f'<text x="{lx}" y="{y}" font-weight="bold">Units, treatment and settings '
+           '(one session)</text>']
     y += 14
     for colour, wrapped in rows:
         fill = f'url(#{hatch})' if colour == "none" else colour
@@ -185,5 +196,5 @@ def face_map_svg(plan: dict, id_prefix: str = "facemap") -> str:
                    'stroke-width="0.5"/>')
         out.append(f'<text x="{lx + 180 * col + 14}" y="{y + 12 * row}" font-size="8">'
                    f'{escape(text)}</text>')
-    out.append("</g></svg>")
-    return "\n".join(out) + "\n"
+    out.append("</g>")
+    return out
