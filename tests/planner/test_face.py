@@ -163,6 +163,7 @@ def test_one_session_joins_the_units_and_heals_as_its_longest_unit(plans):
     recs = [p["recommended"] for p in out["plans"]]
     assert ses["downtime_typical_days"] == max(r["downtime_typical_days"] for r in recs)
     assert ses["downtime_days"][1] == max(r["downtime_days"][1] for r in recs)
+    assert set(ses["risks"]) == {x for r in recs for x in r["risks"]}  # the session's risks
     face = _by(plans, "Glogau III), phototype II")
     rec = face["plans"][0]["recommended"]
     assert rec["units"] and {u["unit"] for u in rec["units"]} == set(ISSUE_UNITS)

@@ -375,7 +375,9 @@ def session(plans: list, patient: Patient) -> dict | None:
     dts = [e["downtime_days"] for e in entries if e.get("downtime_days")]
     typ = [e["downtime_typical_days"] for e in entries
            if e.get("downtime_typical_days") is not None]
-    return {"units": entries, "feathering": edges,
+    risks = _union(r for p in plans if p.recommended is not None
+                   and face.units_of(p.concern.site) for r in p.recommended.risks)
+    return {"units": entries, "feathering": edges, "risks": risks,
             "treated_units": list(best),
             "treated_share_of_face": round(sum(face.shares()[u] for u in best), 4),
             "treated_share_note": "share of the schematic face drawing (data/face_units.toml), "
