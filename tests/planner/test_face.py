@@ -321,6 +321,27 @@ def test_consent_lists_only_the_risks_of_this_patient_phototypes_I_and_V():
     assert any("eyelid" in r for r in one)
 
 
+def test_a_deferred_plan_asks_for_no_signature_and_says_what_to_do_first():
+    """Pregnancy blocks every laser (Levy 2025): the plan says what to do first and names
+    pregnancy-safe care (no hydroquinone or retinoids: E58-E64); there is nothing to consent
+    to, no care timeline and no session in the calendar."""
+    import icalendar
+
+    out = plan(Patient.from_dict(patient_dict(2, (("wrinkles", 3, "full-face"),),
+                                              pregnant=True)))
+    assert out["plans"][0]["recommended"] is None
+    pages = D.render_html(out, FIRST)
+    text = D.visible_text(pages["plan"])
+    assert "pregnan" in text.lower() and "sunscreen" in text.lower()
+    assert "hydroquinone" not in text.lower().replace("hydroquinone and retinoids", "")
+    assert "Signatures" not in pages["consent"] and "nothing to agree to" in pages["consent"]
+    assert "<td class=\"day\">" not in pages["care"]
+    cal = icalendar.Calendar.from_ical(D.calendar(out, FIRST))
+    assert cal.walk("VEVENT") == []
+    for name in D.PATIENT_DOCUMENTS:
+        assert leaks(D.visible_text(pages[name])) == []
+
+
 def test_care_timeline_and_calendar(plans):
     import icalendar
 

@@ -170,13 +170,16 @@ PLAIN_WORDS = (("blinded improvement", "improvement judged by doctors who did no
                 "treatment"), ("dyschromia", "uneven colour"), ("rhytides", "wrinkles"),
                ("photodamage", "sun damage"), ("erythema", "redness"), ("PIH", "dark patches"),
                ("MASI", "melasma score"), ("lentigines", "flat brown spots"),
-               ("periorbital", "around the eyes"), ("perioral", "around the mouth"))
+               ("periorbital", "around the eyes"), ("perioral", "around the mouth"),
+               (r"for Glogau IV \('only wrinkles'\)", "for very deep wrinkles all over the face"),
+               ("defer", "wait"), ("re-plan", "plan again"))
 
 
 def _sentence(text: str) -> str:
     text = patient_text(text).strip().rstrip(".")
     for word, plain in PLAIN_WORDS:
-        text = re.sub(rf"\b{word}\b", plain, text, flags=re.I)
+        end = r"\b" if word[-1].isalnum() else ""
+        text = re.sub(rf"\b{word}{end}", plain, text, flags=re.I)
     return text[:1].upper() + text[1:] + "."
 
 
@@ -286,9 +289,12 @@ def context(plan: dict, first: dt.date) -> dict[str, Any]:
     for p in plan["plans"]:
         if p["recommended"] is None:
             d = p.get("deferral") or {}
-            acts = list(d.get("patient_actions", []))
+            acts = list(d.get("patient_actions", [])) + [
+                patient_text(t) for t in d.get("what_to_do", []) if "?" not in t]
             deferred.append({"what": _concern_words(p["concern"]),
-                             "actions": [_sentence(a) for a in acts]})
+                             "actions": [_sentence(a) for a in dict.fromkeys(acts)],
+                             "other": [_sentence(a) for a in
+                                       d.get("non_laser_patient", d.get("non_laser", []))]})
     sched = schedule(plan, first)
     families = sorted({_family(u["modality"]) for t in ts for u in t["units"]}
                       | {_family(t["rec"]["modality"]) for t in ts if not t["units"]})
