@@ -382,12 +382,6 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
         text = render(result)
         with atomic_write(report, "--report") as tmp:
             Path(tmp).write_text(text, encoding="utf-8")
-        if result.get("session"):  # the face map beside the report
-            from ..report.facemap import face_map_svg
-
-            svg = Path(report).with_suffix(".face-map.svg")
-            with atomic_write(svg, "--report") as tmp:
-                Path(tmp).write_text(face_map_svg(result), encoding="utf-8")
     written = _write_documents(result, documents, first) if documents else []
     if as_json:
         click.echo(json.dumps(result, indent=2, allow_nan=False))
