@@ -12,11 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,web,docs]"
 	touch $(STAMP)
 
-## demo: plan the built-in example patient (out/plan.html), then simulate the built-in default
-## case (out/default.png, out/default.nc, out/default-healing.png)
+## demo: plan the built-in example patient (out/plan.html) and the full-face one with its
+## documents (out/documents: plan, consent, care, clinician sheet, calendar, face map), then
+## simulate the built-in default case (out/default.png, out/default.nc, out/default-healing.png)
 demo: $(STAMP)
 	mkdir -p out
 	$(BIN)/dermalase plan patient_perioral --report out/plan.html
+	$(BIN)/dermalase plan patient_full_face --documents out/documents
 	$(BIN)/dermalase simulate default --figure out/default.png --out out/default.nc \
 		--healing-figure out/default-healing.png
 

@@ -147,9 +147,43 @@ def table(limit: int | None = None) -> None:
           f"{med_c / med_w:.1f}x")
 
 
+def face(runs: int = 3) -> None:
+    """Issue 33: the cold command-line plan of the built-in full-face patient (ten units, each
+    searched on its own skin and envelope, then composed) beside the single-site patient, each
+    in a new process with an empty store (pint's cache copied, numba's kernels warm); the
+    reference is the single-site cold plan in the same run (ratio), and the warm store."""
+    print(settle())
+
+    def wall(name: str, env: dict) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", name, "--json"],
+                       capture_output=True, check=True, env=env)
+        return time.perf_counter() - t0
+
+    with tempfile.TemporaryDirectory() as first:
+        env = dict(os.environ, DERMALASE_CACHE=first)
+        wall("patient_perioral", env)  # kernels and pint's cache
+        cold: dict[str, list[float]] = {"patient_perioral": [], "patient_full_face": []}
+        for _ in range(runs):
+            for name in cold:
+                with tempfile.TemporaryDirectory() as tmp:
+                    shutil.copytree(os.path.join(first, "pint"), os.path.join(tmp, "pint"))
+                    cold[name].append(wall(name, dict(os.environ, DERMALASE_CACHE=tmp)))
+        wall("patient_full_face", env)
+        warm = statistics.median(wall("patient_full_face", env) for _ in range(runs))
+    one, full = (statistics.median(v) for v in cold.values())
+    print(f"cold command-line plan, new process, {runs} runs each: patient_perioral median "
+          f"{one:.2f} s (reference), patient_full_face median {full:.2f} s (10 units) -> "
+          f"full face / single site {full / one:.1f}x; full face with the store warm "
+          f"{warm:.2f} s")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["table"]:
+    if sys.argv[1:2] == ["face"]:
+        face()
+    elif sys.argv[1:2] == ["table"]:
         table(int(sys.argv[2]) if len(sys.argv) > 2 else None)
     else:
         main()
         table()
+        face()

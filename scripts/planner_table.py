@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from dermalase.planner import Patient, plan
-from dermalase.planner.cases import CASES, failures
+from dermalase.planner.cases import CASES, FACE_CASES, face_failures, failures
 from dermalase.planner.rules import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,11 +59,52 @@ def planner_section() -> list[str]:
             exp += "; checks: " + ", ".join(f"{k} {v}" for k, v in c.checks.items())
         out.append(f"| {c.name} | {c.evidence} | {exp} | {got} | {down} | "
                    f"{c.issue29 or '-'} | {'pass' if not bad else 'FAIL: ' + '; '.join(bad)} |")
+    out += face_section()
     out += ["", "Property tests: removing any history answer never adds a recommended option "
             "nor turns a blocked option into a recommended one; adding a contraindication "
             "never adds a candidate; a lower accepted downtime never recommends a longer "
             "typical one. The clinical envelope's property test is below.", "",
             *envelope_lines(), END]
+    return out
+
+
+def face_section() -> list[str]:
+    """The full-face patients (issue 33): the session unit by unit against the evidence."""
+    from dermalase.planner.fullface import family
+
+    out = ["", "### Full face by cosmetic unit (issue 33)", "",
+           "Each patient is a test (`tests/planner/test_face.py::test_full_face_case_follows_"
+           "the_evidence`, `dermalase.planner.cases.FACE_CASES`); the expectation comes from "
+           "the evidence rows named. 'Session' is the one visit that joins the recommended "
+           "treatment of every face unit: each unit's modality (FF full field, AF ablative "
+           "fractional, NA non-ablative) with its passes or pulses, and the feathering band "
+           "below the jawline.", "",
+           "| patient | evidence rows | evidence expects | session by unit | typical downtime "
+           "(range) | candidates | result |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    short = {"full-field": "FF", "ablative-fractional": "AF", "non-ablative": "NA"}
+    for c in FACE_CASES:
+        res = plan(Patient.from_dict(c.patient))
+        bad = face_failures(c, res)
+        ses = res.get("session") or {}
+        units = []
+        for u in ses.get("units", []):
+            st = u["settings"]
+            cov = st.get("beam_coverage", st.get("coverage", ""))
+            what = (f"{st['fluence']} x{u['passes']}" if "fluence" in st else
+                    f"{st.get('pulse_energy', '')}, {cov} x{u['passes'] or 1}"
+                    if "pulse_energy" in st else "")
+            units.append(f"{u['unit']} {short[family(u['modality'])]} "
+                         f"({u['modality_label'].split(' (')[0]}{'; ' + what if what else ''})"
+                         + (" band" if u["feathering_band"] else ""))
+        dt, typ = ses.get("downtime_days"), ses.get("downtime_typical_days")
+        down = f"{typ:g} d ({dt[0]:g}-{dt[1]:g} d)" if dt and typ is not None else "-"
+        cands = "; ".join(f"{i + 1}. {x['label']}" for p in res["plans"]
+                          for i, x in enumerate(p["candidates"][:4]))
+        exp = "; ".join(f"{k.replace('_', ' ')} " + (", ".join(v) if isinstance(v, tuple)
+                                                     else "yes" if v is True else f"{v:g}")
+                        for k, v in c.checks.items())
+        out.append(f"| {c.name} | {c.evidence} | {exp} | {'; '.join(units) or 'none'} | "
+                   f"{down} | {cands} | {'pass' if not bad else 'FAIL: ' + '; '.join(bad)} |")
     return out
 
 

@@ -22,7 +22,10 @@ LAYERS = (
     ("dermalase.simulate",),
     ("dermalase.report",),
     ("dermalase.devices",),
-    ("dermalase.planner", "dermalase.sweep"),
+    # the face map and the documents render a plan: they live in report/ (shared/design.md)
+    # but sit with the planner they read (issue 33)
+    ("dermalase.planner", "dermalase.sweep", "dermalase.report.facemap",
+     "dermalase.report.documents"),
     ("dermalase.web",),
     ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
      "dermalase"),

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 #: built-in examples (``dermalase example NAME`` prints one)
 EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag", "er_yag_coagulation",
             "device_contour_trl", "device_fraxel_repair", "patient_perioral", "patient_acne_v",
-            "sweep_er_yag", "mcml_test")
+            "patient_full_face", "sweep_er_yag", "mcml_test")
 
 
 def example(name: str) -> Path:

@@ -59,3 +59,38 @@ def test_report_in_chromium_shows_every_concern_and_the_complete_plan(tmp_path):
         finally:
             browser.close()
     assert (OUT / "plan-report.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium (Debian package 'chromium') not installed")
+def test_face_map_renders_in_chromium_under_a_strict_csp(tmp_path):
+    """The face map (issue 33) inlined in a page whose Content-Security-Policy allows nothing
+    (no script, no style, no image, no font): every unit is drawn, with the colour of its
+    treatment, and the browser reports no blocked resource."""
+    from dermalase.planner.cases import FACE_CASES
+    from dermalase.report.facemap import face_map_svg
+
+    out = plan(Patient.from_dict(FACE_CASES[1].patient))
+    page_file = tmp_path / "map.html"
+    page_file.write_text("<!doctype html><html><head><meta charset='utf-8'><meta "
+                         "http-equiv='Content-Security-Policy' content=\"default-src 'none'\">"
+                         f"</head><body>{face_map_svg(out)}</body></html>", encoding="utf-8")
+    rec = {u["unit"]: u for u in out["plans"][0]["recommended"]["units"]}
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 500})
+            messages = []
+            page.on("console", lambda m: messages.append(m.text))
+            page.goto(page_file.as_uri())
+            for name in rec:
+                g = page.locator(f"g[data-unit='{name}'] polygon").first
+                box = g.bounding_box()
+                assert box and box["width"] > 3 and box["height"] > 3, name
+            drawn = page.locator("g[data-unit='upper-lip'] polygon").first.evaluate(
+                "p => getComputedStyle(p).fill")
+            assert drawn.startswith("rgb(") and drawn != "rgb(238, 238, 238)"  # treated
+            assert page.locator("text[data-legend]").count() >= len(rec)
+            assert not [m for m in messages if "Content Security Policy" in m]
+            page.screenshot(path=str(OUT / "face-map.png"))
+        finally:
+            browser.close()

@@ -14,7 +14,7 @@ from ..errors import InputError
 
 EXAMPLES = ("default", "co2_two_pass", "fractional_er_yag", "er_yag_coagulation",
             "device_contour_trl", "device_fraxel_repair")
-PATIENTS = ("patient_perioral", "patient_acne_v")
+PATIENTS = ("patient_perioral", "patient_acne_v", "patient_full_face")
 SWEEPS = ("sweep_er_yag",)
 
 
@@ -324,15 +324,30 @@ def compare(scenarios, as_json: bool, healing_figure: str | None) -> None:
 @click.option("--uncertainty", type=int, default=None, metavar="N",
               help="Add model intervals (5-95 %) to every simulated candidate's predictions, "
               "over N samples of the sourced tissue ranges.")
+@click.option("--documents", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write the patient's and the clinician's documents into DIR (plan, consent, "
+              "care timeline, clinician sheet as HTML and PDF; sessions.ics; face-map.svg).")
+@click.option("--first-session", default=None, metavar="YYYY-MM-DD",
+              help="Date of the first session for the documents' calendar (default: 14 days "
+              "from today, after two weeks of sun protection).")
 def plan(patient: str, as_json: bool, report: str | None, workers: int,
-         scheduler: str | None, uncertainty: int | None) -> None:
+         scheduler: str | None, uncertainty: int | None, documents: str | None,
+         first_session: str | None) -> None:
     """Recommend a procedure and settings for PATIENT.toml (or a built-in example patient:
-    patient_perioral, patient_acne_v)."""
+    patient_perioral, patient_acne_v, patient_full_face)."""
     from ..planner import Patient
     from ..planner import plan as make_plan
 
     _check_out_path("--report", report)
     _check_scheduler(scheduler, workers)
+    first = _first_session(first_session)
+    if documents:
+        from ..report.documents import check_folder
+
+        try:
+            check_folder(documents)
+        except InputError as exc:
+            _fail(str(exc))
     try:
         if patient in PATIENTS and not Path(patient).exists():
             with resources.as_file(example_path(patient)) as p:
@@ -367,12 +382,46 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
         text = render(result)
         with atomic_write(report, "--report") as tmp:
             Path(tmp).write_text(text, encoding="utf-8")
+    written = _write_documents(result, documents, first) if documents else []
     if as_json:
         click.echo(json.dumps(result, indent=2, allow_nan=False))
         return
     _print_plan(result)
     if report:
         click.echo(f"wrote report: {report}")
+    if written:
+        from ..report.documents import reading_levels, render_html
+
+        levels = reading_levels(render_html(result, first))
+        click.echo(f"wrote {len(written)} documents in {documents}: "
+                   + ", ".join(p.name for p in written))
+        click.echo("reading level of the patient's documents (Flesch-Kincaid grade, target "
+                   "<= 8; Flesch reading ease, target >= 60): " + "; ".join(
+                       f"{n} grade {v['flesch_kincaid_grade']:g}, ease "
+                       f"{v['flesch_reading_ease']:g}" for n, v in levels.items()))
+
+
+def _write_documents(result: dict, documents: str, first) -> list:
+    """The patient's and the clinician's documents into ``documents`` (all or nothing)."""
+    from ..report import documents as docs
+
+    try:
+        return docs.write(result, documents, first)
+    except InputError as exc:
+        _fail(str(exc))
+    return []
+
+
+def _first_session(text: str | None):
+    """The first session's date: the option's, or 14 days from today."""
+    import datetime as dt
+
+    if text is None:
+        return dt.date.today() + dt.timedelta(days=14)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--first-session: got {text!r}; allowed: a date YYYY-MM-DD")
 
 
 def _plan_with_progress(make_plan, pat, engine: dict, quiet: bool) -> dict:
@@ -422,7 +471,7 @@ def _candidates_table(candidates: list, rec: dict | None):
         style="bold")]
     for i, cand in enumerate(candidates, 1):
         pr = cand["predicted"] or {}
-        star = "★ " if rec and cand["modality"] == rec["modality"] else ""
+        star = "★ " if rec and cand["label"] == rec["label"] else ""
         cond = (" (conditional on " + ", ".join(cand["conditional_on"]) + ")"
                 if cand["conditional_on"] else "")
         inj = pr.get("injury_depth_um")
@@ -433,10 +482,55 @@ def _candidates_table(candidates: list, rec: dict | None):
                  + (f" ({iv['p5']:.0f}-{iv['p95']:.0f})" if iv else ""))
         out.append(Text.from_markup(
             f"{i}. [bold]{escape(star + cand['label'])}[/bold]{escape(cond)}\n"
-            f"   {escape(_settings(cand['settings']) or 'no setting reaches the target')}\n"
+            f"   {escape(_cand_settings(cand))}\n"
             f"   {cand['sessions']} session(s); {depth}; downtime {_downtime(cand)}\n"
             f"   {escape('; '.join(cand['problems']) or 'meets the constraints')}"))
     return Group(*out)
+
+
+def _cand_settings(cand: dict) -> str:
+    if cand.get("units") is not None:
+        n = sum(1 for u in cand["units"] if u["modality"])
+        return f"settings by unit ({n} units treated; the unit table is under the recommendation)"
+    return _settings(cand["settings"]) or "no setting reaches the target"
+
+
+def _print_units(con, units: list) -> None:
+    """A full-face recommendation: each unit with its modality, settings and device terms."""
+    from rich.markup import escape
+
+    from ..report.facemap import unit_settings
+
+    for u in units:
+        if not u["modality"]:
+            con.print(f"  unit {escape(u['label'])}: not treated ({escape(u.get('reason', ''))})")
+            continue
+        dev = "; ".join(f"{d['model']}: {_settings(d['settings'])}" for d in u["devices"])
+        depth = u["injury_depth_um"]
+        con.print(f"  unit {escape(u['label'])}: {escape(u['modality_label'])}: "
+                  f"{escape(unit_settings(u))}"
+                  + (f"; injury {5 * round(depth / 5):.0f} µm" if depth is not None else "")
+                  + (f" [{escape(dev)}]" if dev else "")
+                  + (" (feathering band)" if u["feathering_band"] else ""))
+
+
+def _print_session(con, result: dict) -> None:
+    """The one session of the face units: the face map as text and the session's figures."""
+    from rich.markup import escape
+
+    from ..report.facemap import face_map_text
+
+    ses = result["session"]
+    con.rule("one session by cosmetic unit: face map")
+    for line in face_map_text(result):
+        con.print(f"  {escape(line)}")
+    dt = ses["downtime_days"]
+    con.print(f"  session: {len(ses['treated_units'])} units, "
+              f"{100 * ses['treated_share_of_face']:.0f} % of the face drawing "
+              f"(schematic); {ses['sessions']} session(s); downtime "
+              + (f"typically {ses['downtime_typical_days']:g} d (may take up to "
+                 f"{dt[1]:g} d)" if dt and ses["downtime_typical_days"] is not None
+                 else "not reported") + "; the units heal side by side")
 
 
 def _print_plan(result: dict) -> None:
@@ -481,6 +575,8 @@ def _print_plan(result: dict) -> None:
                       + (f"{model:.1f} d (model)" if model is not None else "not simulated")
                       + (f" [{escape(re['note'])}]" if re.get("note") else ""))
             con.print(f"  expected: {escape(rec['improvement'])}")
+            if rec.get("units"):
+                _print_units(con, rec["units"])
             for dv in rec["devices"]:
                 con.print(f"  on {escape(dv['model'])}: "
                           f"{escape(_settings(dv['settings']))}"
@@ -505,6 +601,8 @@ def _print_plan(result: dict) -> None:
         con.rule("combined plan")
         for s in result["combined"]["steps"]:
             con.print(f"  - {escape(s)}")
+    if result.get("session"):
+        _print_session(con, result)
     for w in result["warnings"]:
         con.print(f"[yellow]warning[/yellow]: {escape(w)}")
 

@@ -294,3 +294,117 @@ def failures(case: Case, out: dict) -> list[str]:
     if "adjuncts" in ch and not (rec and any(ch["adjuncts"] in s for s in rec["adjuncts"])):
         bad.append(f"no '{ch['adjuncts']}' adjunct")
     return bad
+
+
+# --- full face by cosmetic unit (issue 33) ----------------------------------------------------
+@dataclass(frozen=True)
+class FaceCase:
+    """A full-face patient and what the evidence expects of its session, unit by unit.
+
+    ``checks`` (each from the evidence row named in ``evidence``):
+    ``full_field_units``: units that must get full field; ``eyes_passes_max`` and
+    ``eyes_co2_fluence_max`` (J/cm^2): the eyelid units' limits; ``no_full_field``: no unit
+    of any candidate may get full field; ``band``: the neck transition is a feathering band
+    and never full field; ``blend``: the blended plan is among the candidates; ``edges``:
+    full-field units are feathered into lighter neighbours; ``fractional_coverage_max`` and
+    ``fractional_passes_max``: ablative fractional units' density and pulses."""
+
+    name: str
+    patient: dict
+    evidence: str
+    checks: dict = field(default_factory=dict)
+
+
+_EYES = ("periorbital-upper", "periorbital-lower")
+
+FACE_CASES = (
+    FaceCase("deep perioral (upper lip) plus fine periorbital lines (lower lids), phototype II, "
+             "14 d, 1 session",
+             patient_dict(2, (("wrinkles", 3, "upper-lip"), ("fine-lines", 2,
+                                                            "periorbital-lower"))),
+             "W6/W7 (Khatri 1999; Newman 2000): full field for class III perioral lines; E1 "
+             "(Harris 1999: one pass 4-6 J/cm^2) and E2/E98 (Cohen 2015: lower lid 80 µm + "
+             "50 µm once, against 4 passes perioral): the eyelids lighter, one pass; E94/E99: "
+             "feathered edges; W9 (one visit, several units)",
+             {"full_field_units": ("upper-lip",), "eyes_passes_max": 1,
+              "eyes_co2_fluence_max": 6.0, "edges": True, "sessions": 1}),
+    FaceCase("full-face photoaging (Glogau III), phototype II, 14 d, 1 session (built-in "
+             "example)",
+             patient_dict(2, (("sun-damage", 3, "full-face"),)),
+             "D6 (StatPearls: ablative resurfacing for Glogau III-IV, phototypes I-II); E1/E2 "
+             "(eyelids one pass, CO2 4-6 J/cm^2); section 4 and Tierney & Hanke 2009 (never "
+             "full field on the neck); E96 (fractional at the jawline and neck to blend); E92 "
+             "(blended plan: full field around the mouth and eyes, fractional elsewhere)",
+             {"full_field_units": ("upper-lip", "chin", "cheek", "forehead"),
+              "eyes_passes_max": 1, "eyes_co2_fluence_max": 6.0, "band": True,
+              "blend": True, "sessions": 1}),
+    FaceCase("full-face request, phototype IV (photoaging, Glogau III), 14 d, 4 sessions",
+             patient_dict(4, (("sun-damage", 3, "full-face"),), sessions=4),
+             "W11 and Nanni & Alster 1998, Kaushik & Alexis 2017 (no full field in IV-VI: "
+             "hyperpigmentation > 37 %); Yuan 2014, Chan 2007 (ablative fractional density "
+             "<= 10 % in III-IV); Tan 2008 (single pass, no PIH at 6 months in IV-V)",
+             {"no_full_field": True, "band": True, "fractional_coverage_max": 0.10,
+              "fractional_passes_max": 1}),
+)
+
+
+def face_failures(case: FaceCase, out: dict) -> list[str]:
+    """What in the plan ``out`` departs from the evidence's expectation of the full-face
+    ``case``; empty when it follows the evidence."""
+    from .fullface import family
+
+    bad: list[str] = []
+    ch = case.checks
+    ses = out.get("session")
+    if not ses:
+        return ["no session (nothing recommended on the face)"]
+    best: dict[str, dict] = {}
+    for u in ses["units"]:
+        if u["unit"] not in best or family(u["modality"]) == "full-field":
+            best[u["unit"]] = u
+    for name in ch.get("full_field_units", ()):
+        if name not in best or family(best[name]["modality"]) != "full-field":
+            bad.append(f"{name}: {best.get(name, {}).get('modality')}, expected full field")
+    for name in _EYES:
+        u = best.get(name)
+        if u is None or family(u["modality"]) != "full-field":
+            continue
+        if "eyes_passes_max" in ch and (u["passes"] or 99) > ch["eyes_passes_max"]:
+            bad.append(f"{name}: {u['passes']} passes > {ch['eyes_passes_max']}")
+        if "eyes_co2_fluence_max" in ch and u["modality"] == "full-field-co2" and \
+                float(str(u["settings"]["fluence"]).split()[0]) > ch["eyes_co2_fluence_max"]:
+            bad.append(f"{name}: fluence {u['settings']['fluence']}")
+    units_everywhere = [u for p in out["plans"] for c in p["candidates"]
+                        for u in (c.get("units") or [])] + ses["units"]
+    if ch.get("no_full_field"):
+        ff = sorted({u["unit"] for u in units_everywhere
+                     if u["modality"] and family(u["modality"]) == "full-field"})
+        ff += [p["recommended"]["modality"] for p in out["plans"] if p["recommended"]
+               and family(p["recommended"]["modality"]) == "full-field"]
+        if ff:
+            bad.append(f"full field on {ff}")
+    if ch.get("band"):
+        band = best.get("neck-transition")
+        if band is None or not band["feathering_band"]:
+            bad.append("no feathering band below the jawline")
+        elif family(band["modality"]) == "full-field" or (band["passes"] or 1) > 1:
+            bad.append(f"band: {band['modality']}, {band['passes']} pass(es)")
+    if ch.get("blend") and not any(c.get("blend") for p in out["plans"]
+                                   for c in p["candidates"]):
+        bad.append("no blended plan among the candidates")
+    if ch.get("edges"):
+        ff_units = {n for n, u in best.items() if family(u["modality"]) == "full-field"}
+        edged = {e["unit"] for e in ses["feathering"]}
+        if not ff_units <= edged:
+            bad.append(f"edges not feathered: {sorted(ff_units - edged)}")
+    for u in ses["units"]:
+        if u["modality"] and family(u["modality"]) == "ablative-fractional":
+            f = u["surface_injury_fraction"]
+            if "fractional_coverage_max" in ch and (f is None or
+                                                    f > ch["fractional_coverage_max"] + 1e-9):
+                bad.append(f"{u['unit']}: coverage {f}")
+            if "fractional_passes_max" in ch and (u["passes"] or 1) > ch["fractional_passes_max"]:
+                bad.append(f"{u['unit']}: {u['passes']} pulses")
+    if "sessions" in ch and ses["sessions"] > ch["sessions"]:
+        bad.append(f"{ses['sessions']} sessions > {ch['sessions']}")
+    return bad

@@ -56,7 +56,7 @@ def envelope() -> dict:
         if not row.get("source") or row.get("evidence") not in EVIDENCE or not row.get("reason"):
             raise _bad(rid, f"needs a reason, a source and an evidence tag in {EVIDENCE}")
         unknown = set(row) - set(LIMIT_KEYS) - set(SELECTORS) - {
-            "id", "action", "reason", "defer", "source", "evidence", "policy"}
+            "id", "action", "reason", "defer", "source", "evidence", "policy", "relative"}
         if unknown:
             raise _bad(rid, f"unknown keys {sorted(unknown)}")
         for a in row.get("areas", ()):
@@ -290,7 +290,18 @@ def _fold(area_name: str, modality: str, settings: dict, rows: list[dict],
     add = (0.0, 0.0)
     interval = None
     first = demote = ceiling = False
+    rel = [1.0, 1.0, 1.0]  # a relative row's factors (energy low, high; injured surface)
     for row in rows:
+        if row.get("action", "limit") != "limit":
+            continue
+        if row.get("relative"):  # a feathering band: lower than whatever else applies
+            if "energy_factor" in row:
+                rel[0] *= row["energy_factor"][0]
+                rel[1] *= row["energy_factor"][1]
+            rel[2] *= float(row.get("injured_surface_factor", 1.0))
+            if "passes_max" in row:
+                passes_max = min(passes_max or 99, int(row["passes_max"]))
+            continue
         # settings published for this very area already carry its lower energy
         if "energy_factor" in row and not (area_specific and set(row) & set(AREA_SELECTORS)):
             fa, fb = min(fa, row["energy_factor"][0]), min(fb, row["energy_factor"][1])
@@ -322,6 +333,8 @@ def _fold(area_name: str, modality: str, settings: dict, rows: list[dict],
             interval = tuple(row["interval_weeks"])
         first = first or bool(row.get("first"))
         demote = demote or bool(row.get("demote"))
+    # a feathering band's factors multiply whatever else applies (issue 33)
+    fa, fb, factor = fa * rel[0], fb * rel[1], factor * rel[2]
     # the energy factors scale the clinical range; a factor that lowers its top makes the
     # lowered clinical top a hard ceiling for this patient (issue 29 review A2): the search
     # never leaves it upward. The search writes energies to 3 decimals: the top is rounded

@@ -159,7 +159,7 @@ def _candidates_table(p: dict) -> str:
     rows = []
     for c in p["candidates"]:
         pred = c["predicted"] or {}
-        star = "★ " if rec and c["modality"] == rec["modality"] else ""
+        star = "★ " if rec and c["label"] == rec["label"] else ""
         cond = (f"<br><i>conditional on: {e(', '.join(c['conditional_on']))}</i>"
                 if c["conditional_on"] else "")
         ivs = (c.get("predicted_interval") or {}).get("intervals") or {}
@@ -167,7 +167,7 @@ def _candidates_table(p: dict) -> str:
                         for k, _ in COLUMNS)
         lit = "" if c["simulated"] else " (published values)"
         rows.append(f"<tr><td class='modality'>{star}{e(c['label'])}{lit}{cond}</td>"
-                    f"<td>{e(_settings(c['settings']))}</td><td>{c['sessions']}</td>{cells}"
+                    f"<td>{_cand_settings(c)}</td><td>{c['sessions']}</td>{cells}"
                     f"<td>{e(_days(c['downtime_days']))}</td>"
                     f"<td>{e('; '.join(c['problems']) or 'meets all constraints')}</td></tr>")
     head = "".join(f"<th>{e(t)}</th>" for _, t in COLUMNS)
@@ -178,6 +178,65 @@ def _candidates_table(p: dict) -> str:
     return (f"<table class='candidates'>{caption}<tr><th>modality</th><th>settings</th>"
             f"<th>sessions</th>{head}<th>social downtime</th><th>constraints</th></tr>"
             f"{''.join(rows)}</table>")
+
+
+def _cand_settings(c: dict) -> str:
+    if c.get("units") is None:
+        return e(_settings(c["settings"]))
+    return "by unit: " + e("; ".join(f"{u['label']}: " + (_unit_short(u) if u["modality"]
+                                                           else "not treated")
+                                     for u in c["units"]))
+
+
+def _unit_short(u: dict) -> str:
+    from ..report.facemap import unit_settings
+
+    return f"{u['modality_label']}, {unit_settings(u)}"
+
+
+def _units_table(units: list) -> str:
+    """A full-face recommendation: each unit with its modality, settings, device terms,
+    passes, injury depth and envelope rows."""
+    from ..report.facemap import unit_settings
+
+    rows = []
+    for u in units:
+        if not u["modality"]:
+            rows.append(f"<tr><td>{e(u['label'])}</td><td colspan='5'>not treated: "
+                        f"{e(u.get('reason', ''))}</td></tr>")
+            continue
+        dev = "; ".join(f"{d['model']}: {_settings(d['settings'])}" for d in u["devices"])
+        depth = u["injury_depth_um"]
+        rows.append(f"<tr><td>{e(u['label'])}"
+                    + (" (feathering band)" if u["feathering_band"] else "")
+                    + f"</td><td>{e(u['modality_label'])}</td><td>{e(unit_settings(u))}</td>"
+                    f"<td>{e(dev or 'published settings')}</td>"
+                    f"<td>{'-' if depth is None else f'{5 * round(depth / 5):.0f}'}</td>"
+                    f"<td>{e(', '.join(u['envelope_rows']) or '-')}</td></tr>")
+    return ("<table class='units'><tr><th>unit</th><th>modality</th><th>settings</th>"
+            "<th>device (its terms)</th><th>injury (µm, model)</th><th>envelope rows</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def _session(plan: dict) -> str:
+    """The one session of the face units, with the face map (inline SVG)."""
+    from ..report.facemap import face_map_svg
+
+    ses = plan.get("session")
+    if not ses:
+        return ""
+    dt = ses["downtime_days"]
+    edges = [f"{x['unit']} into {', '.join(x['into'])}: {x['how']}" for x in ses["feathering"]]
+    return ("<section class='session'><h2>One session by cosmetic unit: face map</h2>"
+            f"<figure class='facemap'>{face_map_svg(plan, 'report-facemap')}</figure>"
+            f"<p>{len(ses['treated_units'])} units treated; "
+            f"{100 * ses['treated_share_of_face']:.0f} % of the face drawing "
+            f"({e(ses['treated_share_note'])}); {ses['sessions']} session(s); social downtime "
+            + (f"typically {ses['downtime_typical_days']:g} d (may take up to {dt[1]:g} d); "
+               if dt and ses["downtime_typical_days"] is not None else "not reported; ")
+            + f"{e(ses['downtime_note'])}.</p>"
+            + (f"<p><b>Feathering</b> ({e(ses['feathering_source'])}):</p>{_ul(edges)}"
+               if edges else "") + "</section>")
 
 
 def _concern(i: int, p: dict, figs: list) -> str:
@@ -191,8 +250,9 @@ def _concern(i: int, p: dict, figs: list) -> str:
     if rec:
         warn = (f"<p><b>For this patient:</b></p>{_ul(rec['patient_warnings'])}"
                 if rec.get("patient_warnings") else "")
+        units = _units_table(rec["units"]) if rec.get("units") else ""
         body = (f"<div class='recommendation'><h3>★ Recommended: {e(rec['label'])}</h3>"
-                f"{warn}{_ul(rec['reasons'])}{_complete(rec)}</div>")
+                f"{warn}{units}{_ul(rec['reasons'])}{_complete(rec)}</div>")
     else:
         d = p["deferral"]
         body = ("<div class='deferral'><h3>No recommendation yet</h3>"
@@ -201,7 +261,7 @@ def _concern(i: int, p: dict, figs: list) -> str:
                    else "")
                 + (f"<p><b>Other routes the evidence names:</b></p>{_ul(d['non_laser'])}"
                    if d["non_laser"] else "") + "</div>")
-        top = next((c for c in p["candidates"] if c["modality"] == p["top_ranked"]), None)
+        top = p["candidates"][0] if p["candidates"] else None
         if top and top["conditional_on"]:
             body += (f"<div class='conditional'><h3>Top-ranked, conditional on the answers "
                      f"above: {e(top['label'])}</h3>{_complete(top)}</div>")
@@ -262,7 +322,7 @@ td.modality{{white-space:nowrap}}section{{margin-bottom:2em}}</style></head><bod
 <p>dermalase {e(__version__)}. Phototype {pat['patient']['phototype']}; accepts
 {pat['preferences']['max_downtime_days']:g} days of social downtime and
 {pat['preferences']['max_sessions']} session(s). {len(plan['plans'])} concern(s).</p>
-{answers}{concerns}{combined}
+{answers}{concerns}{combined}{_session(plan)}
 {'<h2>Warnings</h2>' + warns if warns else ''}
 <h2>Sources</h2><ol>{''.join(f'<li>{e(s)}</li>' for s in sources)}</ol>
 <p>Depths are rounded to 5 µm (the model's precision; docs/validation.md lists its known gaps).

@@ -17,8 +17,9 @@ from ..errors import InputError
 from ..schema import Flag, Integer, Number, OneOf, Spec, Text, parse, printable, read_toml
 from .envelope import areas as _areas
 
-#: treatment areas a concern may name (data/envelope.toml: skin presets and more)
-AREAS = _areas()
+#: treatment areas a concern may name (data/envelope.toml: skin presets and more; the cosmetic
+#: units of the face are areas too), and the whole face (every unit: data/face_units.toml)
+AREAS = (*_areas(), "full-face")
 
 HISTORY_BOOL = ("herpes_simplex", "keloids", "active_infection", "pregnant", "recent_tan",
                 "photosensitizing_drugs", "vitiligo", "prior_radiation")
@@ -61,7 +62,8 @@ class ConcernSpec(Spec):
         json_schema_extra={"x-required": "an integer severity"})
     site: Annotated[str, OneOf(AREAS)] = Field(
         description="Treatment area of the concern (data/envelope.toml: each area's skin "
-        "preset and clinical envelope).",
+        "preset and clinical envelope), a cosmetic unit of the face, or full-face (every unit, "
+        "data/face_units.toml).",
         json_schema_extra={"x-required": "one of " + ", ".join(AREAS)})
     scar_type: Annotated[str | None, OneOf(SCAR_TYPES)] = Field(
         None, description="Acne scars only: the scar morphology.")
@@ -203,9 +205,10 @@ class Patient:
     def follow_ups(self) -> list[str]:
         """The follow-up questions that apply to this patient."""
         from .envelope import area
+        from .face import areas_of
 
         out = []
-        if any(area(c.site).get("eyes") for c in self.concerns):
+        if any(area(a).get("eyes") for c in self.concerns for a in areas_of(c.site)):
             out.append("ectropion")
         if self.history.get("vitiligo") is True:
             out.append("vitiligo_stable")

@@ -25,6 +25,7 @@ from ..devices.terms import device_terms
 from ..simulate import Scenario
 from . import envelope, search
 from . import rules as rulebase
+from .face import FULL_FACE
 from .patient import Concern, Patient
 from .words import days_text, patient_text
 
@@ -124,6 +125,11 @@ class Candidate:
     improvement_base: str = ""
     #: a reduced course whose figure was measured after as few sessions: no "expect less"
     reduced_course_figure: bool = False
+    #: a full-face candidate (issue 33): its units, each with its modality and settings
+    #: (planner.fullface.unit_entry), the blend it follows, and its own label
+    units: list | None = None
+    blend: dict | None = None
+    plan_label: str | None = None
 
     @property
     def feasible(self) -> bool:
@@ -131,7 +137,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return rulebase.LABELS[self.modality]
+        return self.plan_label or rulebase.LABELS[self.modality]
 
     def course(self) -> dict | None:
         """Whole-course figures: sessions treated alike; the published social downtime adds up
@@ -171,7 +177,9 @@ class Candidate:
                 "reduced_course": self.reduced_course,
                 "reduced_depth": self.reduced_depth,
                 "studied_sessions": self.studied_sessions,
-                "expected_result": self.expected_result()}
+                "expected_result": self.expected_result(),
+                **({"units": self.units, "blend": self.blend} if self.units is not None
+                   else {})}
 
     def expected_result(self) -> str:
         """The expected result as a patient reads it: the published outcome for this area and
@@ -797,6 +805,10 @@ class ConcernPlan:
     adjuncts: list[str]
     deferral: dict | None
     patient: Patient | None = None
+    #: a full-face concern: each unit's own plan (planner.fullface), and the compositions
+    #: that could not be formed
+    unit_plans: dict | None = None
+    face_notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         top = self.top
@@ -806,7 +818,17 @@ class ConcernPlan:
                 "top_ranked": top.modality if top else None,
                 "candidates": [c.to_dict() for c in self.candidates],
                 "blocked": self.blocked, "adjuncts": self.adjuncts, "deferral": self.deferral,
-                "summary": patient_summary(self, self.patient)}
+                "summary": patient_summary(self, self.patient),
+                "non_laser_patient": _non_laser(self.rule, self.patient, plain=True)
+                if self.patient is not None else [],
+                **({"units": _units_summary(self.unit_plans),
+                    "face_notes": self.face_notes} if self.unit_plans is not None else {})}
+
+
+def _units_summary(unit_plans: dict) -> list[dict]:
+    from .fullface import units_summary
+
+    return units_summary(unit_plans)
 
 
 def considered(patient: Patient, concern: Concern) -> tuple[dict, list]:
@@ -819,10 +841,18 @@ def considered(patient: Patient, concern: Concern) -> tuple[dict, list]:
                   list(rule["modalities"]) + [x for x in excluded if x not in rule["modalities"]]]
 
 
+def planned_concerns(patient: Patient) -> list[Concern]:
+    """The concerns as they are searched: a full-face concern on each of its units."""
+    from .fullface import unit_concerns
+
+    return [u for c in patient.concerns for u in unit_concerns(c)]
+
+
 def searches(patient: Patient) -> list[tuple[int, str]]:
-    """(concern index, modality) of every settings search the plan of ``patient`` makes."""
+    """(index in :func:`planned_concerns`, modality) of every settings search the plan of
+    ``patient`` makes."""
     out = []
-    for i, concern in enumerate(patient.concerns):
+    for i, concern in enumerate(planned_concerns(patient)):
         _, modalities = considered(patient, concern)
         out += [(i, m) for m, v in modalities if not v.blocked
                 and not rulebase.rules()["settings"][m].get("literature_only")]
@@ -830,13 +860,16 @@ def searches(patient: Patient) -> list[tuple[int, str]]:
 
 
 def search_one(patient: Patient, i: int, modality: str) -> None:
-    """The settings search of one modality for concern ``i`` (its simulations are stored)."""
-    concern = patient.concerns[i]
+    """The settings search of one modality for planned concern ``i`` (its simulations are
+    stored)."""
+    concern = planned_concerns(patient)[i]
     rule, modalities = considered(patient, concern)
     candidate(modality, rule, concern, patient, dict(modalities)[modality])
 
 
 def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
+    if concern.site == FULL_FACE:  # by cosmetic unit (issue 33)
+        return _plan_full_face(patient, concern)
     rule, modalities = considered(patient, concern)
     blocked, cands = [], []
     for m, v in modalities:
@@ -867,6 +900,43 @@ def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
         recommended=rec, top=top, candidates=cands, blocked=blocked, adjuncts=adjuncts,
         deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top),
         patient=patient)
+
+
+def _plan_full_face(patient: Patient, concern: Concern) -> ConcernPlan:
+    """A full-face concern: each unit planned on its own area (its own envelope), then the
+    full-face candidates composed from the units' candidates (planner.fullface) and ranked."""
+    from .fullface import compose, unit_concerns
+
+    unit_plans = {c.site: plan_concern(patient, c) for c in unit_concerns(concern)}
+    rule = rulebase.concern_rule(concern, patient)
+    cands, notes = compose(unit_plans, rule, Candidate)
+    cands.sort(key=lambda c: c.rank_key)
+    top = cands[0] if cands else None
+    rec = top if top is not None and top.feasible and not top.conditional_on else None
+    if rec is not None:
+        rec.reasons.append("ranked first: every unit allowed by its own envelope, within the "
+                           "accepted sessions and downtime, first-line in the rule's source, "
+                           "and every history answer that could rule it out is given")
+    blocked, seen = [], set()
+    for p in unit_plans.values():  # blocked on every unit: blocked on the face
+        for b in p.blocked:
+            if b["modality"] not in seen and all(
+                    any(x["modality"] == b["modality"] for x in q.blocked)
+                    for q in unit_plans.values()):
+                blocked.append(dict(b))
+                seen.add(b["modality"])
+    cp = ConcernPlan(
+        concern=concern, rule=rule,
+        target={"full_field_um": rule.get("target_full_field_um"),
+                "fractional_um": rule.get("target_fractional_um"),
+                "layer": rule["target_layer"], "source": rule["source"]},
+        recommended=rec, top=top, candidates=cands, blocked=blocked,
+        adjuncts=list(dict.fromkeys(a for p in unit_plans.values() for a in p.adjuncts)),
+        deferral=None if rec else _deferral(patient, rule, concern, cands, blocked, top),
+        patient=patient)
+    cp.unit_plans = unit_plans
+    cp.face_notes = notes
+    return cp
 
 
 def _concern_text(c: Concern) -> str:
@@ -914,7 +984,18 @@ def patient_summary(p: ConcernPlan, patient: Patient | None = None) -> str:
             "No downtime figure was found")
     outcome = rec.expected_result()
     care_word = "wound care" if rulebase.is_ablative(rec.modality) else "gentle skin care"
-    text = (f"For {what}, the suggested treatment is {_patient_label(rec.modality)}, {sess}. "
+    label = _patient_label(rec.modality)
+    if rec.units:  # a full-face plan by cosmetic unit
+        from .face import face_units
+
+        blend = next((b for b in face_units()["blend"]
+                      if rec.blend and b["id"] == rec.blend["id"]), None)
+        mixed = len({u["modality"] for u in rec.units if u["modality"]}) > 1
+        label = blend["patient"] if blend else (
+            f"{label} on the face, each part with its own settings"
+            + (", and a lighter treatment where the skin is thin or at the edges" if mixed
+               else ""))
+    text = (f"For {what}, the suggested treatment is {label}, {sess}. "
             + down + (f", and redness for about {days_text(ery)}" if ery else "")
             + f". Expected result: {outcome}. "
             f"Before and after: follow the care steps (sun protection, {care_word}"
@@ -1023,11 +1104,26 @@ class Plan:
                     "needed_answers": [{"key": k, "question": QUESTIONS[k]}
                                        for k in self.needed_answers],
                     "plans": dumped, "combined": _combined(self.concerns),
+                    "session": _session(self.concerns, self.patient),
+                    "face_units": {"version": _face_version(),
+                                   "file": "data/face_units.toml"},
                     "patient": self.patient.to_dict(), "version": __version__,
                     "units": {"depths": "um", "days": "d", "interval_weeks": "week",
                               "surface_injury_fraction": "1",
                               "remodeling_index_mm3_per_cm2": "mm^3/cm^2"}})
         return out
+
+
+def _session(plans: list[ConcernPlan], patient: Patient) -> dict | None:
+    from .fullface import session
+
+    return session(plans, patient)
+
+
+def _face_version() -> str:
+    from .face import version
+
+    return version()
 
 
 def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | None = None,
