@@ -97,13 +97,27 @@ def temperature(H, phiw, Cs, Cw, Tb, Td, out, ends):
             out[i, j] = a * H[i, j] + b
 
 
+@njit(cache=True, inline="always")
+def _bleach(T, beta, T_ref, T_lin, floor):
+    """mua_w(T) / mua_w(tabulated) of water at temperature ``T`` (C): linear with the relative
+    derivative ``beta`` (1/K) about ``T_ref`` up to ``T_lin``, never below ``floor``
+    (data/constants.toml ``water_absorption_temperature``; issue 31 item 1)."""
+    if T > T_lin:
+        T = T_lin
+    f = 1.0 + beta * (T - T_ref)
+    return f if f > floor else floor
+
+
 @njit(cache=True, nogil=True)
-def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach):
+def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach, T, beta,
+            T_ref, T_lin, floor):
     """Beer-Lambert deposition of ``fluence_step[i]`` (J/m^2) into column i from its surface.
 
     Each cell gets the exact integral of the exponential over its thickness, so the energy
     deposited is conserved whatever dz. Tallies: absorbed and transmitted (J). ``reach[i]``
-    is raised to the end of the cells it heated (the rows below are untouched).
+    is raised to the end of the cells it heated (the rows below are untouched). The water of
+    each cell absorbs at its temperature ``T`` (C) at the start of the step (:func:`_bleach`;
+    ``beta`` = 0: the tabulated value).
     """
     nr, nz = H.shape
     for i in range(nr):
@@ -113,7 +127,10 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach
         e0 = e
         j = top[i]
         while j < nz:
-            att = math.exp(-(phiw[i, j] * mua_w + mua_other[i, j]) * dz)
+            mw = mua_w
+            if beta != 0.0:
+                mw = mua_w * _bleach(T[i, j], beta, T_ref, T_lin, floor)
+            att = math.exp(-(phiw[i, j] * mw + mua_other[i, j]) * dz)
             absorbed = e * (1.0 - att)
             H[i, j] += absorbed / dz
             e -= absorbed
