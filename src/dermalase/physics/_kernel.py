@@ -416,7 +416,12 @@ def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
     """The end of the boiling segment column i ejects, and the vapor made beyond its need:
     walk down from the surface and eject as soon as the vapor made in this pass reaches
     (1 - f_res) of its initial water (a thin, nearly dry crust goes with the boiling tissue
-    under it); decomposed dry cells go at once."""
+    under it); decomposed dry cells go at once. A dry crust (no water left, not decomposed)
+    asks for no vapor of its own: it has none to make, and the steam of the wet tissue under
+    it ruptures it (Thomsen S et al., Proc SPIE 1991;1422), so it goes with that tissue
+    instead of diluting its vapor (issue 31 item 6: a desiccated crust blocked ejection, and
+    more fluence ablated less). A water-poor cell that still holds water (stratum corneum)
+    counts its share as before."""
     nz = H.shape[1]
     j = top[i]
     new_top = top[i]
@@ -432,6 +437,8 @@ def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
                 need = 0.0
                 j += 1
                 continue
+            j += 1  # a dry crust: ruptured by the steam under it, not blown off by its own
+            continue
         elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
             break  # below boiling: no vapor pressure here
         made += vap[i, j]
@@ -459,7 +466,8 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, h
     ``eject_wet`` (ablative lasers): the boiling segment under the surface is ejected when the
     vapor it made in this pass reaches ``v_crit`` per cell (a volume fraction: explosive
     removal needs that much vapor); water-poor tissue (stratum corneum, a desiccated floor)
-    cannot make it alone and goes with the wetter tissue under it.
+    cannot make it alone and goes with the wetter tissue under it; a dry crust asks for none
+    (:func:`_boiling_segment`).
     ``remove_dry``: a decomposed dry cell is gas, not tissue: it leaves, and so does every cell
     above it in its column (its gas ruptures the tissue over it), however the tissue came to be
     dry: on an ablative crater floor, or under the intact surface of a non-ablative zone
