@@ -126,6 +126,10 @@ def valid_scenarios(draw, cheap: bool = False, source: str | None = None,
                 ff.update(train_pulses=pulses,
                           train_fluence=f"{_log(draw, 0.05, 5.0):.6g} J/cm^2",
                           train_duration=f"{pulses * period * 1e6:.6g} us")
+        if draw(st.integers(0, 3)) == 0:  # pulses stacked on the spot at a rate (issue 31)
+            busy = tau + (pulses * period if "train_pulses" in ff else 0.0)
+            ff.update(stack=draw(st.integers(2, 3 if cheap else 20)),
+                      repetition_rate=f"{_log(draw, 0.5, 0.9 / busy):.6g} Hz")
         d["delivery"] = ff
     return d
 

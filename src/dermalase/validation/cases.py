@@ -52,6 +52,40 @@ def run(src, fluence, tau, *, passes=1, site="forearm", spot="4 mm"):
     }).summary
 
 
+def stacked(src, fluence, tau, stack, rate, *, site="forearm", passes=1, pass_interval="2 s"):
+    """Full-field pulses stacked on one 4 mm spot at a repetition rate (issue 31 item 2)."""
+    return simulate({
+        "skin": {"site": site, "phototype": 2},
+        "laser": {"source": src, "pulse_duration": tau},
+        "delivery": {"mode": "full-field", "spot_diameter": "4 mm", "fluence": fluence,
+                     "passes": passes, "pass_interval": pass_interval, "stack": stack,
+                     "repetition_rate": rate},
+    }).summary
+
+
+def rate_ratio() -> float:
+    """Per-pulse Er:YAG depth at 1 Hz over that at 10 Hz: 5 pulses of 10 J/cm^2, 250 us."""
+    one = stacked("er:yag", "10 J/cm^2", "250 us", 5, "1 Hz")["ablation_depth_um"]
+    ten = stacked("er:yag", "10 J/cm^2", "250 us", 5, "10 Hz")["ablation_depth_um"]
+    return one / ten
+
+
+def rate_damage_ratio() -> float:
+    """Er:YSGG residual damage at 30 Hz over that at 2 Hz: 5 pulses of 25 J/cm^2, 250 us."""
+    fast = stacked("er:ysgg", "25 J/cm^2", "250 us", 5, "30 Hz")["coagulation_depth_um"]
+    slow = stacked("er:ysgg", "25 J/cm^2", "250 us", 5, "2 Hz")["coagulation_depth_um"]
+    return fast / slow
+
+
+def run_passes(src, fluence, tau, passes, pass_interval, site):
+    return simulate({
+        "skin": {"site": site, "phototype": 2},
+        "laser": {"source": src, "pulse_duration": tau},
+        "delivery": {"mode": "full-field", "spot_diameter": "4 mm", "fluence": fluence,
+                     "passes": passes, "pass_interval": pass_interval},
+    }).summary
+
+
 def ultrapulse(energy_J, tau, passes):
     """Coherent Ultrapulse with a 3 mm collimated spot (Fitzpatrick et al. 1999)."""
     return run("co2", energy_J / (math.pi * (1.5e-3) ** 2), tau, passes=passes, spot="3 mm")
@@ -324,6 +358,72 @@ CASES: list[Case] = [
          "ratio above 1 accepted.",
          lambda: run("er:yag", "5 J/cm^2", "90 ns")["ablation_depth_um"]
          / run("er:ysgg", "5 J/cm^2", "90 ns")["ablation_depth_um"]),
+    # --- pulses at a repetition rate on one site (issue 31, item 2) ---
+    Case("er-yag-rate-effect", "Er:YAG 10 J/cm^2, 250 us, 5 pulses stacked at 1 Hz vs 10 Hz, "
+         "forearm", "depth per pulse, 1 Hz / 10 Hz", "1", 4.0, 2.5, 6.0,
+         "Kaufmann R, Hibst R. Pulsed erbium:YAG laser ablation in cutaneous surgery. Lasers "
+         "Surg Med 1996;19:324-330 (abstract; pig skin in vitro): at 10 J/cm^2 the depth per "
+         "pulse measured ~40 um at 1 Hz and ~10 um at 10 Hz, 'inversely correlated with pulse "
+         "frequency'. Range 2.5-6: the abstract's round figures.",
+         rate_ratio,
+         known_gap="the model's depth per pulse barely depends on the rate (ratio ~1): what a "
+         "pulse leaves for the next 0.1-1 s later is modelled (heat, a floor dried by boiling, "
+         "the crater), and it changes the next pulse by a few per cent; a 4-fold fall needs "
+         "something that stays over the floor between pulses (debris, plume condensate, a "
+         "floor dried by the accumulated heat), which no source reached quantifies"),
+    Case("er-ysgg-rate-damage", "Er:YSGG 25 J/cm^2, 250 us, 5 pulses stacked at 30 Hz vs 2 Hz, "
+         "forearm", "residual damage, 30 Hz / 2 Hz", "1", 0.0, 1.0 + 1e-6, math.inf,
+         "Walsh JT, Cummings JP. Proc SPIE 1990;1202 (abstract; Er:YSGG, skin, 2-30 Hz): "
+         "residual thermal damage grew with the repetition rate at every fluence, most above "
+         "25 J/cm^2 (the cooling time of the zone a pulse damages). Any growth accepted.",
+         rate_damage_ratio,
+         known_gap="the model's damage does not grow from 2 to 30 Hz: each pulse's residual "
+         "heat lies within a few um of the floor and cools in milliseconds, long before the "
+         "next pulse 33 ms later, and the next pulse ablates that layer; the growth the source "
+         "saw needs heat that stays (a drier, slower-to-ablate floor), as er-yag-rate-effect"),
+    Case("er-yag-necrosis-high-rate", "Er:YAG 10 J/cm^2, 250 us, 5 pulses stacked at 15 Hz, "
+         "forearm", "coagulation depth", "um", 50.0, 0.0, 50.0,
+         "Kaufmann & Hibst 1996: 'also for high repetition rates thermal necrosis did not "
+         "exceed 50 um' (their laser fired up to 15 Hz).",
+         lambda: stacked("er:yag", "10 J/cm^2", "250 us", 5, "15 Hz")["coagulation_depth_um"]),
+    Case("er-yag-multipass-khatri", "Er:YAG 5 J/cm^2, 350 us, 8 passes 30 s apart, perioral",
+         "coagulation depth", "um", 50.0, 0.0, 50.0,
+         "Khatri KA et al., Dermatol Surg 2001 (abstract; in vivo, 5 J/cm^2, 250/350/700 us, "
+         "6-16 passes): maximum residual thermal damage 50 um; 700 us did not add damage. "
+         "(Pass interval not in the abstract: 30 s assumed.)",
+         lambda: run_passes("er:yag", "5 J/cm^2", "350 us", 8, "30 s", "perioral")[
+             "coagulation_depth_um"]),
+    Case("er-yag-multipass-damage", "Er:YAG 12.5 J/cm^2, 250 us, 3 passes, 2 pulses per site at "
+         "10 Hz (overlap), cheek", "coagulation depth", "um", 35.0, 20.0, 50.0,
+         "Clinical histology of multi-pass full-field erbium resurfacing: 20-50 um of thermal "
+         "damage after several passes (clinical-evidence.md 7.1 and the heal-deep-er row; "
+         "Kaufmann & Hibst 1996: up to 50 um at high rates).",
+         lambda: stacked("er:yag", "12.5 J/cm^2", "250 us", 2, "10 Hz", site="cheek",
+                         passes=3)["coagulation_depth_um"],
+         known_gap="the model leaves ~5 um: each short pulse's residual heat is a few um deep "
+         "and the stacked pulses ablate it away; the clinic's 20-50 um comes from what the "
+         "model lacks between pulses (er-yag-rate-effect) or from long or coagulating pulses "
+         "(er-yag-long-pulse-coagulation)"),
+    # --- long erbium pulses (issue 31, item 4) ---
+    Case("er-yag-long-pulse-coagulation", "Er:YAG 10 J/cm^2, 10 ms (variable pulse), 1 pulse, "
+         "forearm", "coagulation depth", "um", 85.0, 20.0, 150.0,
+         "Pozner JN, Goldberg DJ, 'Histologic effect of a variable pulsed Er:YAG laser', "
+         "Dermatol Surg 2000;26:733 (abstract): long Er:YAG pulses give a CO2-like thermal "
+         "effect (no numbers); approved variable pulses 500 us-10 ms (StatPearls, Laser "
+         "Erbium-YAG Resurfacing). Range: that of a single 1 ms CO2 pass (co2-single-pass-damage: "
+         "tens of um under 1 ms, ~50-150 um in resurfacing).",
+         lambda: run("er:yag", "10 J/cm^2", "10 ms")["coagulation_depth_um"]),
+    Case("er-yag-beltram-subablative", "Er:YAG 550 us, 1.0 J/cm^2 (below 1.25), 1 pulse, "
+         "forearm", "collagen denaturation depth", "um", 0.0, 0.0, 0.0,
+         "Beltram M, Drnovsek-Olup B 2007 (abstract, vendor's academy site): sub-ablative "
+         "550 us pulses at 20 Hz, 0.75-2 J/cm^2: collagen denaturation above 1.25 J/cm^2, "
+         "epidermis lost above 1.75 J/cm^2. (Pulse count at 20 Hz not in the abstract: one "
+         "pulse here, the least heat.)",
+         lambda: run("er:yag", "1 J/cm^2", "550 us")["collagen_denaturation_depth_um"],
+         known_gap="one 550 us pulse of 1.0 J/cm^2 already denatures collagen ~8 um deep in "
+         "the model (from 0.75 J/cm^2), and stacked at 20 Hz the pulses ablate: the model's "
+         "epidermis takes less energy to heat past ~100 C than Beltram's in vivo skin, "
+         "which its surface cooling and blood flow between pulses may explain (not modelled)"),
     Case("co2-ultrapulse-3pass", "CO2 500 mJ, 3 mm spot, 1 ms, 3 passes", "injury depth", "um",
          175.0, 100.0, 250.0,
          "Fitzpatrick, Smith & Sriprachya-anunt, J Am Acad Dermatol 1999;40:615-622: plateau of "
