@@ -53,7 +53,12 @@ def ledger() -> list[Calibrated]:
             ("er-yag-depth-10", "co2-ultrapulse-3pass",
              "co2-heat-of-ablation"),
             "er-yag-depth-10 shares the 1991 source in its range (Kaufmann & Hibst 1996 is the "
-            "independent half); the CO2 heat of ablation (Walsh 1988) disagrees: known gap"),
+            "independent half). Issue 31 item 3, the choice: one enthalpy for both "
+            "wavelengths, fitted on the erbium datum, because it is the tissue's (heating and "
+            "boiling its water, the same at every wavelength); the CO2 heat of ablation "
+            "(Walsh 1988: 2.5-3, CLEO 1989: 4.8 kJ/cm^3) disagrees at every value of the "
+            "parameter (at 0, all water boiled: CO2 4.4 um per J/cm^2, Er:YAG 4.7): known gap, "
+            "the CO2 excess being energy spent outside the ablated tissue (co2-heat-of-ablation)"),
         Calibrated(
             "water_absorption_temperature.floor (water absorption against temperature, "
             "2,940 nm)",
