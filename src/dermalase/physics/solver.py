@@ -486,7 +486,8 @@ class SpotSolver:
         z-conduction waits. Under a later pass the tissue is warm to the bottom of the domain,
         so every short step of the pulse solved every row (2-pass Er:YAG: 5x the time of one
         pass), while the pulse only changes the rows its light and heat reach below the
-        surface: 18 optical depths of the least absorbing layer (deeper, what the deposit adds
+        surface: 18 optical depths of the least absorbing layer at body temperature
+        (Medium.resting_layer_absorption; deeper, what the deposit adds
         is under the rest tolerance; it is kept in the enthalpy and solved with the waiting
         rows) plus 10 diffusion lengths over the pulse. The cap lies that reach and a quarter
         more below the surface; once the surface has moved down by that quarter, the waiting
@@ -497,7 +498,10 @@ class SpotSolver:
         self._deep_dt = 0.0
         if not self.numerics.defer_deep or g.nr > 1:
             return
-        weakest = float(np.min(self.medium.layer_absorption[self.medium.layer_absorption > 0]))
+        # body-warm water absorbs less than the tabulated (issue 31); the few um heated ahead of
+        # the front bleach further, which the cap's quarter of slack covers
+        resting = self.medium.resting_layer_absorption
+        weakest = float(np.min(resting[resting > 0]))
         reach = 18.0 / weakest \
             + WINDOW_LENGTHS * math.sqrt(self.alpha_max * self.schedule.tau)
         rows = int(math.ceil(reach / g.dz))
@@ -715,8 +719,8 @@ def predicted_work(skin: SkinModel, source: LaserSource, spot: FullField, numeri
         per = len(train) + sum(1 for _ in sch.cooling(min(pulse[-1], train[-1]), 0.0, gap))
         steps += spot.passes * spot.stack * spot.train_pulses * per
     if spot.stack > 1:  # the stacked pulses of each pass and the cooling between them
-        gap = sum(1 for _ in sch.cooling(pulse[-1], 0.0, spot.stack_gap))
-        steps += spot.passes * (spot.stack - 1) * (len(pulse) + gap)
+        between = sum(1 for _ in sch.cooling(pulse[-1], 0.0, spot.stack_gap))
+        steps += spot.passes * (spot.stack - 1) * (len(pulse) + between)
     for p in range(spot.passes):
         wait = numerics.cooling_time if p == spot.passes - 1 else spot.pass_interval
         steps += len(pulse)
