@@ -416,12 +416,13 @@ def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
     """The end of the boiling segment column i ejects, and the vapor made beyond its need:
     walk down from the surface and eject as soon as the vapor made in this pass reaches
     (1 - f_res) of its initial water (a thin, nearly dry crust goes with the boiling tissue
-    under it); decomposed dry cells go at once. A dry crust (no water left, not decomposed)
-    asks for no vapor of its own: it has none to make, and the steam of the wet tissue under
-    it ruptures it (Thomsen S et al., Proc SPIE 1991;1422), so it goes with that tissue
-    instead of diluting its vapor (issue 31 item 6: a desiccated crust blocked ejection, and
-    more fluence ablated less). A water-poor cell that still holds water (stratum corneum)
-    counts its share as before."""
+    under it); decomposed dry cells go at once. A crust that an earlier pulse left dry (no
+    water, no vapor made in this pulse, not decomposed) asks for no vapor of its own: the steam
+    of the wet tissue under it ruptures it (Thomsen S et al., Proc SPIE 1991;1422), so it goes
+    with that tissue instead of diluting its vapor (issue 31 item 6: a desiccated crust blocked
+    ejection, and more fluence ablated less). Tissue that boils in this pulse, water-poor or
+    not, asks (1 - f_res) of the epidermis' water per cell, as before: a water-poor layer
+    (stratum corneum) goes only with wetter tissue under it."""
     nz = H.shape[1]
     j = top[i]
     new_top = top[i]
@@ -437,8 +438,9 @@ def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
                 need = 0.0
                 j += 1
                 continue
-            j += 1  # a dry crust: ruptured by the steam under it, not blown off by its own
-            continue
+            if vap[i, j] <= 0.0:  # a crust from an earlier pulse: the steam under it
+                j += 1            # ruptures it; it asks for no vapor of its own
+                continue
         elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
             break  # below boiling: no vapor pressure here
         made += vap[i, j]

@@ -389,7 +389,8 @@ CASES: list[Case] = [
          "pulse leaves for the next 0.1-1 s later is modelled (heat, a floor dried by boiling, "
          "the crater), and it changes the next pulse by a few per cent; a 4-fold fall needs "
          "something that stays over the floor between pulses (debris, plume condensate, a "
-         "floor dried by the accumulated heat), which no source reached quantifies"),
+         "floor dried by the accumulated heat), which no source reached quantifies; the plume "
+         "itself leaves at ~1,400 m/s (Walsh & Deutsch, Appl Phys B 1991;52:217)"),
     Case("er-ysgg-rate-damage", "Er:YSGG 25 J/cm^2, 250 us, 5 pulses stacked at 30 Hz vs 2 Hz, "
          "forearm", "residual damage, 30 Hz / 2 Hz", "1", 0.0, 1.0 + 1e-6, math.inf,
          "Walsh JT, Cummings JP. Proc SPIE 1990;1202 (abstract; Er:YSGG, skin, 2-30 Hz): "
