@@ -105,6 +105,7 @@ validation: $(STAMP)
 	$(BIN)/python scripts/validation_table.py
 	$(BIN)/python scripts/dial_table.py
 	$(BIN)/python scripts/confinement_table.py
+	$(BIN)/python scripts/water_absorption_table.py
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .ruff_cache

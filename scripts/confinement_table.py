@@ -75,8 +75,9 @@ def main() -> int:
              "latent heat, is within a few per cent from 100 to 300 C: data/steam.csv), so "
              "confinement does not explain why erbium ablates deeper and from a lower threshold "
              "than published (er-yag rows above). The fall of water absorption with temperature "
-             "(Cummings & Walsh 1993) and shielding by the plume above a wide spot remain the "
-             "candidates; no tabulated absorption of hot water at 2.94 um was reached.",
+             "(issue 31: WOPP v3 derivative, water absorption section below) now sets the "
+             "threshold; here it also makes the hotter confined water absorb less, which moves "
+             "the Er:YAG depth more than the enthalpy does.",
              "- **Collagen is denatured below CO2 craters** at every confined temperature "
              "(Kirsch et al. 1998: zones of denatured collagen below pulsed CO2 craters), at "
              "100 C too since the collagen pair sits on Jacques' entropy-enthalpy line (issue "

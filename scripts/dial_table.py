@@ -114,8 +114,10 @@ def main() -> int:
              "The row's rule: 4 um per J/cm^2, the middle of the clinical rule 3-5 um per J/cm^2 "
              "[EXPERT]; tolerance: the rule's own range.", "", *contour_ablation(), "",
              "The model ablates 1.4-1.6x the dial: the erbium gap of issue 13 "
-             "(the model removes ~5 um per J/cm^2 against 3-5 clinically, and its threshold is "
-             "lower than published; `er-yag-*` rows above). At 10 um the threshold dominates. "
+             "(the model removes ~5.5 um per J/cm^2 against 3-5 clinically; `er-yag-*` rows "
+             "above). Its threshold is now the published one (1.1 J/cm^2, issue 31: water "
+             "absorption falls with temperature), so the gap is the slope, which the rate "
+             "rows trace to what stays between pulses (er-yag-rate-effect). "
              "The dial is the better reading until that gap closes; the planner already keeps "
              "the published erbium settings and shows the model depth for information.", "",
              "### Sciton Contour TRL: coagulation dial (model-resolved)", "",

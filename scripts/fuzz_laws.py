@@ -32,7 +32,8 @@ LAWS = {
               "(within one cell)",
     "pulses": "n stacked pulses or passes never injure less deeply than n - 1 (within one cell)",
     "healing": "a deeper wound (same site and laser, more energy) never re-epithelializes "
-               "sooner: a strict xfail in make test until the tissue-response issue lands",
+               "sooner: still a strict xfail in make test (docs/design.md, 'Healing and "
+               "depth: the law that still fails')",
 }
 
 

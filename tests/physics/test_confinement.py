@@ -72,11 +72,17 @@ def test_collagen_is_denatured_below_a_co2_crater_under_confinement():
 
 def test_confinement_barely_changes_ablation():
     """The enthalpy of saturated vapor changes little between 100 and 300 C (data/steam.csv),
-    so raising the boiling temperature moves the Er:YAG depth by a few per cent at most."""
+    so raising the boiling temperature moves the Er:YAG depth by a few per cent at most, with
+    water absorbing at its tabulated value. (With its absorption falling with temperature,
+    issue 31 item 1, water held at 250 C absorbs at the floor and the depth moves more: the
+    confinement table in docs/validation.md shows it.)"""
     d = {"skin": {"site": "forearm"}, "laser": {"source": "er:yag", "pulse_duration": "250 us"},
          "delivery": {"fluence": "10 J/cm^2"}}
-    base = simulate(d).summary["ablation_depth_um"]
-    assert confined(d, 250.0).summary["ablation_depth_um"] == pytest.approx(base, rel=0.08)
+    flat = PhysicalConstants.from_data().replace(water_absorption_linear_until=20.0)
+    base = simulate(Scenario.from_dict(d).replace(constants=flat)).summary["ablation_depth_um"]
+    hot = flat.replace(confined_boiling_temperature=250.0)
+    assert simulate(Scenario.from_dict(d).replace(constants=hot)).summary[
+        "ablation_depth_um"] == pytest.approx(base, rel=0.08)
 
 
 def test_a_confined_temperature_out_of_range_names_the_field():

@@ -157,3 +157,36 @@ def test_the_default_ablative_runs_do_not_change_below_boiling():
     assert out.top[0] == 0
     assert out.tallies["vaporized"] == 0.0
     assert float(out.tmax.max()) < 100.0
+
+
+def test_a_dry_crust_goes_with_the_boiling_tissue_under_it():
+    """A crust with no water left (not decomposed) over wet tissue that has made the vapor it
+    needs: the crust is ruptured by that steam and goes with it (Thomsen et al., Proc SPIE
+    1991;1422; issue 31 item 6). Before, each crust cell asked for a cell's worth of vapor it
+    could not make, and blocked the ejection."""
+    v_crit = 0.6
+    H, Cs, w = column([0.0, 0.0, 0.0, 0.7, 0.7],
+                      [CS * 300.0, CS * 300.0, CS * 300.0, (CS + 0.7 * CW) * 100.0,
+                       (CS + 0.7 * CW) * 60.0])
+    vap = np.array([[0.0, 0.0, 0.0, v_crit, 0.0]])  # the wet cell made its vapor this pulse
+    top = np.zeros(1, dtype=np.int64)
+    new_top, _ = kernel._boiling_segment(0, H, w, vap, Cs, top, CW, 100.0, v_crit, TD, 0.0)
+    assert new_top == 4  # the crust and the boiling cell; the cell below is not boiling
+
+
+def test_more_fluence_under_a_crust_never_ablates_less():
+    """The fuzz's pair (docs/design.md, dry tissue: Er:YSGG, 9.4 ms, 1 -> 1.1 J/cm^2 with a
+    2.72 J/cm^2 train pulse, forearm, 0.74 mm spot): 1.1 J/cm^2 ablated 0 um where 1 J/cm^2
+    ablated 20 um. The law allows one cell (1 um here)."""
+    from dermalase import simulate
+
+    for train in ("9.4 ms", "20 ms", "50 ms"):
+        depth = []
+        for fluence in ("1 J/cm^2", "1.1 J/cm^2"):
+            sc = Scenario.from_dict({
+                "skin": {"site": "forearm", "phototype": 2},
+                "laser": {"source": "er:ysgg", "pulse_duration": "9.4 ms"},
+                "delivery": {"spot_diameter": "0.74 mm", "fluence": fluence, "train_pulses": 1,
+                             "train_fluence": "2.72 J/cm^2", "train_duration": train}})
+            depth.append(simulate(sc).summary["ablation_depth_um"])
+        assert depth[1] >= depth[0] - 1.0 - 1e-9, (train, depth)

@@ -40,7 +40,8 @@ def test_kernel_deposit_matches_reference_and_conserves():
     H = np.zeros((1, nz))
     tally = new_tally()
     K.deposit(H, phiw, np.zeros((1, nz)), np.zeros(1, dtype=np.int64), np.array([1.0e4]),
-              1.25e6, dz, np.ones(1), tally, np.zeros(1, dtype=np.int64))
+              1.25e6, dz, np.ones(1), tally, np.zeros(1, dtype=np.int64), np.full((1, nz), 37.0),
+              0.0, 20.0, 305.0, 0.1)
     ref = absorbed_energy_density(1.0e4, phiw[0] * 1.25e6, dz)
     # the kernel stops once 1e-14 of the beam is left (counted as transmitted)
     np.testing.assert_allclose(H[0], ref, rtol=1e-9, atol=1e-12 * ref.max())

@@ -36,6 +36,11 @@ class FullField:
         sub-pulse, so the train ends ``train_duration`` after the ablative pulse. How devices
         add coagulation to erbium resurfacing (Sciton's coagulation mode: clinical-evidence.md
         section 2). ``pass_interval`` runs from the end of the train. 0 pulses: no train.
+    stack, repetition_rate : int, float or None
+        ``stack`` pulses (each with its train) fire on the same spot in each pass, one every
+        1 / ``repetition_rate`` s, start to start (issue 31: stacked pulses, and the pulses of
+        a scanned pass that overlap on one site); each sees the heat, the drier floor and the
+        crater the ones before left. ``pass_interval`` runs from the end of the last.
     """
 
     spot_diameter: float
@@ -48,6 +53,8 @@ class FullField:
     train_pulses: int = 0
     train_fluence: float = 0.0
     train_duration: float = 0.0
+    stack: int = 1
+    repetition_rate: float | None = None
 
     def __post_init__(self) -> None:
         require("delivery.spot_diameter", self.spot_diameter)
@@ -63,6 +70,28 @@ class FullField:
             require("delivery.train_fluence", self.train_fluence)
             require("delivery.train_duration", self.train_duration,
                     low=self.train_pulses * self.pulse_duration * (1 - 1e-9), inclusive=True)
+        require("delivery.stack", self.stack, low=1, inclusive=True, integer=True)
+        require("delivery.repetition_rate", self.repetition_rate, optional=self.stack == 1)
+        busy = self.pulse_duration + self.train_duration
+        if self.stack > 1 and self.repetition_rate * busy > 1.0 + 1e-9:  # type: ignore[operator]
+            from ..errors import InputError
+
+            raise InputError("delivery.repetition_rate", self.repetition_rate,
+                             f"at most {1.0 / busy:g} Hz: one pulse (and its train) must end "
+                             "before the next starts")
+
+    @property
+    def stack_gap(self) -> float:
+        """s from the end of one stacked pulse (and its train) to the start of the next."""
+        if self.stack <= 1 or self.repetition_rate is None:
+            return 0.0
+        return max(1.0 / self.repetition_rate - self.pulse_duration - self.train_duration, 0.0)
+
+    @property
+    def pass_time(self) -> float:
+        """s from the start of a pass to the end of its last pulse (and train)."""
+        return self.stack * (self.pulse_duration + self.train_duration) \
+            + (self.stack - 1) * self.stack_gap
 
     @property
     def train_period(self) -> float:

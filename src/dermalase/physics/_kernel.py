@@ -97,13 +97,27 @@ def temperature(H, phiw, Cs, Cw, Tb, Td, out, ends):
             out[i, j] = a * H[i, j] + b
 
 
+@njit(cache=True, inline="always")
+def _bleach(T, beta, T_ref, T_lin, floor):
+    """mua_w(T) / mua_w(tabulated) of water at temperature ``T`` (C): linear with the relative
+    derivative ``beta`` (1/K) about ``T_ref`` up to ``T_lin``, never below ``floor``
+    (data/constants.toml ``water_absorption_temperature``; issue 31 item 1)."""
+    if T > T_lin:
+        T = T_lin
+    f = 1.0 + beta * (T - T_ref)
+    return f if f > floor else floor
+
+
 @njit(cache=True, nogil=True)
-def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach):
+def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach, T, beta,
+            T_ref, T_lin, floor):
     """Beer-Lambert deposition of ``fluence_step[i]`` (J/m^2) into column i from its surface.
 
     Each cell gets the exact integral of the exponential over its thickness, so the energy
     deposited is conserved whatever dz. Tallies: absorbed and transmitted (J). ``reach[i]``
-    is raised to the end of the cells it heated (the rows below are untouched).
+    is raised to the end of the cells it heated (the rows below are untouched). The water of
+    each cell absorbs at its temperature ``T`` (C) at the start of the step (:func:`_bleach`;
+    ``beta`` = 0: the tabulated value).
     """
     nr, nz = H.shape
     for i in range(nr):
@@ -113,7 +127,10 @@ def deposit(H, phiw, mua_other, top, fluence_step, mua_w, dz, area, tally, reach
         e0 = e
         j = top[i]
         while j < nz:
-            att = math.exp(-(phiw[i, j] * mua_w + mua_other[i, j]) * dz)
+            mw = mua_w
+            if beta != 0.0:
+                mw = mua_w * _bleach(T[i, j], beta, T_ref, T_lin, floor)
+            att = math.exp(-(phiw[i, j] * mw + mua_other[i, j]) * dz)
             absorbed = e * (1.0 - att)
             H[i, j] += absorbed / dz
             e -= absorbed
@@ -399,7 +416,13 @@ def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
     """The end of the boiling segment column i ejects, and the vapor made beyond its need:
     walk down from the surface and eject as soon as the vapor made in this pass reaches
     (1 - f_res) of its initial water (a thin, nearly dry crust goes with the boiling tissue
-    under it); decomposed dry cells go at once."""
+    under it); decomposed dry cells go at once. A crust that an earlier pulse left dry (no
+    water, no vapor made in this pulse, not decomposed) asks for no vapor of its own: the steam
+    of the wet tissue under it ruptures it (Thomsen S et al., Proc SPIE 1991;1422), so it goes
+    with that tissue instead of diluting its vapor (issue 31 item 6: a desiccated crust blocked
+    ejection, and more fluence ablated less). Tissue that boils in this pulse, water-poor or
+    not, asks (1 - f_res) of the epidermis' water per cell, as before: a water-poor layer
+    (stratum corneum) goes only with wetter tissue under it."""
     nz = H.shape[1]
     j = top[i]
     new_top = top[i]
@@ -414,6 +437,9 @@ def _boiling_segment(i, H, phiw, vap, Cs, top, Cw, Tb, v_crit, T_dry, h_dry):
                 made = 0.0
                 need = 0.0
                 j += 1
+                continue
+            if vap[i, j] <= 0.0:  # a crust from an earlier pulse: the steam under it
+                j += 1            # ruptures it; it asks for no vapor of its own
                 continue
         elif H[i, j] < (Cs[i, j] + w * Cw) * Tb * (1.0 - 1e-12):
             break  # below boiling: no vapor pressure here
@@ -442,7 +468,8 @@ def vaporize_and_eject(H, H0, phiw, vap, Cs, top, Cw, rhoL, Tb, v_crit, T_dry, h
     ``eject_wet`` (ablative lasers): the boiling segment under the surface is ejected when the
     vapor it made in this pass reaches ``v_crit`` per cell (a volume fraction: explosive
     removal needs that much vapor); water-poor tissue (stratum corneum, a desiccated floor)
-    cannot make it alone and goes with the wetter tissue under it.
+    cannot make it alone and goes with the wetter tissue under it; a dry crust asks for none
+    (:func:`_boiling_segment`).
     ``remove_dry``: a decomposed dry cell is gas, not tissue: it leaves, and so does every cell
     above it in its column (its gas ruptures the tissue over it), however the tissue came to be
     dry: on an ablative crater floor, or under the intact surface of a non-ablative zone

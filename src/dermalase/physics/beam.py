@@ -3,7 +3,8 @@
 Each model takes the fluence arriving at each column in one step and accounts for the energy:
 
 - :class:`BeerLambert`: specular (Fresnel) reflection, then exponential absorption by water and
-  melanin below each column's own surface (exact cell integral; static within a pulse);
+  melanin below each column's own surface (exact cell integral; the water fraction static
+  within a pulse, its absorption following each cell's temperature at the erbium lines);
 - :class:`PlumeShielded`: Beer-Lambert behind the ablation plume in the crater (CO2, where the
   ejecta speed is measured: data/ejecta.csv);
 - :class:`Transported`: an absorbed-energy field from Monte Carlo photon transport (where
@@ -52,15 +53,22 @@ class BeerLambert:
         self.mua_other = medium.mua_other
         self.dz = grid.dz
         self.area = grid.area
+        k = medium.constants
+        #: water absorption against temperature (issue 31 item 1): the relative derivative
+        #: and the law's limits (data/constants.toml water_absorption_temperature)
+        self.bleach = (float(medium.mua_water_beta), k.water_absorption_reference_temperature,
+                       k.water_absorption_linear_until, k.water_absorption_floor)
 
     def incident(self, fluence, dt, tau, delivered, state):
         state.tally[Tally.REFLECTED] += self.reflectance * delivered
         return (1.0 - self.reflectance) * fluence * dt / tau
 
     def deposit(self, state, fluence):
-        # the water that sets absorption is frozen during a pulse (static optics)
+        # the water that sets absorption is frozen during a pulse (static optics); its
+        # absorption follows each cell's temperature at the start of the step
         kernel.deposit(state.H, state.water_optics, self.mua_other, state.top, fluence,
-                       self.mua_water, self.dz, self.area, state.tally, state.reach)
+                       self.mua_water, self.dz, self.area, state.tally, state.reach, state.T,
+                       *self.bleach)
 
 
 class PlumeShielded(BeerLambert):

@@ -30,6 +30,8 @@ _RANGES = {
     "ejection_residual_water": (0.0, 1.0),
     "plume_absorbing_fraction": (0.0, 1.0),
     "dry_decomposition_enthalpy": (0.0, math.inf),  # 0 allowed: the data's value
+    "water_absorption_floor": (0.0, 1.0),
+    "water_absorption_linear_until": (20.0, 400.0),  # C: 20 = no temperature dependence
 }
 #: constants whose None means "the data's law or table"
 _OPTIONAL = ("ejecta_speed", "necrosis_activation_energy", "collagen_activation_energy")
@@ -78,6 +80,12 @@ class PhysicalConstants:
     ejecta_speed: float | None = None        # m/s override of the measured law
     necrosis_activation_energy: float | None = None  # J/mol; None: data/arrhenius.csv
     collagen_activation_energy: float | None = None  # J/mol on Jacques' line; None: the data
+    #: water absorption against temperature (issue 31 item 1): the share of the 20 C value a
+    #: falling band keeps at least, and the temperature (C) up to which the linear law holds
+    #: (beyond, the coefficient keeps its value there; 20 C: no temperature dependence)
+    water_absorption_floor: float = 0.25
+    water_absorption_linear_until: float = 305.0
+    water_absorption_reference_temperature: float = 20.0
 
     @classmethod
     def from_data(cls) -> PhysicalConstants:
@@ -170,8 +178,12 @@ def _latent_heat(T: float, field: str) -> float:
 @cache
 def _from_data() -> PhysicalConstants:
     water = next(r for r in data.table("constituents") if r["constituent"] == "water")
+    wt = data.constants()["water_absorption_temperature"]
     return PhysicalConstants(
         **{name: data.constant(name) for name in _FROM_TOML},
         water_density=float(water["density_kg_m3"]),
         water_specific_heat=float(water["specific_heat_J_kgK"]),
-        water_conductivity=float(water["conductivity_W_mK"]))
+        water_conductivity=float(water["conductivity_W_mK"]),
+        water_absorption_floor=float(wt["floor"]),
+        water_absorption_linear_until=float(wt["linear_until"]),
+        water_absorption_reference_temperature=float(wt["reference_temperature"]))

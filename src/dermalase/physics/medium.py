@@ -28,7 +28,9 @@ class Medium:
 
     Cs, ks: heat capacity (J/(m^3 K)) and conductivity (W/(m K)) of the non-water part;
     water: initial water volume fraction; perfusion: Pennes coefficient (W/(m^3 K));
-    mua_other: absorption by everything but water (melanin), 1/m; mua_water: 1/m of pure water;
+    mua_other: absorption by everything but water (melanin), 1/m; mua_water: 1/m of pure water
+    (tabulated, room temperature); mua_water_beta: its relative temperature derivative, 1/K
+    (issue 31: :meth:`water_absorption_factor`);
     enthalpy_layer: ablation enthalpy of each layer, J/m^3; v_crit: vapor volume fraction that
     ejects a cell.
     """
@@ -47,6 +49,16 @@ class Medium:
     constants: PhysicalConstants
     A: np.ndarray
     Ea: np.ndarray
+    mua_water_beta: float = 0.0
+
+    def water_absorption_factor(self, T: np.ndarray | float) -> np.ndarray:
+        """mua_w(T) / mua_w (tabulated): 1 + beta (T - T_ref) up to the temperature where the
+        linear law stops (data/constants.toml ``water_absorption_temperature``), never below
+        the floor of a bleaching band (the reference for the kernel, ``_kernel._bleach``)."""
+        k = self.constants
+        Tl = np.minimum(np.asarray(T, dtype=float), k.water_absorption_linear_until)
+        f = 1.0 + self.mua_water_beta * (Tl - k.water_absorption_reference_temperature)
+        return np.maximum(f, k.water_absorption_floor)
 
     @property
     def lnA(self) -> np.ndarray:
@@ -66,6 +78,14 @@ class Medium:
     def layer_absorption(self) -> np.ndarray:
         """Absorption coefficient (1/m) of each layer's intact tissue."""
         return self.water_layer * self.mua_water + self.mua_other_layer
+
+    @property
+    def resting_layer_absorption(self) -> np.ndarray:
+        """Absorption coefficient (1/m) of each layer's intact tissue at body temperature, or
+        the tabulated value where that is less (water's absorption follows its temperature,
+        :meth:`water_absorption_factor`; at 2,940 nm body-warm water absorbs 8 % less)."""
+        f = float(self.water_absorption_factor(self.constants.body_temperature))
+        return self.water_layer * self.mua_water * min(f, 1.0) + self.mua_other_layer
 
     @property
     def front_absorption(self) -> float:
@@ -93,6 +113,7 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
     """The tissue model of ``skin`` at ``wavelength_nm`` on ``grid``."""
     k = constants
     mua_w, _, _, n_refr = props.water_absorption(wavelength_nm)
+    beta = props.water_absorption_temperature_coefficient(wavelength_nm)
     if skin.layers[0].water_mua is not None:  # set by the scenario, within its sourced range
         mua_w = skin.layers[0].water_mua
     Cw = k.water_heat_capacity
@@ -127,4 +148,4 @@ def build_medium(skin: SkinModel, wavelength_nm: float, grid: Grid,
         mua_other=tile(mel_l), mua_water=mua_w, refractive_index=n_refr, water_layer=phiw_l,
         mua_other_layer=mel_l, enthalpy_layer=h_l, v_crit=v_crit, constants=k,
         A=np.array([sets[n].A for n in DAMAGE_SETS]),
-        Ea=np.array([sets[n].Ea for n in DAMAGE_SETS]))
+        Ea=np.array([sets[n].Ea for n in DAMAGE_SETS]), mua_water_beta=beta)

@@ -390,7 +390,7 @@ class SpotSolver:
         self.train = Schedule.build(spot, self.medium, self.grid, numerics,
                                     self.beam.volumetric, spot.train_peak_fluence) \
             if spot.train_pulses else None
-        self.t_total = spot.passes * (spot.pulse_duration + spot.train_duration) \
+        self.t_total = spot.passes * spot.pass_time \
             + (spot.passes - 1) * spot.pass_interval + numerics.cooling_time
         # below T_skip every damage set accumulates < 1e-4 over the whole run (far from the
         # Omega = 1 boundaries reported): not evaluated
@@ -486,7 +486,8 @@ class SpotSolver:
         z-conduction waits. Under a later pass the tissue is warm to the bottom of the domain,
         so every short step of the pulse solved every row (2-pass Er:YAG: 5x the time of one
         pass), while the pulse only changes the rows its light and heat reach below the
-        surface: 18 optical depths of the least absorbing layer (deeper, what the deposit adds
+        surface: 18 optical depths of the least absorbing layer at body temperature
+        (Medium.resting_layer_absorption; deeper, what the deposit adds
         is under the rest tolerance; it is kept in the enthalpy and solved with the waiting
         rows) plus 10 diffusion lengths over the pulse. The cap lies that reach and a quarter
         more below the surface; once the surface has moved down by that quarter, the waiting
@@ -497,7 +498,10 @@ class SpotSolver:
         self._deep_dt = 0.0
         if not self.numerics.defer_deep or g.nr > 1:
             return
-        weakest = float(np.min(self.medium.layer_absorption[self.medium.layer_absorption > 0]))
+        # body-warm water absorbs less than the tabulated (issue 31); the few um heated ahead of
+        # the front bleach further, which the cap's quarter of slack covers
+        resting = self.medium.resting_layer_absorption
+        weakest = float(np.min(resting[resting > 0]))
         reach = 18.0 / weakest \
             + WINDOW_LENGTHS * math.sqrt(self.alpha_max * self.schedule.tau)
         rows = int(math.ceil(reach / g.dz))
@@ -618,12 +622,22 @@ class SpotSolver:
         before = st.top[0] * dz
         heat = self.k.water_heat_capacity * self.k.body_temperature
         accounts_before = st.accounts(dz, area, heat)
-        delivered, last_dt, n_steps = self.pulse(st, trackers)
+        delivered, last_dt, n_steps = 0.0, 0.0, 0
         train_ablation = 0.0  # what the train's own sub-pulses removed (none without a train)
-        if self.train is not None:
-            e, last_dt, n, train_ablation = self.run_train(st, last_dt, trackers)
+        for s in range(self.spot.stack):  # stacked pulses, 1 / repetition_rate apart
+            if s > 0:
+                for dt in self.schedule.cooling(last_dt, st.t, st.t + self.spot.stack_gap):
+                    self.step(st, dt, None, False)
+                    for tr in trackers:
+                        tr.after_step(st)
+            e, last_dt, n = self.pulse(st, trackers)
             delivered += e
             n_steps += n
+            if self.train is not None:
+                e, last_dt, n, removed = self.run_train(st, last_dt, trackers)
+                delivered += e
+                n_steps += n
+                train_ablation += removed
         last = p == self.spot.passes - 1
         wait = self.numerics.cooling_time if last else self.spot.pass_interval
         for dt in self.schedule.cooling(last_dt, st.t, st.t + wait):
@@ -703,7 +717,10 @@ def predicted_work(skin: SkinModel, source: LaserSource, spot: FullField, numeri
                                spot.train_peak_fluence).pulse()
         gap = spot.train_period - spot.pulse_duration
         per = len(train) + sum(1 for _ in sch.cooling(min(pulse[-1], train[-1]), 0.0, gap))
-        steps += spot.passes * spot.train_pulses * per
+        steps += spot.passes * spot.stack * spot.train_pulses * per
+    if spot.stack > 1:  # the stacked pulses of each pass and the cooling between them
+        between = sum(1 for _ in sch.cooling(pulse[-1], 0.0, spot.stack_gap))
+        steps += spot.passes * (spot.stack - 1) * (len(pulse) + between)
     for p in range(spot.passes):
         wait = numerics.cooling_time if p == spot.passes - 1 else spot.pass_interval
         steps += len(pulse)

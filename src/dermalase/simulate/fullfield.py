@@ -76,14 +76,14 @@ def train_warnings(out: SolverOutput) -> list[str]:
         return []
     return [f"the pulse train ablated {removed * 1e6:.1f} um in the model: its fluence is above "
             "the model's ablation threshold, so it is not sub-ablative here (the model's "
-            "erbium threshold is lower than published: docs/validation.md)"]
+            "thresholds: docs/validation.md, er-yag-threshold and co2-threshold)"]
 
 
 def full_field_numerics(scenario) -> Numerics:
     """The scenario's numerics with a domain deep enough for the crater and the heat below it
     (up to the skin model's depth; ordinary settings keep the default domain)."""
     spot, num = scenario.delivery, scenario.numerics
-    per_pass = spot.peak_fluence + spot.train_pulses * spot.train_peak_fluence
+    per_pass = (spot.peak_fluence + spot.train_pulses * spot.train_peak_fluence) * spot.stack
     need = crater_depth_bound(scenario.skin, per_pass, spot.passes,
                               scenario.constants) + 0.5e-3
     return dataclasses.replace(num, domain_depth=max(num.domain_depth, need),

@@ -126,6 +126,10 @@ def valid_scenarios(draw, cheap: bool = False, source: str | None = None,
                 ff.update(train_pulses=pulses,
                           train_fluence=f"{_log(draw, 0.05, 5.0):.6g} J/cm^2",
                           train_duration=f"{pulses * period * 1e6:.6g} us")
+        if draw(st.integers(0, 3)) == 0:  # pulses stacked on the spot at a rate (issue 31)
+            busy = tau + (pulses * period if "train_pulses" in ff else 0.0)
+            ff.update(stack=draw(st.integers(2, 3 if cheap else 20)),
+                      repetition_rate=f"{_log(draw, 0.5, 0.9 / busy):.6g} Hz")
         d["delivery"] = ff
     return d
 
@@ -255,12 +259,17 @@ def healing_law(shallow: Run, deep: Run) -> list[str]:
     """On the same site and laser, a deeper wound does not re-epithelialize sooner."""
     a, b = shallow.s, deep.s
     tol = max(shallow.cell, deep.cell) * 1e6 * 1.001
+
+    def days(s: dict) -> float:  # None: no surviving epidermis, the wound never closes
+        d = s["reepithelialization_days"]
+        return math.inf if d is None else float(d)
+
     if b["injury_depth_um"] <= a["injury_depth_um"] + tol:
         return []
-    if b["reepithelialization_days"] >= a["reepithelialization_days"] - 1e-9:
+    if days(b) >= days(a) - 1e-9:
         return []
-    return [f"a {b['injury_depth_um']:.1f} um wound heals in {b['reepithelialization_days']:.3g} "
-            f"d, a {a['injury_depth_um']:.1f} um one in {a['reepithelialization_days']:.3g} d"]
+    return [f"a {b['injury_depth_um']:.1f} um wound heals in {days(b):.3g} "
+            f"d, a {a['injury_depth_um']:.1f} um one in {days(a):.3g} d"]
 
 
 __all__ = ["NONABLATIVE_BEAMS", "FUZZ_BUDGET_S", "RESOLUTIONS", "Run", "TEST_BUDGET_S",

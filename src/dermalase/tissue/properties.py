@@ -62,6 +62,18 @@ def water_absorption(wavelength_nm: float) -> tuple[float, float, float, float]:
     raise InputError("laser.wavelength", f"{wavelength_nm:g} nm", f"one of {allowed} nm")
 
 
+def water_absorption_temperature_coefficient(wavelength_nm: float) -> float:
+    """Relative temperature derivative (1/K) of the water absorption at ``wavelength_nm``:
+    (d mua / dT) / mua at 20 C (data/water_absorption.csv, from the WOPP v3 file, Roettgers et
+    al. 2014; 0 where no derivative was found or it is not applied: data/constants.toml
+    ``water_absorption_temperature``)."""
+    water_absorption(wavelength_nm)  # the wavelength's check and its one-line error
+    for r in data.table("water_absorption"):
+        if abs(float(r["wavelength_nm"]) - wavelength_nm) < 0.5:
+            return float(r["temperature_coefficient_per_K"])
+    raise AssertionError("unreachable: water_absorption checked the wavelength")
+
+
 def melanin_absorption(wavelength_nm: float) -> float:
     """Absorption coefficient of melanosomes (1/m): 519 (lambda/500 nm)^-3.5 1/cm (Jacques 2013)."""
     c = data.constants()["melanin_absorption"]

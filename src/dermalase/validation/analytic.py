@@ -84,10 +84,18 @@ def contact_omega(Ts, t_exp):
 
 
 # -- ablation limits ----------------------------------------------------------------------------
-def depth(src, F, tau, site="forearm"):
-    return simulate({"skin": {"site": site, "phototype": 2},
-                     "laser": {"source": src, "pulse_duration": tau},
-                     "delivery": {"fluence": f"{F} J/cm^2"}}).summary["ablation_depth_um"]
+def depth(src, F, tau, site="forearm", constant_absorption=True):
+    """Ablation depth (um) of one full-field pulse. ``constant_absorption``: water absorbs at
+    its tabulated value whatever its temperature (the closed-form limits assume a constant
+    mu_a; the model's water absorption falls with temperature at 2,940 nm, issue 31 item 1)."""
+    from ..simulate import Scenario
+
+    sc = Scenario.from_dict({"skin": {"site": site, "phototype": 2},
+                             "laser": {"source": src, "pulse_duration": tau},
+                             "delivery": {"fluence": f"{F} J/cm^2"}})
+    if constant_absorption:
+        sc = sc.replace(constants=sc.constants.replace(water_absorption_linear_until=20.0))
+    return simulate(sc).summary["ablation_depth_um"]
 
 
 def papillary_dermis_enthalpy():
