@@ -15,7 +15,7 @@ ROOT = Path(dermalase.__file__).parent
 #: layers, bottom first; a module may import its own layer or the ones below it
 LAYERS = (
     ("dermalase._version", "dermalase.errors", "dermalase.data", "dermalase.units",
-     "dermalase.schema"),
+     "dermalase.schema", "dermalase.calibration"),
     ("dermalase.tissue", "dermalase.laser"),
     ("dermalase.physics", "dermalase.io"),
     ("dermalase.healing",),
@@ -23,6 +23,7 @@ LAYERS = (
     ("dermalase.report",),
     ("dermalase.devices",),
     ("dermalase.planner", "dermalase.sweep"),
+    ("dermalase.outcomes",),
     ("dermalase.web",),
     ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
      "dermalase"),

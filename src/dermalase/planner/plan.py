@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import calibration
 from .._version import __version__
 from ..devices.terms import device_terms
 from ..simulate import Scenario
@@ -337,6 +338,8 @@ def _recovery(c: Candidate) -> dict:
     p = c.predicted or {}
     row = rulebase.recovery(c.modality, c.recovery_depth_um if c.recovery_depth_um is not None
                      else p.get("injury_depth_um"))
+    if row:  # the calibration in force (published: the row as it is)
+        row = calibration.scaled_recovery(row, c.modality)
     out: dict = {}
     if row:
         out = {"downtime_days": row.get("downtime_days"),
@@ -744,6 +747,8 @@ class Plan:
     missing: list[str]
     needed_answers: list[str]
     warnings: list[str]
+    #: the calibration the plan was made under (:meth:`dermalase.calibration.Calibration.label`)
+    calibration: dict = field(default_factory=lambda: calibration.current().label())
 
     def to_dict(self) -> dict:
         """The plan of every concern is in ``plans``; ``recommendations`` lists each concern's
@@ -763,6 +768,7 @@ class Plan:
                          "settings": (d["recommended"] or {}).get("settings"),
                          "summary": d["summary"]} for d in dumped],
                     "envelope": {"version": envelope.version(), "file": "data/envelope.toml"},
+                    "calibration": self.calibration,
                     "warnings": self.warnings, "missing": self.missing,
                     "needed_answers": [{"key": k, "question": QUESTIONS[k]}
                                        for k in self.needed_answers],
