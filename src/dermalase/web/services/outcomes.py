@@ -378,6 +378,30 @@ def export_rows(db: Session, actor: User) -> list[dict]:
     return rows
 
 
+def fhir_bundle(db: Session, actor: User, pid: int) -> dict:
+    """The patient's plans, treatments and follow-ups as a FHIR R4 bundle (audited as an
+    export)."""
+    from ...outcomes.fhir import bundle
+
+    p = patient_service.read(db, actor, pid, "export-fhir")
+    from ..db import aware
+
+    plans = [{"id": x.id, "created_at": aware(x.created_at).isoformat(timespec="seconds"),
+              "plan": x.plan,
+              "version": x.version, "fingerprint": x.fingerprint}
+             for x in db.scalars(select(Plan).where(Plan.patient_id == pid).order_by(Plan.id))]
+    treatments, visits = [], {}
+    for t in for_patient(db, pid):
+        treatments.append({**_as_record(t).to_dict(), "id": t.id, "plan_id": t.plan_id,
+                           "physics": t.physics})
+        visits[t.id] = [{**_visit(v).to_dict(), "id": v.id} for v in db.scalars(
+            select(FollowUpVisit).where(FollowUpVisit.treatment_id == t.id)
+            .order_by(FollowUpVisit.id))]
+    return bundle({"name": p.name, "record_number": p.record_number,
+                   "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+                   "sex": p.sex, "data": p.data}, plans, treatments, visits)
+
+
 def purge_patient(db: Session, pid: int) -> int:
     """Delete a purged patient's treatments with their predictions, follow-ups and
     photograph rows (the caller deletes the patient); how many treatments."""

@@ -149,11 +149,15 @@ def may_delete(actor: User, p: Patient) -> bool:
 
 
 def counts(db: Session, pid: int) -> dict[str, int]:
-    """What goes with a patient: plans and notes."""
+    """What goes with a patient: plans, notes and treatments (with their follow-ups)."""
+    from ..db import Treatment
+
     return {"plans": int(db.scalar(select(func.count()).select_from(Plan)
                                    .where(Plan.patient_id == pid)) or 0),
             "notes": int(db.scalar(select(func.count()).select_from(Note)
-                                   .where(Note.patient_id == pid)) or 0)}
+                                   .where(Note.patient_id == pid)) or 0),
+            "treatments": int(db.scalar(select(func.count()).select_from(Treatment)
+                                        .where(Treatment.patient_id == pid)) or 0)}
 
 
 def delete(db: Session, actor: User, pid: int) -> Patient:
@@ -202,13 +206,17 @@ def purge(db: Session, actor: User, pid: int) -> dict[str, int]:
     if p.deleted_at is None:
         raise NotFound(f"patient {pid} is not in the trash: delete it first")
     gone = counts(db, pid)
+    from .outcomes import purge_patient
+
+    purge_patient(db, pid)  # treatments refer to plans: they go first
     for model in (Plan, Note, Job):
         for row in db.scalars(select(model).where(model.patient_id == pid)):
             db.delete(row)
     db.flush()
     db.delete(p)
     audit(db, actor, "purge", "patient", pid,
-          f"with {gone['plans']} plan(s) and {gone['notes']} note(s)")
+          f"with {gone['plans']} plan(s), {gone['notes']} note(s) and "
+          f"{gone['treatments']} treatment(s)")
     db.commit()
     return gone
 
@@ -233,12 +241,22 @@ def timeline(db: Session, pid: int) -> list[dict]:
         items.append({"at": x.created_at, "kind": "plan", "obj": x})
     for n in db.scalars(select(Note).where(Note.patient_id == pid)):
         items.append({"at": n.at, "kind": "note", "obj": n})
+    from ..db import FollowUpVisit, Treatment
+
+    for t in db.scalars(select(Treatment).where(Treatment.patient_id == pid)):
+        items.append({"at": t.treated_on, "kind": "treatment", "obj": t})
+        for v in db.scalars(select(FollowUpVisit).where(FollowUpVisit.treatment_id == t.id)):
+            items.append({"at": v.seen_on, "kind": "follow-up", "obj": v})
     for j in db.scalars(select(Job).where(Job.patient_id == pid,
                                           Job.status.in_(("queued", "running", "failed")))):
         items.append({"at": j.created_at, "kind": "job", "obj": j})
+    from datetime import datetime, time
+
     from ..db import aware
 
-    return sorted(items, key=lambda i: aware(i["at"]), reverse=True)
+    def when(at):  # a treatment or a visit has a date: at the end of its day (UTC)
+        return aware(at) if isinstance(at, datetime) else aware(datetime.combine(at, time.max))
+    return sorted(items, key=lambda i: when(i["at"]), reverse=True)
 
 
 def export(db: Session, actor: User, pid: int) -> dict:
