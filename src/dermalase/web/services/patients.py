@@ -215,8 +215,8 @@ def purge(db: Session, actor: User, pid: int) -> dict[str, int]:
     db.flush()
     db.delete(p)
     audit(db, actor, "purge", "patient", pid,
-          f"with {gone['plans']} plan(s), {gone['notes']} note(s) and "
-          f"{gone['treatments']} treatment(s)")
+          f"with {gone['plans']} plan(s) and {gone['notes']} note(s)"
+          + (f" and {gone['treatments']} treatment(s)" if gone["treatments"] else ""))
     db.commit()
     return gone
 
