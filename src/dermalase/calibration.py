@@ -115,12 +115,16 @@ class Calibration:
                                      f"one of {', '.join(RECOVERY_MEASURES)} with a finite "
                                      "factor > 0")
 
-    def fingerprint(self) -> str:
-        """'' for the published calibration; else 12 hex digits of its values."""
-        if self.published:
+    def fingerprint(self, part: str = "all") -> str:
+        """'' for the published calibration; else 12 hex digits of its values (``part =
+        "healing"``: of its healing values alone, '' without them: what a simulation depends
+        on, so the simulation store shares results between calibrations that differ only in
+        recovery)."""
+        values = {"healing": self.healing} if part == "healing" else \
+            {"healing": self.healing, "recovery": self.recovery}
+        if not any(values.values()):
             return ""
-        blob = json.dumps({"healing": self.healing, "recovery": self.recovery},
-                          sort_keys=True)
+        blob = json.dumps(values, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def label(self) -> dict[str, Any]:

@@ -205,7 +205,8 @@ def healing_design(cases: Iterable[Case]) -> tuple[np.ndarray, np.ndarray, list[
     used = [c for c in cases if c.value("reepithelialization_days") is not None
             and math.isfinite(c.cover_distance_mm)]
     X = np.array([[c.coagulum_um, c.cover_distance_mm] for c in used], float).reshape(-1, 2)
-    y = np.array([c.value("reepithelialization_days") - c.lag_days for c in used], float)  # type: ignore[operator]
+    y = np.array([(c.value("reepithelialization_days") or 0.0) - c.lag_days for c in used],
+                 dtype=float)
     return X, y, used
 
 
@@ -215,7 +216,8 @@ def recovery_design(cases: Iterable[Case], modality: str, measure: str
     used = [c for c in cases if c.modality == modality and (c.value(key) or 0) > 0
             and (c.published.get(measure) or 0) > 0]
     X = np.ones((len(used), 1))
-    y = np.array([math.log(c.value(key) / c.published[measure]) for c in used], float)  # type: ignore[operator]
+    y = np.array([math.log((c.value(key) or 1.0) / (c.published.get(measure) or 1.0))
+                  for c in used], dtype=float)
     return X, y, used
 
 
@@ -349,8 +351,8 @@ def kfold(group: str, cases: Sequence[Case], reference: calmod.Calibration,
     X, y, used = design(group, cases)
     assert prior is not None and ref is not None
     order = np.random.default_rng(seed).permutation(len(y))
-    fit = {"n": 0, "inside": 0, "z": [], "lpd": 0.0}
-    base = {"n": 0, "inside": 0, "z": [], "lpd": 0.0}
+    fit: dict[str, Any] = {"n": 0, "inside": 0, "z": [], "lpd": 0.0}
+    base: dict[str, Any] = {"n": 0, "inside": 0, "z": [], "lpd": 0.0}
     for f in range(k):
         test = order[f::k]
         train = np.setdiff1d(order, test)
@@ -401,7 +403,9 @@ def calibrate(cases: Sequence[Case], *, name: str = "clinic", version: int = 1,
         fits[g] = (prior, post)
     if not fits:
         raise NotEnoughCases(refused)
-    healing, recovery, report = None, {}, {"groups": {}, "refused": refused}
+    healing = None
+    recovery: dict[str, dict[str, Any]] = {}
+    report: dict[str, Any] = {"groups": {}, "refused": refused}
     for g, (prior, post) in fits.items():
         report["groups"][g] = _group_report(g, prior, post, cases, reference)
         if g == HEALING:
@@ -411,7 +415,7 @@ def calibrate(cases: Sequence[Case], *, name: str = "clinic", version: int = 1,
             lo, hi = (math.exp(v) for v in post.interval(0))
             recovery.setdefault(modality, {})[measure] = {
                 "factor": math.exp(float(post.m[0])), "range": [lo, hi], "nig": post.to_dict()}
-    n = len({c.case_id or id(c) for c in cases})
+    n = len(cases) if stats is None or HEALING not in stats else int(stats[HEALING][3])
     cal = calmod.Calibration(name=name, version=version, healing=healing, recovery=recovery,
                              cases=n, provenance=provenance or f"{n} outcomes")
     cal.check()

@@ -252,12 +252,14 @@ def write(rows: Sequence[dict], path: str | Path) -> Path:
         data = _parquet_bytes(rows)
     else:
         raise InputError("--out", str(path), "a .csv or .parquet file")
-    atomic_write(path, data)
+    with atomic_write(path, "--out") as tmp:
+        Path(tmp).write_bytes(data)
     dbuf = io.StringIO()
     dw = csv.DictWriter(dbuf, ["column", "type", "unit", "meaning"], lineterminator="\n")
     dw.writeheader()
     dw.writerows(dictionary_rows())
-    atomic_write(path.with_suffix(".dictionary.csv"), dbuf.getvalue().encode("utf-8"))
+    with atomic_write(path.with_suffix(".dictionary.csv"), "--out") as tmp:
+        Path(tmp).write_text(dbuf.getvalue(), encoding="utf-8")
     return path
 
 

@@ -168,8 +168,8 @@ def clean_photo(raw: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
     if size[0] * size[1] > MAX_PIXELS:
         raise InputError("photo", f"{size[0]} x {size[1]} pixels",
                          f"at most {MAX_PIXELS:,} pixels")
-    with Image.open(io.BytesIO(raw)) as img:
-        img = ImageOps.exif_transpose(img)  # the orientation EXIF gave, into the pixels
+    with Image.open(io.BytesIO(raw)) as opened:
+        img = ImageOps.exif_transpose(opened)  # the orientation EXIF gave, into the pixels
         mode = "RGB" if fmt == "JPEG" else ("RGBA" if "A" in img.getbands() else "RGB")
         pixels = img.convert(mode)
         clean = Image.new(mode, pixels.size)

@@ -81,9 +81,13 @@ def model_fingerprint() -> str:
     invalidates the disk cache even when the version string stays the same (an editable install
     between releases), and a result made under one calibration is never served under
     another."""
+    return _with_calibration("all")
+
+
+def _with_calibration(part: str) -> str:
     from ..calibration import current
 
-    code, cal = code_fingerprint(), current().fingerprint()
+    code, cal = code_fingerprint(), current().fingerprint(part)
     if not cal:
         return code
     return hashlib.sha256(f"{code}:{cal}".encode()).hexdigest()[:16]
@@ -95,7 +99,10 @@ CALIBRATION_FREE = ("channel",)
 
 
 def _model_for(kind: str) -> str:
-    return code_fingerprint() if kind in CALIBRATION_FREE else model_fingerprint()
+    """The model part of a stored result's key: the code, and the calibration's healing values
+    where the result holds a healing time (a summary, a search): the recovery factors change
+    no simulation."""
+    return code_fingerprint() if kind in CALIBRATION_FREE else _with_calibration("healing")
 
 
 @functools.cache

@@ -16,8 +16,8 @@ from ...errors import InputError
 from .. import forms
 from ..deps import DB, Admin, User_, csrf, web
 from ..services import NotFound
-from ..services import patients as patient_service
 from ..services import outcomes as service
+from ..services import patients as patient_service
 
 router = APIRouter(tags=["outcomes"], dependencies=[Depends(csrf)])
 F = forms.FormField
@@ -252,6 +252,7 @@ async def add_photo(request: Request, fid: int, user: User_, db: DB):
     from ..db import FollowUpVisit
 
     visit = db.get(FollowUpVisit, fid)
+    assert visit is not None  # the photograph was just kept on it
     return RedirectResponse(f"/treatments/{visit.treatment_id}#photo-{ph.id}", 303)
 
 

@@ -343,7 +343,7 @@ def report_items(db: Session, actor: User) -> list[dict]:
     """The items of the observed-vs-predicted report (audited as one read, with the ids)."""
     items = []
     for t, pred, obs in _rows(db):
-        prim = pred.result["primary"]
+        prim = (pred.result or {})["primary"]
         items.append({"id": t.id, "modality": t.modality, "area": prim["area"],
                       "predicted": prim["measures"], "observed": obs,
                       "fingerprint": pred.fingerprint, "calibration": pred.calibration})
@@ -358,7 +358,8 @@ def all_cases(db: Session) -> list:
     """Every outcome as a calibration case (features from its stored prediction)."""
     from ...outcomes.prediction import case_of
 
-    return [case_of(pred.result["primary"], obs, f"T{t.id}") for t, pred, obs in _rows(db)]
+    return [case_of((pred.result or {})["primary"], obs, f"T{t.id}")
+            for t, pred, obs in _rows(db)]
 
 
 def export_rows(db: Session, actor: User) -> list[dict]:
@@ -366,13 +367,13 @@ def export_rows(db: Session, actor: User) -> list[dict]:
     from ...outcomes.export import row_of
 
     rows = []
-    for t, pred, obs in _rows(db):
+    for t, pred, _obs in _rows(db):
         p = db.get(Patient, t.patient_id)
         assert p is not None
         visits = list(db.scalars(select(FollowUpVisit)
                                  .where(FollowUpVisit.treatment_id == t.id)))
         rows.append(row_of(_as_record(t), p.data, p.date_of_birth, p.sex,
-                           pred.result["primary"], [_visit(v) for v in visits]))
+                           (pred.result or {})["primary"], [_visit(v) for v in visits]))
     audit(db, actor, "export", "outcomes", 0, f"{len(rows)} de-identified rows")
     db.commit()
     return rows
