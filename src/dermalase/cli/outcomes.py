@@ -12,7 +12,6 @@ from __future__ import annotations
 import getpass
 import json
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 import click
 
@@ -27,8 +26,12 @@ def outcomes() -> None:
     """Treatments, follow-ups and calibration from the clinic's outcomes."""
 
 
-def _actor() -> SimpleNamespace:
-    return SimpleNamespace(username=f"cli:{getpass.getuser()}"[:64], role="admin")
+def _actor():
+    """The command line's user as the services' acting account (an admin: the machine's
+    operator); audited as ``cli:<user>``."""
+    from ..web.db import User
+
+    return User(username=f"cli:{getpass.getuser()}"[:64], role="admin")
 
 
 @contextmanager

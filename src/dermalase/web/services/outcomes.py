@@ -121,9 +121,12 @@ def use_published(db: Session, actor: User) -> None:
 def from_plan(db: Session, actor: User, plan_id: int, concern: int = 0) -> dict[str, Any]:
     """The form's values for a treatment made from a plan: the recommendation's modality, its
     first device reading, the concern's area (read audited as the plan's)."""
-    from .plans import read as read_plan
-
-    x, p = read_plan(db, actor, plan_id, "treatment-form")
+    x = get(db, Plan, plan_id)
+    p = db.get(Patient, x.patient_id)
+    if p is None or p.deleted_at is not None:
+        raise NotFound(f"no plan {plan_id} (its patient is in the trash)")
+    audit(db, actor, "treatment-form", "plan", plan_id, f"patient {p.id}")
+    db.commit()
     plans = x.plan.get("plans") or [x.plan]
     if not 0 <= concern < len(plans):
         raise NotFound(f"plan {plan_id} has no concern {concern + 1}")
@@ -401,24 +404,6 @@ def fhir_bundle(db: Session, actor: User, pid: int) -> dict:
     return bundle({"name": p.name, "record_number": p.record_number,
                    "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
                    "sex": p.sex, "data": p.data}, plans, treatments, visits)
-
-
-def purge_patient(db: Session, pid: int) -> int:
-    """Delete a purged patient's treatments with their predictions, follow-ups and
-    photograph rows (the caller deletes the patient); how many treatments."""
-    n = 0
-    for t in db.scalars(select(Treatment).where(Treatment.patient_id == pid)):
-        for v in db.scalars(select(FollowUpVisit).where(FollowUpVisit.treatment_id == t.id)):
-            for ph in db.scalars(select(PhotoFile).where(PhotoFile.follow_up_id == v.id)):
-                db.delete(ph)
-            db.delete(v)
-        for pr in db.scalars(select(Prediction).where(Prediction.treatment_id == t.id)):
-            db.delete(pr)
-        db.flush()
-        db.delete(t)
-        n += 1
-    db.flush()
-    return n
 
 
 def today() -> date:

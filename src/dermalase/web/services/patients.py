@@ -206,9 +206,7 @@ def purge(db: Session, actor: User, pid: int) -> dict[str, int]:
     if p.deleted_at is None:
         raise NotFound(f"patient {pid} is not in the trash: delete it first")
     gone = counts(db, pid)
-    from .outcomes import purge_patient
-
-    purge_patient(db, pid)  # treatments refer to plans: they go first
+    purge_treatments(db, pid)  # treatments refer to plans: they go first
     for model in (Plan, Note, Job):
         for row in db.scalars(select(model).where(model.patient_id == pid)):
             db.delete(row)
@@ -219,6 +217,26 @@ def purge(db: Session, actor: User, pid: int) -> dict[str, int]:
           + (f" and {gone['treatments']} treatment(s)" if gone["treatments"] else ""))
     db.commit()
     return gone
+
+
+def purge_treatments(db: Session, pid: int) -> int:
+    """Delete a purged patient's treatments with their predictions, follow-ups and
+    photograph rows (the caller deletes the patient); how many treatments."""
+    from ..db import FollowUpVisit, PhotoFile, Prediction, Treatment
+
+    n = 0
+    for t in db.scalars(select(Treatment).where(Treatment.patient_id == pid)):
+        for v in db.scalars(select(FollowUpVisit).where(FollowUpVisit.treatment_id == t.id)):
+            for ph in db.scalars(select(PhotoFile).where(PhotoFile.follow_up_id == v.id)):
+                db.delete(ph)
+            db.delete(v)
+        for pr in db.scalars(select(Prediction).where(Prediction.treatment_id == t.id)):
+            db.delete(pr)
+        db.flush()
+        db.delete(t)
+        n += 1
+    db.flush()
+    return n
 
 
 def add_note(db: Session, actor: User, pid: int, text: str) -> Note:

@@ -21,6 +21,12 @@ def upgrade() -> None:
     with op.batch_alter_table("plans") as batch:
         batch.add_column(sa.Column("calibration", sa.String(64), nullable=False,
                                    server_default="published"))
+    _treatments()
+    _follow_ups()
+    _calibrations()
+
+
+def _treatments() -> None:
     op.create_table(
         "treatments",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -56,6 +62,9 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True))
     op.create_index("ix_predictions_treatment_id", "predictions", ["treatment_id"])
+
+
+def _follow_ups() -> None:
     op.create_table(
         "follow_ups",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -88,6 +97,9 @@ def upgrade() -> None:
         sa.Column("uploaded_at", TZ, nullable=False))
     op.create_index("ix_photos_follow_up_id", "photos", ["follow_up_id"])
     op.create_index("ix_photos_sha256", "photos", ["sha256"])
+
+
+def _calibrations() -> None:
     op.create_table(
         "calibrations",
         sa.Column("id", sa.Integer(), primary_key=True),
