@@ -144,3 +144,15 @@ def test_the_model_fingerprint_includes_the_calibration():
     with pytest.raises(Exception, match="front_speed_um_per_day"):
         calmod.Calibration.from_dict({"name": "x", "healing": {
             "front_speed_um_per_day": -1.0, "clearance_days_per_um": 0.1}})
+
+
+def test_how_the_planner_table_would_change_under_a_calibration():
+    from dermalase.outcomes.tables import table_changes
+
+    case = next(c for c in CASES if "accepts 5 d" in c.name)
+    (row,) = table_changes(calmod.PUBLISHED, SHORT, cases=[case])
+    assert row["case"] == case.name
+    what = {c["what"] for c in row["changes"]}
+    assert "downtime_typical_days" in what  # 100 times shorter: the typical value moved
+    (same,) = table_changes(calmod.PUBLISHED, calmod.PUBLISHED, cases=[case])
+    assert same["changes"] == []

@@ -155,6 +155,12 @@ def test_two_follow_ups_with_a_photograph_whose_metadata_is_gone_and_every_view_
         "follow_up.seen_on": date.today().isoformat(), "csrf_token": csrf},
         files={"photo": ("x.jpg", b"GIF89a not a jpeg", "image/jpeg")})
     assert r.status_code == 422 and "JPEG or PNG" in r.text
+    # purged with its patient: the rows and the file go, the audit trail says so
+    client.post(f"/patients/{pid}/delete", data={"csrf_token": csrf, "confirm": "yes"})
+    assert "1 treatment record(s)" in client.get(f"/admin/trash/{pid}/purge").text
+    client.post(f"/admin/trash/{pid}/purge", data={"csrf_token": csrf, "confirm": "yes"})
+    assert not list(photo_dir.rglob("*.jpg"))
+    assert [a for a in audit_rows(app) if a[1] == "purge"][0][3].endswith("1 treatment(s)")
 
 
 def test_calibration_page_refuses_too_few_cases_saying_how_many(client, app, planned):

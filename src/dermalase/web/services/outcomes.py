@@ -406,5 +406,16 @@ def fhir_bundle(db: Session, actor: User, pid: int) -> dict:
                    "sex": p.sex, "data": p.data}, plans, treatments, visits)
 
 
+def remove_orphan_photos(db: Session, root: Path) -> int:
+    """Delete the photograph files no row refers to any more (after a purge); how many."""
+    keep = set(db.scalars(select(PhotoFile.sha256)))
+    gone = 0
+    for f in root.glob("*/*.*") if root.is_dir() else ():
+        if f.stem not in keep and len(f.stem) == 64:
+            f.unlink()
+            gone += 1
+    return gone
+
+
 def today() -> date:
     return date.today()

@@ -222,21 +222,17 @@ def purge(db: Session, actor: User, pid: int) -> dict[str, int]:
 def purge_treatments(db: Session, pid: int) -> int:
     """Delete a purged patient's treatments with their predictions, follow-ups and
     photograph rows (the caller deletes the patient); how many treatments."""
+    from sqlalchemy import delete
+
     from ..db import FollowUpVisit, PhotoFile, Prediction, Treatment
 
-    n = 0
-    for t in db.scalars(select(Treatment).where(Treatment.patient_id == pid)):
-        for v in db.scalars(select(FollowUpVisit).where(FollowUpVisit.treatment_id == t.id)):
-            for ph in db.scalars(select(PhotoFile).where(PhotoFile.follow_up_id == v.id)):
-                db.delete(ph)
-            db.delete(v)
-        for pr in db.scalars(select(Prediction).where(Prediction.treatment_id == t.id)):
-            db.delete(pr)
-        db.flush()
-        db.delete(t)
-        n += 1
-    db.flush()
-    return n
+    tids = select(Treatment.id).where(Treatment.patient_id == pid)
+    vids = select(FollowUpVisit.id).where(FollowUpVisit.treatment_id.in_(tids))
+    db.execute(delete(PhotoFile).where(PhotoFile.follow_up_id.in_(vids)))
+    db.execute(delete(FollowUpVisit).where(FollowUpVisit.treatment_id.in_(tids)))
+    db.execute(delete(Prediction).where(Prediction.treatment_id.in_(tids)))
+    res = db.execute(delete(Treatment).where(Treatment.patient_id == pid))
+    return int(getattr(res, "rowcount", 0) or 0)
 
 
 def add_note(db: Session, actor: User, pid: int, text: str) -> Note:
