@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -79,7 +80,7 @@ def report(database_url: str | None, as_json: bool, figure: str | None) -> None:
         from ..io.files import atomic_write
 
         with _output("--figure"), atomic_write(figure, "--figure") as tmp:
-            open(tmp, "wb").write(rep.figure(out))
+            Path(tmp).write_bytes(rep.figure(out))
     click.echo(json.dumps(out, indent=1) if as_json else rep.text(out))
 
 
@@ -131,7 +132,7 @@ def calibrate(database_url, files, engine, workers, scheduler, table, save, out,
         from ..io.files import atomic_write
 
         with _output("--out"), atomic_write(out, "--out") as tmp:
-            open(tmp, "w", encoding="utf-8").write(json.dumps(res.calibration.to_dict()))
+            Path(tmp).write_text(json.dumps(res.calibration.to_dict()), encoding="utf-8")
     click.echo(json.dumps({"calibration": res.calibration.to_dict(), "report": report_},
                           indent=1) if as_json else _text(res.calibration, report_))
 
@@ -235,7 +236,7 @@ def fhir(patient_id: int, out: str, database_url: str | None) -> None:
     from ..io.files import atomic_write
 
     with _output("--out"), atomic_write(out, "--out") as tmp:
-        open(tmp, "w", encoding="utf-8").write(json.dumps(b, indent=1))
+        Path(tmp).write_text(json.dumps(b, indent=1), encoding="utf-8")
     click.echo(f"FHIR bundle of {len(b['entry'])} resources in {out}")
 
 
