@@ -151,3 +151,20 @@ def test_the_fhir_bundle_validates_and_round_trips():
     del proc["resource"]["status"]  # required by FHIR R4: the validator must refuse it
     with pytest.raises(Exception, match="status"):
         fhir.read_back(json.dumps(broken))
+
+
+def test_a_device_the_planner_or_the_simulator_lacks_is_still_recorded():
+    from dermalase.outcomes.prediction import case_of, published_only
+
+    pearl = records.check({**TREATMENT, "device": "cutera-pearl", "passes": None,
+                           "settings": {"fluence": "2 J/cm^2", "pulse_duration": "300 us"}}, 2)
+    assert pearl.modality == "device:cutera-pearl"
+    halo = records.check({**TREATMENT, "device": "sciton-halo", "settings": {}}, 2)
+    assert records.resolve_physics(halo, 2) == []  # 1,470 nm: not simulated
+    pred = published_only(halo.modality, "perioral", "1,470 nm is not a source")
+    assert pred["measures"]["reepithelialization_days"] is None
+    case = case_of(pred, {"downtime_days": 3.0})
+    assert case.cover_distance_mm == float("inf")  # informs recovery, never healing
+    with pytest.raises(InputError) as exc:
+        records.check({**TREATMENT, "device": "cutera-pearl", "settings": {}}, 2)
+    assert exc.value.field.startswith("treatment.settings.")

@@ -128,7 +128,8 @@ def row_of(t, patient: dict, born: date | None, sex: str | None, prediction: dic
     meas = prediction["measures"]
     heal = meas.get("reepithelialization_days") or {}
     sim = prediction.get("simulated") or {}
-    feat = prediction["features"]
+    feat = prediction.get("features") or dict.fromkeys(
+        ("coagulum_um", "cover_distance_mm", "lag_days"))
     obs = latest(list(visits))
     last = max(visits, key=lambda v: v.seen_on) if visits else None
     from .calibrate import published_typical
@@ -339,10 +340,13 @@ def read_rows(path: str | Path) -> list[dict]:
 
 
 def case_of_row(r: dict) -> Case:
+    """A case from an export row (a treatment the model did not simulate informs the
+    recovery factors, not the healing: its cover distance is infinite)."""
+    simulated = r["coagulum_um"] is not None and r["cover_distance_mm"] is not None
     return Case(modality=str(r["modality"]), site=str(r["area"]),
-                coagulum_um=float(r["coagulum_um"]),
-                cover_distance_mm=float(r["cover_distance_mm"]),
-                lag_days=float(r["lag_days"]),
+                coagulum_um=float(r["coagulum_um"]) if simulated else 0.0,
+                cover_distance_mm=float(r["cover_distance_mm"]) if simulated else math.inf,
+                lag_days=float(r["lag_days"] or 0.0) if simulated else 0.0,
                 observed={"reepithelialization_days": r["observed_reepithelialization_days"],
                           "erythema_days": r["observed_erythema_days"],
                           "downtime_days": r["observed_downtime_days"]},
@@ -352,8 +356,7 @@ def case_of_row(r: dict) -> Case:
 
 
 def read(path: str | Path) -> list[Case]:
-    return [case_of_row(r) for r in read_rows(path)
-            if r["coagulum_um"] is not None and r["cover_distance_mm"] is not None]
+    return [case_of_row(r) for r in read_rows(path)]
 
 
 def rows_of_cases(cases: Sequence[Case], clinic: str = "") -> list[dict]:
@@ -361,11 +364,13 @@ def rows_of_cases(cases: Sequence[Case], clinic: str = "") -> list[dict]:
     out = []
     for c in cases:
         r: dict[str, Any] = dict.fromkeys(columns())
+        finite = math.isfinite(c.cover_distance_mm)
         r.update({"case": c.case_id, "clinic": clinic, "synthetic": c.synthetic,
                   "age_band": "unknown", "sex": "not recorded", "phototype": "*",
                   "area": c.site, "region": "*", "modality": c.modality,
-                  "coagulum_um": c.coagulum_um, "cover_distance_mm": c.cover_distance_mm,
-                  "lag_days": c.lag_days,
+                  "coagulum_um": c.coagulum_um if finite else None,
+                  "cover_distance_mm": c.cover_distance_mm if finite else None,
+                  "lag_days": c.lag_days if finite else None,
                   "published_downtime_days": c.published.get("downtime"),
                   "published_erythema_days": c.published.get("erythema"),
                   "observed_reepithelialization_days": c.value("reepithelialization_days"),
@@ -404,7 +409,7 @@ def chunk_stats(item: tuple[str, int]) -> tuple[str, object]:
                     for r in pq.ParquetFile(path).read_row_group(group).to_pylist()]
         else:
             rows = read_rows(path)
-        cases = [case_of_row(r) for r in rows if r["coagulum_um"] is not None]
+        cases = [case_of_row(r) for r in rows]
         return "ok", {"stats": sufficient_stats(cases, C), "n": len(cases)}
     except InputError as exc:
         return "error", str(exc)

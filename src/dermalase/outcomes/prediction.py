@@ -107,9 +107,26 @@ def predict(scenario, modality: str, area: str) -> dict[str, Any]:
             "fingerprint": model_fingerprint(), "calibration": cal.label()}
 
 
+def published_only(modality: str, area: str, why: str) -> dict[str, Any]:
+    """The prediction of a treatment the simulator cannot run (``why``): the published
+    recovery figures alone, under the calibration in force."""
+    from ..planner.envelope import skin_of
+    from ..simulate.store import model_fingerprint
+
+    cal = calmod.current()
+    measures: dict[str, Any] = {"reepithelialization_days": None}
+    for m in calmod.RECOVERY_MEASURES:
+        measures[f"{m}_days"] = recovery_prediction(modality, m, None, cal)
+    return {"area": area, "site": skin_of(area), "modality": modality, "measures": measures,
+            "features": None,
+            "simulated": {}, "warnings": [f"not simulated: {why}"],
+            "fingerprint": model_fingerprint(), "calibration": cal.label()}
+
+
 def case_of(prediction: dict, observed: dict[str, float | None], case_id: str = "") -> Case:
     """The :class:`Case` of one stored prediction and the outcome observed."""
-    feat = prediction["features"]
+    feat = prediction.get("features") or {  # not simulated: recovery informs, healing not
+        "coagulum_um": 0.0, "cover_distance_mm": math.inf, "lag_days": 0.0}
     inj = (prediction.get("simulated") or {}).get("injury_depth_um")
     pub = {m: calibrate.published_typical(prediction["modality"], m, inj)
            for m in calmod.RECOVERY_MEASURES}

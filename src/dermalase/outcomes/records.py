@@ -149,7 +149,10 @@ def check(d: dict, phototype: int) -> Treatment:
         raise InputError("treatment.treated_on", "", "the date of the treatment (required)")
     clinician = text("treatment.clinician", d.get("clinician"), 64, required=True)
     dev = device(d.get("device"), "treatment.device")
-    modality = d.get("modality") or (dev.modalities[0] if dev.modalities else "")
+    # a device the planner has no modality for is its own kind of treatment (no published
+    # recovery figure to predict from; the model still predicts its healing)
+    modality = d.get("modality") or (dev.modalities[0] if dev.modalities else
+                                     f"device:{dev.key}")
     if dev.modalities and modality not in dev.modalities:
         raise InputError("treatment.modality", modality, "one of " + ", ".join(
             dev.modalities) + f" (what {dev.key} delivers)")
@@ -176,13 +179,19 @@ def check(d: dict, phototype: int) -> Treatment:
                   text("treatment.notes", d.get("notes"), MAX_NOTE))
     for a in areas:  # the device's own checks, as a [device] scenario gets them
         try:
-            resolve.check(t.scenario(a, phototype))
+            if dev.unsupported:  # the simulator cannot run it: its settings' ranges only
+                sc = t.scenario(a, phototype)
+                resolve.Resolution(dev, sc["device"], {})._read()
+            else:
+                resolve.check(t.scenario(a, phototype))
         except InputError as exc:
             raise InputError(_field(exc.field), exc.value, exc.allowed) from None
     return t
 
 
 def _field(f: str) -> str:
+    if f == "device.name":
+        return "treatment.device"
     return "treatment.settings." + f.removeprefix("device.") if f.startswith("device.") \
         else f"treatment.{f}"
 
@@ -191,8 +200,10 @@ def resolve_physics(t: Treatment, phototype: int) -> list[tuple[str, Any]]:
     """(area, physics :class:`~dermalase.simulate.Scenario`) of each treated area, resolved
     from the device's settings exactly as a ``[device]`` scenario is (model-resolved dials
     included: this may simulate)."""
-    from ..devices import scenario_from_dict
+    from ..devices import get, scenario_from_dict
 
+    if get(t.device).unsupported:
+        return []
     return [(a, scenario_from_dict(t.scenario(a, phototype))) for a in t.areas]
 
 

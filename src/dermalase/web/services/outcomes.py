@@ -55,6 +55,7 @@ def propose(db: Session, worker: Worker, actor: User, table: bool = True) -> int
     """Queue the job that works out a calibration from every outcome recorded (admin)."""
     if actor.role != "admin":
         raise Forbidden("a calibration is worked out and adopted by an admin")
+    audit(db, actor, "calibrate", "outcomes", 0, "every recorded outcome")  # read by the job
     return worker.submit(db, "calibrate", actor.username,
                          {"by": actor.username, "table": bool(table)}).id
 
@@ -188,6 +189,11 @@ def predict_job(db: Session, payload: dict, progress: Progress) -> int:
         for k, (area, sc) in enumerate(scenarios):
             per_area.append(prediction.predict(sc, t.modality, area))
             progress(0.3 + 0.65 * (k + 1) / len(scenarios))
+        if not scenarios:  # a device the simulator cannot run: the published figures
+            from ...devices import get as device
+
+            per_area = [prediction.published_only(t.modality, a, device(t.device).unsupported
+                                                  or "") for a in t.areas]
         fingerprint = model_fingerprint()
     row.physics = [{"area": a, "scenario": sc.resolved()} for a, sc in scenarios]
     primary = max(per_area, key=lambda r: ((r["measures"].get("reepithelialization_days")
