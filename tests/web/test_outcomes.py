@@ -354,3 +354,29 @@ def test_the_de_identified_export_of_the_clinic_holds_no_identifier(client, app,
     del path
     assert ("ann", "export", 0, "1 de-identified rows") in audit_rows(app)
     assert json.dumps(export.dictionary_rows())
+
+
+def test_a_photograph_may_be_larger_than_a_form_but_not_than_its_limit(client, app, planned,
+                                                                      db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the request limits do not depend on the database: SQLite only")
+    import numpy as np
+    from PIL import Image
+
+    csrf, pid, plan_id = _patient_and_plan(client, app, planned)
+    tid = _treatment_from_plan(client, app, csrf, plan_id)
+    noise = np.random.default_rng(1).integers(0, 256, (400, 400, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, "PNG")
+    big = buf.getvalue()
+    assert 256 * 1024 < len(big) < app.state.web.settings.photo_max_bytes
+    r = client.post(f"/treatments/{tid}/follow-ups", data={
+        "follow_up.seen_on": date.today().isoformat(), "csrf_token": csrf},
+        files={"photo": ("big.png", big, "image/png")}, follow_redirects=False)
+    assert r.status_code == 303
+    r = client.post(f"/patients/{pid}/notes", data={"text": "x" * 300_000, "csrf_token": csrf})
+    assert r.status_code == 413  # elsewhere the form limit stands
+    r = client.post(f"/treatments/{tid}/follow-ups", data={
+        "follow_up.seen_on": date.today().isoformat(), "csrf_token": csrf},
+        files={"photo": ("huge.png", b"\x89PNG" + bytes(9 * 1024 * 1024), "image/png")})
+    assert r.status_code == 413
