@@ -37,11 +37,12 @@ def treatment_fields(device: str, areas: int = 3) -> list[forms.FormField]:
     out = [F("treatment.treated_on", "Date of the treatment", "date", True),
            F("treatment.clinician", "Treating clinician", "text", True),
            F("treatment.device", "Device", "choice", True, choices=names,
+             choice_labels=tuple(f"{d.vendor} {d.model}" for d in catalogue().values()),
              help="The catalogue device used; its settings are shown below it.")]
     if dev is not None:
         out.append(F("treatment.modality", "Treatment delivered", "choice", True,
                      choices=dev.modalities, choice_labels=tuple(
-                         m.replace("-", " ") for m in dev.modalities)))
+                         m.replace("-", " ").capitalize() for m in dev.modalities)))
     ar = all_areas()
     for i in range(areas):
         out.append(F(f"treatment.areas[{i}]", "Treated area" + (f" {i + 1}" if i else ""),
