@@ -15,7 +15,7 @@ ROOT = Path(dermalase.__file__).parent
 #: layers, bottom first; a module may import its own layer or the ones below it
 LAYERS = (
     ("dermalase._version", "dermalase.errors", "dermalase.data", "dermalase.units",
-     "dermalase.schema"),
+     "dermalase.schema", "dermalase.calibration"),
     ("dermalase.tissue", "dermalase.laser"),
     ("dermalase.physics", "dermalase.io"),
     ("dermalase.healing",),
@@ -26,6 +26,7 @@ LAYERS = (
     # but sit with the planner they read (issue 33)
     ("dermalase.planner", "dermalase.sweep", "dermalase.report.facemap",
      "dermalase.report.documents"),
+    ("dermalase.outcomes",),
     ("dermalase.web",),
     ("dermalase.inputs", "dermalase.validation", "dermalase.cli", "dermalase.testing",
      "dermalase"),

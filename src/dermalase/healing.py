@@ -150,6 +150,9 @@ class HealingParams:
         k = data.constants()
         lag = k["reepithelialization_lag"]["value"] if lag is None else lag
         closure = k["wound_closure_fraction"]["value"]
+        fitted = _calibration_healing(heal_time, deep_heal_time, exponent, eccrine_weight)
+        if fitted is not None:  # a calibration from outcomes (dermalase.calibration)
+            return cls(c=fitted[0], lag=lag, closure=closure, clearance=fitted[1])
         times = (heal_time, deep_heal_time)
         rows, rhs = [], []
         from .tissue.model import build_skin
@@ -178,6 +181,12 @@ class HealingParams:
                 eccrine_weight: float | None = None) -> list[HealingParams]:
         """The combinations of the lag range and both calibration ranges (uncertainty)."""
         k = data.constants()
+        h = _calibration_healing(None, None, exponent, eccrine_weight, "range")
+        if h is not None:  # the lag range x the calibration's intervals
+            closure = k["wound_closure_fraction"]["value"]
+            return [cls(c=c, lag=lag, closure=closure, clearance=s)
+                    for lag in k["reepithelialization_lag"]["range"] for c in h[0]
+                    for s in h[1]]
         return [cls.calibrated(lag, heal, deep, exponent, eccrine_weight)
                 for lag in k["reepithelialization_lag"]["range"]
                 for heal in k["superficial_resurfacing_healing"]["range"]
@@ -186,6 +195,26 @@ class HealingParams:
     def delayed(self, coagulum: float) -> HealingParams:
         """These parameters with the lag grown by the clearance of ``coagulum`` (m)."""
         return replace(self, lag=self.lag + self.clearance * max(coagulum, 0.0))
+
+
+def _calibration_healing(heal_time, deep_heal_time, exponent, eccrine_weight,
+                         which: str = "value"):
+    """The front speed (m/s) and clearance (s/m) of the calibration in force
+    (:func:`dermalase.calibration.current`), or their ranges (``which = "range"``); None for
+    the published calibration, or when the caller asks for other calibration data or source
+    assumptions than those a calibration from outcomes was fitted with."""
+    from .calibration import current
+
+    h = current().healing
+    if h is None or heal_time is not None or deep_heal_time is not None \
+            or exponent is not None or eccrine_weight is not None:
+        return None
+    speed = 1e-6 / DAY  # um/d -> m/s
+    clear = DAY * 1e6  # d/um -> s/m
+    if which == "range":
+        return ([v * speed for v in h["front_speed_range"]],
+                [v * clear for v in h["clearance_range"]])
+    return h["front_speed_um_per_day"] * speed, h["clearance_days_per_um"] * clear
 
 
 def scarring_depth(skin) -> float:

@@ -292,7 +292,7 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_data(db_url, tmp_pa
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     finally:
         engine.dispose()
-    assert tuple(row) == ("old", None) and version == "0003"
+    assert tuple(row) == ("old", None) and version == "0004"
 
 
 def test_jobs_left_by_a_stopped_server_are_marked_failed(db_url, app, client):
@@ -367,7 +367,7 @@ def test_a_database_with_patients_and_plans_upgrades_from_0002_without_loss(db_u
         engine = engine_for(db_url)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-                == "0003"
+                == "0004"
             assert conn.execute(text("SELECT attempts, status FROM jobs")).one() == (0, "done")
         engine.dispose()
     finally:

@@ -51,9 +51,12 @@ def _lacking(run: Search, patient: Patient, jobs: list[tuple[int, str]]) -> list
 
 def search_task(args: tuple) -> tuple[str, object]:
     """On a worker: one search; ("ok", the store records it used) or ("error", one line)."""
-    run, patient, i, modality = args
+    run, patient, i, modality, *cal = args
+    from ..calibration import use
+
     try:  # the drawn fields stay with the client, which draws the report
-        with store.recording() as records, search.fields_not_kept():
+        with use(cal[0] if cal else None), store.recording() as records, \
+                search.fields_not_kept():
             run(patient, i, modality)
     except Exception as exc:  # noqa: BLE001 - the serial pass reports it in full
         return "error", f"{type(exc).__name__}: {exc}".replace("\n", " ")
@@ -117,6 +120,9 @@ def search_in_parallel(patient: Patient, jobs: list[tuple[int, str]], run: Searc
 
     if progress:
         progress(0, len(todo))
-    done["engine"] = run_tasks(search_task, [(run, patient, i, m) for i, m in todo], arrived,
+    from ..calibration import current  # the workers search under the client's calibration
+
+    done["engine"] = run_tasks(search_task, [(run, patient, i, m, current()) for i, m in todo],
+                               arrived,
                                workers=workers, scheduler=scheduler)
     return done

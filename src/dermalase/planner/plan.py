@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import calibration
 from .._version import __version__
 from ..devices.terms import device_terms
 from ..simulate import Scenario
@@ -486,6 +487,8 @@ def _recovery(c: Candidate, concern: Concern | None = None) -> dict:
                             else p.get("injury_depth_um"),
                             concern.site if concern is not None else None,
                             int(passes) if passes is not None else None)
+    if row:  # the calibration in force (published: the row as it is)
+        row = calibration.scaled_recovery(row, c.modality)
     out: dict = {}
     if row:
         out = {"downtime_days": row.get("downtime_days"),
@@ -1081,6 +1084,8 @@ class Plan:
     missing: list[str]
     needed_answers: list[str]
     warnings: list[str]
+    #: the calibration the plan was made under (:meth:`dermalase.calibration.Calibration.label`)
+    calibration: dict = field(default_factory=lambda: calibration.current().label())
 
     def to_dict(self) -> dict:
         """The plan of every concern is in ``plans``; ``recommendations`` lists each concern's
@@ -1100,6 +1105,7 @@ class Plan:
                          "settings": (d["recommended"] or {}).get("settings"),
                          "summary": d["summary"]} for d in dumped],
                     "envelope": {"version": envelope.version(), "file": "data/envelope.toml"},
+                    "calibration": self.calibration,
                     "warnings": self.warnings, "missing": self.missing,
                     "needed_answers": [{"key": k, "question": QUESTIONS[k]}
                                        for k in self.needed_answers],

@@ -75,10 +75,39 @@ def cache_dir() -> Path:
     return cache_root()
 
 
-@functools.cache
 def model_fingerprint() -> str:
-    """Hash of the package's code and data: a physics change invalidates the disk cache even
-    when the version string stays the same (an editable install between releases)."""
+    """Hash of the package's code and data and of the calibration in force
+    (:func:`dermalase.calibration.current`; the published one adds nothing): a physics change
+    invalidates the disk cache even when the version string stays the same (an editable install
+    between releases), and a result made under one calibration is never served under
+    another."""
+    return _with_calibration("all")
+
+
+def _with_calibration(part: str) -> str:
+    from ..calibration import current
+
+    code, cal = code_fingerprint(), current().fingerprint(part)
+    if not cal:
+        return code
+    return hashlib.sha256(f"{code}:{cal}".encode()).hexdigest()[:16]
+
+
+#: kinds of stored result that do not depend on the calibration (no healing in them): keyed by
+#: the code alone, so a new calibration does not recompute the channel probes
+CALIBRATION_FREE = ("channel",)
+
+
+def _model_for(kind: str) -> str:
+    """The model part of a stored result's key: the code, and the calibration's healing values
+    where the result holds a healing time (a summary, a search): the recovery factors change
+    no simulation."""
+    return code_fingerprint() if kind in CALIBRATION_FREE else _with_calibration("healing")
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash of the package's code and data."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for f in sorted(root.rglob("*")):
@@ -92,7 +121,7 @@ def key(kind: str, scenario: Scenario) -> str:
     """The store's key of a ``kind`` of result of ``scenario``."""
     resolved = {k: v for k, v in scenario.resolved().items() if k not in ("name", "device")}
     blob = json.dumps({"kind": kind, "scenario": resolved, "version": __version__,
-                       "model": model_fingerprint()}, sort_keys=True)
+                       "model": _model_for(kind)}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -193,7 +222,7 @@ def args_key(kind: str, args: dict) -> str:
     """The store's key of a ``kind`` of result computed from the JSON-able ``args`` (not a
     scenario: e.g. a planner search, keyed by what it searches)."""
     blob = json.dumps({"kind": kind, "args": args, "version": __version__,
-                       "model": model_fingerprint()}, sort_keys=True)
+                       "model": _model_for(kind)}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 

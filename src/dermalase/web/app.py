@@ -12,6 +12,7 @@ every read, export and change of patient data (ids only); no patient data in URL
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -36,19 +37,30 @@ HERE = Path(__file__).parent
 MAX_BODY = 256 * 1024
 
 
-class BodyLimit:
-    """413 for a request body over ``limit`` bytes (declared or streamed)."""
+#: the routes that take a photograph (their body may reach the photograph limit)
+UPLOADS = re.compile(r"^/(treatments|follow-ups)/\d{1,10}/(follow-ups|photos)$")
 
-    def __init__(self, app: ASGIApp, limit: int):
+
+class BodyLimit:
+    """413 for a request body over ``limit`` bytes (declared or streamed); a POST to an
+    upload route (:data:`UPLOADS`) may carry ``upload_limit`` bytes."""
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None):
         self.app, self.limit = app, limit
+        self.upload_limit = max(upload_limit or limit, limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if scope.get("method") == "POST" and \
+            UPLOADS.match(scope.get("path", "")) else self.limit
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _too_large(send, self.limit)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _too_large(send, limit)
             return
         seen = 0
 
@@ -56,14 +68,14 @@ class BodyLimit:
             nonlocal seen
             msg = await receive()
             seen += len(msg.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _TooLarge()
             return msg
 
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
 
 
 class _TooLarge(Exception):
@@ -91,9 +103,11 @@ def create_app(database_url: str | None = None, *, secret: str | None = None,
     if settings.secret_key is None or settings.database_url is None:
         private_folder(settings.data_dir, "DERMALASE_DATA_DIR (the data folder)")
     make_session = open_database(settings.url(), option)
-    from .services import plans, simulations
+    from .services import outcomes, plans, simulations
 
-    worker = Worker(make_session, {"plan": plans.make, "simulate": simulations.run},
+    worker = Worker(make_session, {"plan": plans.make, "simulate": simulations.run,
+                                   "predict": outcomes.predict_job,
+                                   "calibrate": outcomes.calibrate_job},
                     heartbeat_seconds=settings.heartbeat_seconds,
                     stale_seconds=settings.stale_seconds)
     web = Web(settings, make_session, worker, make_templates(settings, str(HERE / "templates")),
@@ -121,7 +135,8 @@ def create_app(database_url: str | None = None, *, secret: str | None = None,
                 "user_id": getattr(user, "id", None)})
         return response
 
-    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(BodyLimit, limit=settings.max_body,
+                       upload_limit=settings.photo_max_bytes + 64 * 1024)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _errors(app, web)
 

@@ -16,6 +16,8 @@ Every setting has a default that works on a fresh machine, and is read from the 
 | max_body | ``DERMALASE_MAX_BODY`` | 262144 bytes |
 | heartbeat_seconds | ``DERMALASE_HEARTBEAT_SECONDS`` | 5: a running job's owner says it is alive |
 | stale_seconds | ``DERMALASE_STALE_SECONDS`` | 30: a silent owner's job is taken back |
+| photo_max_bytes | ``DERMALASE_PHOTO_MAX_BYTES`` | 8388608: largest follow-up photograph |
+| photo_dir | ``DERMALASE_PHOTO_DIR`` | ``photos`` in the data folder (0700; files 0600) |
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class Settings(BaseSettings):
     max_body: int = Field(256 * 1024, gt=0)
     heartbeat_seconds: float = Field(5.0, gt=0)
     stale_seconds: float = Field(30.0, gt=0)
+    photo_max_bytes: int = Field(8 * 1024 * 1024, gt=0, le=64 * 1024 * 1024)
+    photo_dir: Path | None = Field(None, description="Folder of the follow-up photographs")
 
     @field_validator("timezone")
     @classmethod
@@ -87,6 +91,10 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def photos(self) -> Path:
+        """The photographs' folder (outside the database, under their content hash)."""
+        return self.photo_dir or self.data_dir / "photos"
 
     def url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'dermalase.db'}"

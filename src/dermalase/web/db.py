@@ -107,6 +107,9 @@ class Plan(Base):
     patient_data: Mapped[dict] = mapped_column(JSON)  # the patient as planned
     plan: Mapped[dict] = mapped_column(JSON)  # the plan JSON (dermalase plan --json)
     report: Mapped[str] = mapped_column(Text)  # the HTML report as made (shown as it was)
+    # rev 0004: the calibration the plan was made under (name vN, or "published")
+    calibration: Mapped[str] = mapped_column(String(64), default="published",
+                                             server_default="published")
 
 
 class Simulation(Base):
@@ -182,6 +185,101 @@ class SignInHold(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     hold_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Treatment(Base):
+    """A treatment session as delivered (rev 0004; dermalase.outcomes.records)."""
+
+    __tablename__ = "treatments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True,
+                                                index=True)
+    concern: Mapped[int | None] = mapped_column(Integer, nullable=True)  # index in the plan
+    treated_on: Mapped[date] = mapped_column(Date)
+    clinician: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(64))
+    modality: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict] = mapped_column(JSON)  # in the device's own terms, as written
+    physics: Mapped[list | None] = mapped_column(JSON, nullable=True)  # resolved, per area
+    areas: Mapped[list] = mapped_column(JSON)
+    passes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    anaesthesia: Mapped[str] = mapped_column(String(32))
+    care: Mapped[dict] = mapped_column(JSON)
+    consent_signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    departures: Mapped[list] = mapped_column(JSON)  # how it departs from the plan
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Prediction(Base):
+    """The model's prediction for what was delivered (rev 0004), kept as made."""
+
+    __tablename__ = "predictions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    version: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    calibration: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # per area, and primary
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class FollowUpVisit(Base):
+    """A follow-up visit after a treatment (rev 0004; dermalase.outcomes.followups)."""
+
+    __tablename__ = "follow_ups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
+    seen_on: Mapped[date] = mapped_column(Date)
+    day_healed: Mapped[float | None] = mapped_column(Float, nullable=True)
+    erythema_end_day: Mapped[float | None] = mapped_column(Float, nullable=True)
+    social_downtime_days: Mapped[float | None] = mapped_column(Float, nullable=True)
+    complications: Mapped[list] = mapped_column(JSON)
+    improvement_scale: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    improvement_grade: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    patient_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class PhotoFile(Base):
+    """A follow-up photograph (rev 0004): the file lives in the data folder under its SHA-256,
+    cleaned of metadata; the row says whose and what."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(16))
+    ext: Mapped[str] = mapped_column(String(8))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class CalibrationVersion(Base):
+    """A calibration from outcomes (rev 0004): proposed, then adopted by an admin, later
+    retired; the published calibration is the absence of an adopted one."""
+
+    __tablename__ = "calibrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # proposed | adopted | retired | failed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    adopted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    adopted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # Calibration.to_dict
+    report: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # posterior, check, table
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 # -- opening the database ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """One APIRouter per area of the application."""
 
-from . import admin, auth, health, patients, plans, simulations
+from . import admin, auth, health, outcomes, patients, plans, simulations
 
 ALL = [health.router, auth.router, admin.router, patients.router, plans.router,
-       simulations.router]
+       simulations.router, outcomes.router]

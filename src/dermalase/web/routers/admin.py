@@ -135,4 +135,7 @@ def purge(request: Request, pid: int, admin: Admin, db: DB, confirm: str = Form(
     if confirm != "yes":
         return RedirectResponse(f"/admin/trash/{pid}/purge", 303)
     patient_service.purge(db, admin, pid)
+    from ..services.outcomes import remove_orphan_photos
+
+    remove_orphan_photos(db, web(request).settings.photos())  # the purged patient's files
     return RedirectResponse("/admin/trash", 303)

@@ -71,7 +71,9 @@ def plan_json(plan_id: int, user: User_, db: DB):
 
 
 def _result_url(job: Job) -> str:
-    return f"/plans/{job.result_id}" if job.kind == "plan" else f"/simulations/{job.result_id}"
+    return {"plan": f"/plans/{job.result_id}", "predict": f"/treatments/{job.result_id}",
+            "calibrate": "/outcomes/calibration"}.get(job.kind,
+                                                       f"/simulations/{job.result_id}")
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)

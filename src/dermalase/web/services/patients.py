@@ -149,11 +149,15 @@ def may_delete(actor: User, p: Patient) -> bool:
 
 
 def counts(db: Session, pid: int) -> dict[str, int]:
-    """What goes with a patient: plans and notes."""
+    """What goes with a patient: plans, notes and treatments (with their follow-ups)."""
+    from ..db import Treatment
+
     return {"plans": int(db.scalar(select(func.count()).select_from(Plan)
                                    .where(Plan.patient_id == pid)) or 0),
             "notes": int(db.scalar(select(func.count()).select_from(Note)
-                                   .where(Note.patient_id == pid)) or 0)}
+                                   .where(Note.patient_id == pid)) or 0),
+            "treatments": int(db.scalar(select(func.count()).select_from(Treatment)
+                                        .where(Treatment.patient_id == pid)) or 0)}
 
 
 def delete(db: Session, actor: User, pid: int) -> Patient:
@@ -202,15 +206,33 @@ def purge(db: Session, actor: User, pid: int) -> dict[str, int]:
     if p.deleted_at is None:
         raise NotFound(f"patient {pid} is not in the trash: delete it first")
     gone = counts(db, pid)
+    purge_treatments(db, pid)  # treatments refer to plans: they go first
     for model in (Plan, Note, Job):
         for row in db.scalars(select(model).where(model.patient_id == pid)):
             db.delete(row)
     db.flush()
     db.delete(p)
     audit(db, actor, "purge", "patient", pid,
-          f"with {gone['plans']} plan(s) and {gone['notes']} note(s)")
+          f"with {gone['plans']} plan(s) and {gone['notes']} note(s)"
+          + (f" and {gone['treatments']} treatment(s)" if gone["treatments"] else ""))
     db.commit()
     return gone
+
+
+def purge_treatments(db: Session, pid: int) -> int:
+    """Delete a purged patient's treatments with their predictions, follow-ups and
+    photograph rows (the caller deletes the patient); how many treatments."""
+    from sqlalchemy import delete
+
+    from ..db import FollowUpVisit, PhotoFile, Prediction, Treatment
+
+    tids = select(Treatment.id).where(Treatment.patient_id == pid)
+    vids = select(FollowUpVisit.id).where(FollowUpVisit.treatment_id.in_(tids))
+    db.execute(delete(PhotoFile).where(PhotoFile.follow_up_id.in_(vids)))
+    db.execute(delete(FollowUpVisit).where(FollowUpVisit.treatment_id.in_(tids)))
+    db.execute(delete(Prediction).where(Prediction.treatment_id.in_(tids)))
+    res = db.execute(delete(Treatment).where(Treatment.patient_id == pid))
+    return int(getattr(res, "rowcount", 0) or 0)
 
 
 def add_note(db: Session, actor: User, pid: int, text: str) -> Note:
@@ -233,12 +255,22 @@ def timeline(db: Session, pid: int) -> list[dict]:
         items.append({"at": x.created_at, "kind": "plan", "obj": x})
     for n in db.scalars(select(Note).where(Note.patient_id == pid)):
         items.append({"at": n.at, "kind": "note", "obj": n})
+    from ..db import FollowUpVisit, Treatment
+
+    for t in db.scalars(select(Treatment).where(Treatment.patient_id == pid)):
+        items.append({"at": t.treated_on, "kind": "treatment", "obj": t})
+        for v in db.scalars(select(FollowUpVisit).where(FollowUpVisit.treatment_id == t.id)):
+            items.append({"at": v.seen_on, "kind": "follow-up", "obj": v})
     for j in db.scalars(select(Job).where(Job.patient_id == pid,
                                           Job.status.in_(("queued", "running", "failed")))):
         items.append({"at": j.created_at, "kind": "job", "obj": j})
+    from datetime import datetime, time
+
     from ..db import aware
 
-    return sorted(items, key=lambda i: aware(i["at"]), reverse=True)
+    def when(at):  # a treatment or a visit has a date: at the end of its day (UTC)
+        return aware(at) if isinstance(at, datetime) else aware(datetime.combine(at, time.max))
+    return sorted(items, key=lambda i: when(i["at"]), reverse=True)
 
 
 def export(db: Session, actor: User, pid: int) -> dict:

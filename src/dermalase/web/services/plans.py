@@ -10,10 +10,11 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ... import calibration
 from ..._version import __version__
 from ..db import Patient, Plan, User
 from ..jobs import Progress, Worker
-from . import NotFound, audit, get
+from . import NotFound, audit, get, outcomes
 from . import patients as patient_service
 
 
@@ -38,6 +39,24 @@ def make(db: Session, payload: dict, progress: Progress) -> int:
         raise NotFound(f"no patient {pid}")
     data, username = dict(p.data), str(payload.get("by") or "")
     model = PatientModel.from_dict(data)
+    cal = outcomes.active(db)  # the adopted calibration (the published one when none is)
+    with calibration.use(cal):
+        _search(model, progress)
+        result = make_plan(model, threads=1)  # from the store the searches filled
+        progress(0.93)
+        report = render(result)
+        fingerprint = model_fingerprint()
+    progress(0.98)
+    job_owner = username
+    plan = Plan(patient_id=pid, created_by=job_owner, version=__version__,
+                fingerprint=fingerprint, patient_data=data, plan=result, report=report,
+                calibration=outcomes.label(cal))
+    db.add(plan)
+    db.commit()
+    return plan.id
+
+
+def _search(model, progress: Progress) -> None:
     try:  # the planner's searches, one by one, so the progress moves
         from ...planner.plan import search_one, searches
 
@@ -51,16 +70,6 @@ def make(db: Session, payload: dict, progress: Progress) -> int:
         except Exception:  # noqa: BLE001,S110 - the plan below reports it in full
             pass
         progress(0.02 + 0.88 * (k + 1) / len(todo))
-    result = make_plan(model, threads=1)  # from the store the searches filled
-    progress(0.93)
-    report = render(result)
-    progress(0.98)
-    job_owner = username
-    plan = Plan(patient_id=pid, created_by=job_owner, version=__version__,
-                fingerprint=model_fingerprint(), patient_data=data, plan=result, report=report)
-    db.add(plan)
-    db.commit()
-    return plan.id
 
 
 def read(db: Session, actor: User, plan_id: int, action: str = "view") -> tuple[Plan, Patient]:

@@ -32,8 +32,18 @@ def queue(db: Session, worker: Worker, actor: User, d: dict) -> int:
 
 
 def run(db: Session, payload: dict, progress: Progress) -> int:
-    """The job: resolve (device dials may simulate), look in the store, else simulate and
-    keep the result with its figures."""
+    """The job, under the adopted calibration (its healing values change the healing, and the
+    store key): see :func:`_run`."""
+    from ... import calibration
+    from .outcomes import active
+
+    with calibration.use(active(db)):
+        return _run(db, payload, progress)
+
+
+def _run(db: Session, payload: dict, progress: Progress) -> int:
+    """Resolve (device dials may simulate), look in the store, else simulate and keep the
+    result with its figures."""
     from ...devices import scenario_from_dict
     from ...report import healing_figure, png_bytes, treatment_figure
     from ...simulate import simulate
