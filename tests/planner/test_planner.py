@@ -220,7 +220,7 @@ def test_cache_key_follows_the_model(monkeypatch):
     assert a != store.key("summary", sc.replace(delivery={"passes": 2}))
     k = sc.constants
     assert a != store.key("summary", sc.replace(constants=k.replace(ejection_delay=2e-6)))
-    monkeypatch.setattr(store, "model_fingerprint", lambda: "another model")
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "another model")
     assert store.key("summary", sc) != a
 
 
@@ -353,6 +353,8 @@ def test_a_plan_that_met_an_edited_entry_says_so_and_is_unchanged(monkeypatch):
     from dermalase.simulate import store
 
     p = patient()
+    # results kept in memory by earlier tests (another cache directory) are not on this disk
+    monkeypatch.setattr(store, "_MEMORY", {})
     first = make_plan(p).to_dict()
     rec = first["plans"][0]["recommended"]
     assert rec is not None
