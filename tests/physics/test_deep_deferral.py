@@ -70,9 +70,9 @@ def test_waiting_rows_give_the_wound_of_every_row_on_every_step(src, tau, fluenc
 
 def test_the_cap_lies_below_the_reach_of_erbium_and_nowhere_for_co2():
     """Er:YAG (optical depth ~1 um): the cap lies 18 optical depths of the least absorbing
-    layer (its water at body temperature) plus 10 diffusion lengths over the pulse, and a quarter more, below the surface:
-    far above the bottom of the 1-D domain. CO2 (optical depth ~20 um): that passes the
-    bottom, so nothing waits. Turned off, nothing waits either."""
+    layer (its water at body temperature) plus 10 diffusion lengths over the pulse, and a
+    quarter more, below the surface: far above the bottom of the 1-D domain. CO2 (optical
+    depth ~20 um): that passes the bottom, so nothing waits. Turned off, nothing waits either."""
     import math
 
     from dermalase.physics.numerics import WINDOW_LENGTHS

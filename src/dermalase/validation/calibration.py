@@ -101,7 +101,7 @@ def ledger() -> list[Calibrated]:
             ("nafl-1550-width-40mJ",),
             ("nafl-1550-depth-40mJ", "nafl-1550-depth-10mJ", "nafl-1550-width-10mJ"),
             "every check fails (depth 40 mJ -56 %, 10 mJ -26 % below its range, width 10 mJ "
-            "+13 %): one diameter cannot give both the 40 mJ width and the depths "
+            "+3 % above its range): one diameter cannot give both the 40 mJ width and the depths "
             "(sensitivity table: 1,550 nm zones)"),
         Calibrated(
             "adnexal_depth_exponent p (healing: sources left below a wound reaching a fraction "
