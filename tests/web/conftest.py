@@ -156,6 +156,28 @@ def planned():
     return PatientModel.from_dict(d).to_dict(), result, render(result)
 
 
+#: a full-face patient through the web form (issue 33): phototype IV, photoaging (Glogau III)
+#: over the full face, up to 4 sessions (the planner table's phototype IV full-face case)
+FACE_PATIENT = {**PATIENT, "name": "Bea Fullface", "patient.phototype": "4",
+                "concerns[0].kind": "sun-damage", "concerns[0].severity": "3",
+                "concerns[0].site": "full-face", "preferences.max_sessions": "4"}
+
+
+@pytest.fixture(scope="session")
+def planned_face():
+    """The real plan of FACE_PATIENT (as ``planned``), made once per test session."""
+    from dermalase.planner import plan
+    from dermalase.planner.html import render
+    from dermalase.planner.patient import Patient as PatientModel
+    from dermalase.web import forms
+    from dermalase.web.routers.patients import patient_fields
+
+    d = forms.to_dict(patient_fields(1), FACE_PATIENT)
+    d.pop("record", None)
+    result = plan(PatientModel.from_dict(d), threads=1)
+    return PatientModel.from_dict(d).to_dict(), result, render(result)
+
+
 def store_plan(app, pid: int, planned, by: str = "ann") -> int:
     """A plan row for patient ``pid`` as the plan job stores it (the real plan of PATIENT)."""
     from dermalase.web.db import Plan

@@ -155,7 +155,10 @@ def test_the_pdf_of_a_plan(app, client, planned):
         assert must in flat, must
     assert "valacyclovir" in flat  # a care step of this plan, as the planner wrote it
     concerns = len(planned[1]["plans"])
-    assert len(reader.pages) <= 3 * concerns  # at most a few A4 pages per concern
+    pages = [" ".join((pg.extract_text() or "").split()) for pg in reader.pages]
+    plan_pages = next(i for i, pg in enumerate(pages) if pg.startswith("Your laser treatment"))
+    assert plan_pages <= 3 * concerns  # at most a few A4 pages per concern, then the documents
+    assert pages[-1].startswith("Clinician sheet") and re.search(r"page ?1 of 1", pages[-1])
     box = reader.pages[0].mediabox
     assert abs(float(box.width) - 595.3) < 1 and abs(float(box.height) - 841.9) < 1  # A4
     pdfium = pytest.importorskip("pypdfium2")

@@ -164,6 +164,7 @@ def test_every_read_and_export_of_patient_data_is_audited(app, client, planned):
              f"/plans/{plan_id}": "view", f"/plans/{plan_id}/json": "api-view",
              f"/plans/{plan_id}/report": "report", f"/plans/{plan_id}/report?download=1":
              "export", f"/plans/{plan_id}/plan.pdf": "pdf",
+             f"/plans/{plan_id}/sessions.ics": "calendar",
              f"/patients/{pid}/delete": "delete-form"}
     for path, action in reads.items():
         before = len(audit_rows(app))

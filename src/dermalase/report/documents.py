@@ -231,6 +231,13 @@ def _timeline(plan: dict) -> list[dict]:
     return [{"day": d, "text": t} for d, t in sorted(rows, key=lambda r: r[0])]
 
 
+def lead_days(plan: dict) -> int:
+    """Days of care before a session (the care timeline's first day before day 0): a first
+    session this far from today leaves time for every step before it; 0 when nothing is
+    planned."""
+    return max((-r["day"] for r in _timeline(plan)), default=0)
+
+
 @functools.cache
 def _consent_rows() -> tuple:
     return tuple(data.toml("consent")["risk"])
