@@ -56,7 +56,8 @@ def envelope() -> dict:
         if not row.get("source") or row.get("evidence") not in EVIDENCE or not row.get("reason"):
             raise _bad(rid, f"needs a reason, a source and an evidence tag in {EVIDENCE}")
         unknown = set(row) - set(LIMIT_KEYS) - set(SELECTORS) - {
-            "id", "action", "reason", "defer", "source", "evidence", "policy", "relative"}
+            "id", "action", "reason", "defer", "defer_scar", "source", "evidence", "policy",
+            "relative"}
         if unknown:
             raise _bad(rid, f"unknown keys {sorted(unknown)}")
         for a in row.get("areas", ()):
