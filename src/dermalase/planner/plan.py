@@ -784,7 +784,7 @@ def _rows(rule: dict, patient: Patient) -> list[tuple[str, str]]:
         patient.history.get("vitiligo_stable") is not True
     mine = [c for c in patient.concerns if c.kind == rule["kind"]] or list(patient.concerns)
     sites = {c.site for c in mine}
-    regions = {envelope.area(s)["region"] for s in sites}
+    regions = {"face" if s == FULL_FACE else envelope.area(s)["region"] for s in sites}
     out = []
     for r in rule.get("non_laser", []):
         tags = r[2:]
