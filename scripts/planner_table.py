@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dermalase.planner import Patient, plan
 from dermalase.planner.cases import CASES, FACE_CASES, face_failures, failures
+from dermalase.planner.plan import course_text
 from dermalase.planner.rules import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def planner_section() -> list[str]:
         bad = failures(c, res)
         if rec:
             st = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rec["settings"].items())
-            got = f"{rec['label']} ({st}; {rec['sessions']} session(s))"
+            got = f"{rec['label']} ({st}; {course_text(rec['sessions'])})"
             dt, typ = rec["downtime_days"], rec["downtime_typical_days"]
             down = f"{typ:g} d ({dt[0]:g}-{dt[1]:g} d)" if dt and typ is not None else \
                 "not reported"

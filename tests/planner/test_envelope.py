@@ -53,6 +53,9 @@ HISTORIES = {
     "no-ectropion-answer": {k: v for k, v in CLEAN.items() if k != "ectropion"},
     "no-keloid-answer": {k: v for k, v in CLEAN.items() if k != "keloids"},
     "melasma-no": dict(CLEAN, melasma=False),
+    # review 29b: the history items whose rules now act on the numbers
+    "radiation": dict(CLEAN, prior_radiation=True),
+    "photosensitizing": dict(CLEAN, photosensitizing_drugs=True),
 }
 CONCERNS = sorted({(c["kind"], s) for c in RULES["concern"]
                    for s in range(c["severity"][0], c["severity"][1] + 1)})

@@ -495,3 +495,151 @@ def test_a_command_line_plan_without_a_report_keeps_every_condition_and_harm_cap
     here = run(neck_d)["recommended"]
     assert (rec["modality"], rec["settings"]) == (here["modality"], here["settings"])
     assert not list(cache.rglob("*.nc"))
+
+
+# --- review 29b: every history rule acts on the numbers or the options ------------------------
+#: Yuan et al., Dermatol Surg 2014 (clinical-evidence.md section 5): 10 mJ / 10 % fractional CO2
+#: had the efficacy of 20 mJ / 20 % with fewer adverse effects: the low arm is the setting the
+#: envelope allows to skin that heals poorly (prior radiation, keloid formers)
+YUAN_LOW_MJ, YUAN_LOW_COVERAGE = 10.0, 0.10
+#: Davin Lim (E34): "stick with 11 %" coverage for keloid-prone patients; the photosensitivity
+#: row follows it (policy)
+E34_COVERAGE = 0.11
+
+
+def _energy_mj(c):
+    return float(str(c["settings"]["pulse_energy"]).split()[0])
+
+
+def _fractional(out, modality="fractional-co2"):
+    return next(c for c in out["candidates"] if c["modality"] == modality)
+
+
+def test_prior_radiation_lowers_the_ablative_fractional_settings_and_adds_a_test_spot():
+    """Review 29b item 1 (n05): the warning "caution with any ablative treatment" sat beside
+    the settings of a patient without radiation. Irradiated skin has fewer adnexa (Pozner,
+    clinical-evidence.md section 6): full field blocked, fractional at Yuan 2014's low arm."""
+    clean = run(patient_dict(2, (("wrinkles", 3, "perioral"),)))
+    out = run(patient_dict(2, (("wrinkles", 3, "perioral"),), prior_radiation=True))
+    rec = out["recommended"]
+    assert rec is not None and rec["modality"] in ABLATIVE - {"full-field-co2"}
+    assert not rec["modality"].startswith("full-field")
+    assert _energy_mj(rec) <= YUAN_LOW_MJ + 1e-9
+    assert rec["predicted"]["surface_injury_fraction"] <= YUAN_LOW_COVERAGE + 1e-9
+    base = _fractional(clean, rec["modality"])
+    assert rec["settings"] != base["settings"]
+    assert rec["predicted"]["injury_depth_um"] < base["predicted"]["injury_depth_um"]
+    assert any(w.startswith("settings changed: prior radiation")
+               for w in rec["patient_warnings"])
+    assert any("test spot" in s and "radiation" in s for s in rec["steps"])
+
+
+def test_photosensitivity_blocks_full_field_and_changes_the_fractional_settings():
+    """Review 29b item 2 (n07): photosensitizing drugs or a photosensitivity disorder (lupus)
+    got the maximal full-field CO2 setting beside "screen carefully"."""
+    clean = run(patient_dict(2, (("wrinkles", 3, "perioral"),)))
+    out = run(patient_dict(2, (("wrinkles", 3, "perioral"),), photosensitizing_drugs=True))
+    assert clean["recommended"]["modality"].startswith("full-field")  # the control
+    rec = out["recommended"]
+    assert rec is not None and not rec["modality"].startswith("full-field")
+    blocked = {(b["modality"], b["rule"]) for b in out["blocked"]}
+    assert ("full-field-co2", "photosensitivity-no-full-field") in blocked
+    assert rec["predicted"]["surface_injury_fraction"] <= E34_COVERAGE + 1e-9
+    assert rec["settings"] != _fractional(clean, rec["modality"])["settings"]
+    assert any(w.startswith("settings changed: photosensitizing")
+               for w in rec["patient_warnings"])
+    assert any("test spot" in s and "photosensitiz" in s for s in rec["steps"])
+
+
+def test_a_keloid_formers_fractional_channel_is_shallower_than_a_non_keloid_patients():
+    """Review 29b item 3 (q41, p12, p13): "conservative" keloid settings (E33, E34, 'lower
+    fluence') gave the same ~600 µm channels as a non-keloid patient's."""
+    d = {"phototype": 2, "concerns": (("wrinkles", 3, "perioral"),)}
+    clean = _fractional(run(patient_dict(**d)))
+    out = run(patient_dict(**d, keloids=True))
+    rec = out["recommended"]
+    assert rec is not None and rec["modality"] == "fractional-co2"
+    assert _energy_mj(rec) <= YUAN_LOW_MJ + 1e-9
+    assert rec["predicted"]["injury_depth_um"] < clean["predicted"]["injury_depth_um"]
+    assert rec["predicted"]["ablation_depth_um"] < clean["predicted"]["ablation_depth_um"]
+    assert rec["predicted"]["surface_injury_fraction"] <= E34_COVERAGE + 1e-9
+
+
+def test_a_row_that_blocks_every_laser_is_not_contradicted_by_laser_advice():
+    """Review 29b item 3 (p14: submental, phototype V, keloids): "consider non-ablative
+    fractional treatment" stood above "no elective laser treatment of this keloid-prone area"
+    (E29-E32)."""
+    out = run(patient_dict(5, (("laxity", 2, "submental"),), downtime=7, sessions=3,
+                           keloids=True))
+    assert out["recommended"] is None
+    todo = out["deferral"]["what_to_do"]
+    assert any("no elective laser treatment" in t for t in todo)
+    assert not any("fractional" in t or "non-ablative" in t for t in todo), todo
+    assert "non-ablative fractional" not in out["plans"][0]["summary"]
+
+
+@pytest.mark.parametrize("concern", [("sun-damage", 3, "neck"), ("wrinkles", 2, "neck"),
+                                     ("laxity", 2, "submental")])
+def test_keloid_scar_care_is_offered_only_for_a_scar_concern(concern):
+    """Review 29b item 4 (p10, q42, q43): keloid-scar care (E35, E36) told to patients with no
+    raised scar to treat."""
+    out = run(patient_dict(4 if concern[0] == "sun-damage" else 2, (concern,), sessions=6,
+                           downtime=14, keloids=True))
+    p = out["plans"][0]
+    text = " ".join(p["deferral"]["what_to_do"] + p["deferral"]["non_laser"]) + p["summary"]
+    for word in ("silicone", "triamcinolone", "5-fluorouracil", "pulsed dye"):
+        assert word not in text
+    assert any("no elective laser treatment" in t for t in p["deferral"]["what_to_do"])
+
+
+def test_keloid_scar_care_stays_for_a_scar_concern_in_a_keloid_prone_area():
+    out = run(patient_dict(2, (("acne-scars", 3, "shoulder", "rolling"),), sessions=5,
+                           keloids=True))
+    todo = " ".join(out["plans"][0]["deferral"]["what_to_do"])
+    assert "silicone" in todo and "triamcinolone" in todo
+
+
+def test_unstable_vitiligo_defers_the_procedures_that_wound_the_skin_too():
+    """Review 29b item 5 (q61): lasers deferred in active vitiligo, but TCA CROSS, punch and
+    subcision offered: any injury can start new patches (Koebner; E87-E89, E91)."""
+    scars = (("acne-scars", 3, "cheek", "rolling"),)
+    out = run(patient_dict(4, scars, downtime=3, sessions=5, vitiligo=True,
+                           vitiligo_stable=False))
+    p = out["plans"][0]
+    text = " ".join(p["deferral"]["non_laser"] + p["deferral"]["non_laser_patient"]) + \
+        p["summary"].partition("Other treatments to discuss")[2]
+    for word in ("subcision", "TCA CROSS", "punch"):
+        assert word not in text
+    assert any("procedures that wound the skin" in t for t in p["deferral"]["what_to_do"])
+    # without vitiligo the same patient is offered them (the control)
+    clean = run(patient_dict(4, scars, downtime=3, sessions=5))["plans"][0]
+    routes = clean["non_laser_patient"]
+    assert any("subcision" in r for r in routes)
+
+
+def test_surgery_for_glogau_iv_is_offered_only_for_glogau_iv_of_the_face():
+    """Review 29b item 7 (p10, q57): "surgery for Glogau IV ('only wrinkles')" in a neck
+    sun-damage (Glogau III) patient's summary; the Glogau scale grades facial photoaging."""
+    neck = run(patient_dict(2, (("sun-damage", 3, "neck"),), sessions=6))["plans"][0]
+    assert not any("Glogau IV" in r for r in neck["non_laser_patient"])
+    assert "only wrinkles" not in neck["summary"]
+    face4 = run(patient_dict(2, (("sun-damage", 4, "cheek"),), sessions=6))["plans"][0]
+    assert any("Glogau IV" in r and "surgery" in r for r in face4["non_laser_patient"])
+
+
+def test_a_single_session_course_names_no_interval(tmp_path):
+    """Review 29b item 7: "1 session(s), 6-8 weeks apart" in the clinician text."""
+    from dermalase.planner.plan import course_text
+
+    assert course_text(1, (6, 8)) == "1 session"
+    assert course_text(3, (6, 8)) == "3 sessions, 6-8 weeks apart"
+    f = tmp_path / "one.toml"
+    f.write_text(_toml(patient_dict(2, (("wrinkles", 3, "perioral"),), keloids=True)),
+                 encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", str(f)],
+                       capture_output=True, text=True, timeout=300, check=False, env=_env())
+    assert r.returncode == 0, r.stderr
+    flat = " ".join(r.stdout.split())  # the terminal wraps long lines
+    star = flat.split("★ recommended:")[1].split("for this patient")[0]
+    assert star.rstrip().endswith("; 1 session"), star
+    assert "session(s)" not in flat and "weeks apart" not in star

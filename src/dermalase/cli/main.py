@@ -463,6 +463,8 @@ def _candidates_table(candidates: list, rec: dict | None):
     from rich.markup import escape
     from rich.text import Text
 
+    from ..planner.plan import course_text
+
     spread = next((c["predicted_interval"] for c in candidates
                    if c.get("predicted_interval")), None)
     out = [Text("candidates" + (
@@ -483,7 +485,7 @@ def _candidates_table(candidates: list, rec: dict | None):
         out.append(Text.from_markup(
             f"{i}. [bold]{escape(star + cand['label'])}[/bold]{escape(cond)}\n"
             f"   {escape(_cand_settings(cand))}\n"
-            f"   {cand['sessions']} session(s); {depth}; downtime {_downtime(cand)}\n"
+            f"   {course_text(cand['sessions'])}; {depth}; downtime {_downtime(cand)}\n"
             f"   {escape('; '.join(cand['problems']) or 'meets the constraints')}"))
     return Group(*out)
 
@@ -518,6 +520,7 @@ def _print_session(con, result: dict) -> None:
     """The one session of the face units: the face map as text and the session's figures."""
     from rich.markup import escape
 
+    from ..planner.plan import course_text
     from ..report.facemap import face_map_text
 
     ses = result["session"]
@@ -527,7 +530,7 @@ def _print_session(con, result: dict) -> None:
     dt = ses["downtime_days"]
     con.print(f"  session: {len(ses['treated_units'])} units, "
               f"{100 * ses['treated_share_of_face']:.0f} % of the face drawing "
-              f"(schematic); {ses['sessions']} session(s); downtime "
+              f"(schematic); {course_text(ses['sessions'])}; downtime "
               + (f"typically {ses['downtime_typical_days']:g} d (may take up to "
                  f"{dt[1]:g} d)" if dt and ses["downtime_typical_days"] is not None
                  else "not reported") + "; the units heal side by side")
@@ -537,6 +540,7 @@ def _print_plan(result: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from ..planner.plan import course_text
     from ..planner.plan import format_days as _days
     from ..planner.words import days_text
 
@@ -562,8 +566,8 @@ def _print_plan(result: dict) -> None:
         if rec:
             iv = rec["interval_weeks"]
             con.print(f"[bold green]★ recommended[/bold green]: {escape(rec['label'])}: "
-                      f"{escape(_settings(rec['settings']))}; {rec['sessions']} session(s)"
-                      + (f", {iv[0]:g}-{iv[1]:g} weeks apart" if iv else ""))
+                      f"{escape(_settings(rec['settings']))}; "
+                      + course_text(rec["sessions"], iv))
             lines("for this patient: ", rec.get("patient_warnings", []))
             re = rec["reepithelialization"] or {}
             model = re.get("model_days")

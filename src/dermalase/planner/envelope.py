@@ -56,7 +56,8 @@ def envelope() -> dict:
         if not row.get("source") or row.get("evidence") not in EVIDENCE or not row.get("reason"):
             raise _bad(rid, f"needs a reason, a source and an evidence tag in {EVIDENCE}")
         unknown = set(row) - set(LIMIT_KEYS) - set(SELECTORS) - {
-            "id", "action", "reason", "defer", "source", "evidence", "policy", "relative"}
+            "id", "action", "reason", "defer", "defer_scar", "source", "evidence", "policy",
+            "relative"}
         if unknown:
             raise _bad(rid, f"unknown keys {sorted(unknown)}")
         for a in row.get("areas", ()):
@@ -175,6 +176,10 @@ class Bounds:
     demote: bool = False
     #: the limit rows that changed the numbers (each one's removal changes the bounds)
     changed: tuple[str, ...] = field(default_factory=tuple)
+    #: the binding device's lowest injured surface (its coverage dial's bottom): a history row
+    #: that lowers the energy lowers the density aimed at too, never below what the device
+    #: delivers (review 29b)
+    injured_surface_min: float | None = None
 
     def key(self) -> dict[str, Any]:
         """The bounds as plain values (the search's store key)."""
@@ -347,8 +352,9 @@ def _fold(area_name: str, modality: str, settings: dict, rows: list[dict],
         c1 = d1
     c0 = min(c0, c1)
     d0 = min(d0, c0)
+    surf_min = dev["injured_surface"][0] if "injured_surface" in dev else None
     return Bounds((c0, c1), (d0, d1), passes_max, surf_max, factor, depth_max, add,
-                  interval, first, (), ceiling, demote)
+                  interval, first, (), ceiling, demote, (), surf_min)
 
 
 #: the unit of each device range (:func:`device_limits`), in the search's quantities

@@ -10,7 +10,7 @@ import html
 import json
 
 from .._version import __version__
-from .plan import format_days
+from .plan import course_text, format_days
 
 e = html.escape
 
@@ -127,8 +127,7 @@ def _typical(c: dict) -> str:
 def _complete(c: dict) -> str:
     """The complete plan of one candidate (item 7 of issue 12)."""
     iv = c.get("interval_weeks")
-    sessions = f"{c['sessions']} session(s)" + (f", {iv[0]:g}–{iv[1]:g} weeks apart" if iv
-                                                else "")
+    sessions = course_text(c["sessions"], iv)
     phases: dict[str, list[str]] = {"before": [], "during": [], "after": []}
     for s in c["steps"]:
         ph, _, text = s.partition(": ")
@@ -231,7 +230,7 @@ def _session(plan: dict) -> str:
             f"<figure class='facemap'>{face_map_svg(plan, 'report-facemap')}</figure>"
             f"<p>{len(ses['treated_units'])} units treated; "
             f"{100 * ses['treated_share_of_face']:.0f} % of the face drawing "
-            f"({e(ses['treated_share_note'])}); {ses['sessions']} session(s); social downtime "
+            f"({e(ses['treated_share_note'])}); {course_text(ses['sessions'])}; social downtime "
             + (f"typically {ses['downtime_typical_days']:g} d (may take up to {dt[1]:g} d); "
                if dt and ses["downtime_typical_days"] is not None else "not reported; ")
             + f"{e(ses['downtime_note'])}.</p>"

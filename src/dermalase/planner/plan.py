@@ -714,9 +714,15 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
     for b in blocked:
         by_rule.setdefault(b["rule"], set()).add(b["modality"])
     total = {r for r, ms in by_rule.items() if ms >= mods}
+    # a row that blocks every laser (e.g. a keloid-prone area, unstable vitiligo) leaves no
+    # laser to suggest: another blocking row's advice to choose some laser would contradict it
+    # (review 29b item 3)
+    every = {r for r in total if _blocks_every_laser(r)}
     waiting = top is not None and top.feasible and bool(top.conditional_on)
     for b in blocked:
         if (total and b["rule"] not in total) or waiting:  # waiting: the answers decide
+            continue
+        if every and b["rule"] not in every:
             continue
         if b["defer"] and b["defer"] not in todo and not pregnant:
             todo.append(b["defer"])
@@ -745,23 +751,55 @@ def _deferral(patient: Patient, rule: dict, concern: Concern, cands: list, block
                                                       and top.feasible else [])]}
 
 
+def course_text(sessions: int, interval_weeks=None) -> str:
+    """A course for the clinician: "1 session" (no interval for a single session, review 29b
+    item 7), or "3 sessions, 6-8 weeks apart"."""
+    n = int(sessions)
+    if n == 1:
+        return "1 session"
+    iv = interval_weeks
+    return f"{n} sessions" + (f", {iv[0]:g}-{iv[1]:g} weeks apart" if iv else "")
+
+
+def _blocks_every_laser(rule_id: str) -> bool:
+    """Whether a blocking rule (an envelope row or a history rule) applies to every modality."""
+    rows = [r for r in envelope.envelope()["row"] if r["id"] == rule_id] + \
+        [r for r in rulebase.rules()["history"] if r["id"] == rule_id]
+    return any(r["action"] == "block" and r.get("modalities") == ["all"] for r in rows)
+
+
 #: the problem of a candidate that only the accepted downtime rules out
 DOWNTIME_PROBLEM = ("typical social downtime", "needs ")
 
 
 def _rows(rule: dict, patient: Patient) -> list[tuple[str, str]]:
     """A concern's non-laser rows that suit this patient: those for the patient's areas
-    (a row tagged ``areas=a,b``), and in pregnancy only those tagged ``pregnancy-ok`` (unknown
-    never counts as safe: procedures, devices and drugs without that tag wait, E66)."""
+    (a row tagged ``areas=a,b``), regions (``regions=face``) and severities (``severity=4``),
+    and in pregnancy only those tagged ``pregnancy-ok`` (unknown never counts as safe:
+    procedures, devices and drugs without that tag wait, E66). A row tagged ``injures`` (a
+    procedure that wounds the skin) waits while vitiligo is not known to be stable: an injury
+    can start new patches (Koebner phenomenon; E87-E89; review 29b item 5)."""
     pregnant = patient.history.get("pregnant") is True
-    sites = {c.site for c in patient.concerns}
+    unstable = patient.history.get("vitiligo") is True and \
+        patient.history.get("vitiligo_stable") is not True
+    mine = [c for c in patient.concerns if c.kind == rule["kind"]] or list(patient.concerns)
+    sites = {c.site for c in mine}
+    regions = {"face" if s == FULL_FACE else envelope.area(s)["region"] for s in sites}
     out = []
     for r in rule.get("non_laser", []):
         tags = r[2:]
         only = [t.split("=", 1)[1].split(",") for t in tags if t.startswith("areas=")]
         if only and not sites & set(only[0]):
             continue
+        reg = [t.split("=", 1)[1].split(",") for t in tags if t.startswith("regions=")]
+        if reg and not regions & set(reg[0]):
+            continue
+        sev = [t.split("=", 1)[1].split(",") for t in tags if t.startswith("severity=")]
+        if sev and not any(str(c.severity) in sev[0] for c in mine):
+            continue
         if pregnant and "pregnancy-ok" not in tags:
+            continue
+        if unstable and "injures" in tags:
             continue
         out.append((r[0], r[1]))
     return out

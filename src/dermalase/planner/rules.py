@@ -73,11 +73,19 @@ class Verdict:
         return self.bounds.interval_weeks if self.bounds else None
 
 
-def _record(v: Verdict, rule: dict, rid: str) -> None:
+#: the concerns that are scars: a row's scar-care advice (``defer_scar``) is for them only
+SCAR_CONCERNS = ("acne-scars",)
+
+
+def _record(v: Verdict, rule: dict, rid: str, scar: bool = False) -> None:
+    """Record one rule's action; ``scar``: the concern is a scar (review 29b item 4: scar care
+    is advised only to a patient with a scar to treat)."""
     act = rule["action"]
     if act == "block":
-        v.blocked.append((rule["reason"], rule["source"], rule["evidence"], rid,
-                          rule.get("defer", "")))
+        defer = rule.get("defer", "")
+        if scar and rule.get("defer_scar"):
+            defer = f"{defer}; {rule['defer_scar']}" if defer else rule["defer_scar"]
+        v.blocked.append((rule["reason"], rule["source"], rule["evidence"], rid, defer))
     elif act == "warn":
         v.warnings.append((rule["reason"], rule["source"]))
     elif act == "step":
@@ -112,6 +120,7 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
     r = rules()
     out = {m: Verdict(m) for m in MODALITIES}
     crule = concern_rule(concern, patient)
+    scar = crule["kind"] in SCAR_CONCERNS or bool(concern.scar_type)
     for rule in r["history"]:
         if "regions" in rule and envelope.area(concern.site)["region"] not in rule["regions"]:
             continue
@@ -128,11 +137,11 @@ def verdicts(patient: Patient, concern: Concern) -> dict[str, Verdict]:
             continue  # answered by isotretinoin_never = true
         if _history_applies(rule, patient.history):
             for m in mods:
-                _record(out[m], rule, rule["id"])
+                _record(out[m], rule, rule["id"], scar)
     for m in MODALITIES:  # the clinical envelope: area, phototype, history, device
         rows, unanswered = envelope.applying(concern.site, patient.phototype, patient.history, m)
         for row in rows:
-            _record(out[m], row, row["id"])
+            _record(out[m], row, row["id"], scar)
         for key in unanswered:
             if key not in out[m].conditional:
                 out[m].conditional.append(key)

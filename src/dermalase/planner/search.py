@@ -418,6 +418,8 @@ def injured_surface_aim(st: dict, bounds: Bounds) -> float:
     c0, c1 = st.get("clinical_pulse_energy_mJ", st["pulse_energy_mJ"])
     site = bounds.energy[1] / c1 if c1 else 1.0  # the area's (and history's) energy factor
     aim = 0.5 * (a + b) * bounds.injured_surface_factor * min(1.0, site)
+    if bounds.injured_surface_min is not None:  # the device delivers no less (its dial's bottom)
+        aim = max(aim, bounds.injured_surface_min)
     cap = bounds.injured_surface_max
     return min(aim, cap) if cap is not None else aim
 
@@ -464,6 +466,14 @@ def _fractional(st: dict, site: str, phototype: int, lo: float, hi: float,
         s = summary_of(sc)
         if s["surface_injury_fraction"] > cap:  # overlapping discs: scale down once
             cov *= cap / s["surface_injury_fraction"] * 0.98
+            sc = scen(e, n, cov)
+            s = summary_of(sc)
+        floor = bounds.injured_surface_min
+        for _ in range(8):  # the device's coverage dial goes no lower: up to its bottom
+            if floor is None or not s["surface_injury_fraction"] < floor < cap:
+                break
+            # the zones sit on a lattice, so the surface moves in steps: 2 % over per try
+            cov *= min(floor * 1.02, cap) / s["surface_injury_fraction"]
             sc = scen(e, n, cov)
             s = summary_of(sc)
         ok = s["injury_depth_um"] <= hi and s["surface_injury_fraction"] <= cap + 1e-9
