@@ -643,3 +643,22 @@ def test_a_single_session_course_names_no_interval(tmp_path):
     star = flat.split("★ recommended:")[1].split("for this patient")[0]
     assert star.rstrip().endswith("; 1 session"), star
     assert "session(s)" not in flat and "weeks apart" not in star
+
+
+def test_a_reassurance_measured_on_non_keloid_patients_is_not_shown_to_a_keloid_former():
+    """Review 29b, B8: "no scarring or PIH in 108 sessions" (Tierney & Hanke 2011, phototypes
+    I-III) was listed for keloid formers, whom such series exclude or do not report: false
+    reassurance. It stays for a patient who answered no (the control), in the plan's risks and
+    in the consent."""
+    from dermalase.report.documents import consent_risks
+
+    d = {"phototype": 2, "concerns": (("wrinkles", 3, "perioral"),)}
+    clean = run(patient_dict(**d))
+    keloid = run(patient_dict(**d, keloids=True))
+    for out, shown in ((clean, True), (keloid, False)):
+        frac = next(c for c in out["candidates"] if c["modality"] == "fractional-co2")
+        assert any("108 sessions" in r for r in frac["risks"]) is shown
+    rec = keloid["recommended"]
+    assert rec is not None and rec["modality"] == "fractional-co2"
+    whole = plan(Patient.from_dict(patient_dict(**d, keloids=True)))
+    assert not any("108" in r["frequency"] for r in consent_risks(whole))

@@ -533,10 +533,15 @@ def _care(c: Candidate, concern: Concern, patient: Patient, v: rulebase.Verdict,
 
 
 def _risks(c: Candidate, patient: Patient) -> list:
-    """The modality's risks with their figures, those of this patient's phototype only."""
+    """The modality's risks with their figures, those of this patient's phototype only; a
+    reassuring figure (a fourth element: history answers it was not measured on) is left out
+    when the patient has, or has not denied, one of them (review 29b, B8: "no scarring in 108
+    sessions" is no figure for a keloid former)."""
     out = []
     for r in rulebase.rules()["risks"].get(c.modality, []):
-        if len(r) > 2 and not r[2][0] <= patient.phototype <= r[2][1]:
+        if len(r) > 2 and r[2] and not r[2][0] <= patient.phototype <= r[2][1]:
+            continue
+        if len(r) > 3 and any(patient.history.get(k) is not False for k in r[3]):
             continue
         out.append(f"{r[0]} ({r[1]})")
     if patient.phototype >= 3:

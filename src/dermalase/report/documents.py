@@ -249,6 +249,7 @@ def consent_risks(plan: dict) -> list[dict]:
     from ..planner import envelope, face
 
     phototype = plan["patient"]["patient"]["phototype"]
+    history = plan["patient"].get("history") or {}
     treated: list[tuple[str, set[str]]] = []  # (modality, the flags of the unit it treats)
     for t in treatments(plan):
         units = t["units"] or [{"unit": u, "modality": t["rec"]["modality"]}
@@ -260,6 +261,9 @@ def consent_risks(plan: dict) -> list[dict]:
     out = []
     for r in _consent_rows():
         if "phototypes" in r and not r["phototypes"][0] <= phototype <= r["phototypes"][1]:
+            continue
+        # a reassuring figure measured on patients without these answers (review 29b, B8)
+        if any(history.get(k) is not False for k in r.get("not_if_history", ())):
             continue
         if any(m in r["modalities"] and ("area_flag" not in r or r["area_flag"] in flags)
                for m, flags in treated):
