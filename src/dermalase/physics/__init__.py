@@ -90,9 +90,13 @@ def _configure_numba_cache() -> None:
             raise InputError("NUMBA_CACHE_DIR", given, "a folder this user can write, for "
                              "the compiled kernels (none of the cache or temporary folders "
                              "can be written)") from None
-    import numba
+    if "numba" in sys.modules:  # already imported: its configuration is read
+        import numba
 
-    numba.config.CACHE_DIR = folder or ""  # type: ignore[attr-defined]
+        numba.config.CACHE_DIR = folder or ""  # type: ignore[attr-defined]
+    elif folder:  # numba reads the variable when it is imported: a warm plan, which
+        # compiles nothing, never imports it (~0.2 s; bench_planner, issue 18)
+        os.environ["NUMBA_CACHE_DIR"] = folder
     if given and given != env.get("NUMBA_CACHE_DIR"):
         # the workers this process starts (Dask) inherit the usable folder
         if folder:
