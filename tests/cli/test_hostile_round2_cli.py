@@ -5,8 +5,6 @@ process's own (a file-size limit, a read-only compiled-code cache) run in a subp
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import resource
@@ -19,27 +17,15 @@ from pathlib import Path
 import pytest
 
 import dermalase
-from dermalase.cli.main import main
+from dermalase.testing.fuzz import run_cli_to
 
 ROOT = os.geteuid() == 0
 SETPRIV = shutil.which("setpriv")
 NO_CAPS = [SETPRIV or "setpriv", "--bounding-set", "-all", "--inh-caps", "-all", "--"]
 
 
-def run(args, stdout=None) -> tuple[int, str, str]:
-    """``dermalase ARGS`` here, stdout to ``stdout`` (default: captured): (code, out, err)."""
-    out, err = io.StringIO(), io.StringIO()
-    argv, saved = sys.argv, sys.stdout
-    sys.argv, sys.stdout = ["dermalase", *args], stdout or out
-    code = 0
-    try:
-        with contextlib.redirect_stderr(err):
-            main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv, sys.stdout = argv, saved
-    return code, out.getvalue(), err.getvalue()
+#: ``dermalase ARGS`` in this process, stdout to ``stdout`` (default: captured): (code, out, err)
+run = run_cli_to
 
 
 def one_line_exit_2(code, err, field):

@@ -662,3 +662,15 @@ def test_a_reassurance_measured_on_non_keloid_patients_is_not_shown_to_a_keloid_
     assert rec is not None and rec["modality"] == "fractional-co2"
     whole = plan(Patient.from_dict(patient_dict(**d, keloids=True)))
     assert not any("108" in r["frequency"] for r in consent_risks(whole))
+
+
+@pytest.mark.parametrize("key", ["prior_radiation", "photosensitizing_drugs", "keloids"])
+def test_an_unanswered_history_that_lowers_the_numbers_leaves_no_recommendation(key):
+    """Review 29b items 1-3: these answers now lower the ablative settings (or block full
+    field). Left unanswered, the unlowered settings must not become the recommendation: every
+    ablative candidate is conditional on the answer and the plan asks for it."""
+    out = run(patient_dict(2, (("wrinkles", 3, "perioral"),), **{key: None}))
+    assert out["recommended"] is None
+    ablative = [c for c in out["candidates"] if c["modality"] in ABLATIVE]
+    assert ablative and all(key in c["conditional_on"] for c in ablative)
+    assert key in {a["key"] for a in out["needed_answers"]}

@@ -925,13 +925,8 @@ def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
                                 "source": src, "evidence": ev, "rule": rid, "defer": defer})
             continue
         cands.append(candidate(m, rule, concern, patient, v))
-    cands.sort(key=lambda c: c.rank_key)
-    top = cands[0] if cands else None
-    rec = top if top is not None and top.feasible and not top.conditional_on else None
-    if rec is not None:
-        rec.reasons.append("ranked first: allowed, on target, within the accepted sessions and "
-                           "downtime, first-line in the rule's source, and every history "
-                           "answer that could rule it out is given")
+    top, rec = _recommend(cands, "allowed, on target, within the accepted sessions and "
+                          "downtime, first-line in the rule's source")
     adjuncts = [f"{a} ({s})" for a, s in rulebase.rules()["adjuncts"][concern.scar_type]] \
         if concern.scar_type else []
     if rulebase.melasma_first(concern, patient):
@@ -948,6 +943,19 @@ def plan_concern(patient: Patient, concern: Concern) -> ConcernPlan:
         patient=patient)
 
 
+def _recommend(cands: list[Candidate], why: str) -> tuple[Candidate | None, Candidate | None]:
+    """Rank ``cands`` (in place) and return (the top, the recommendation): the top only when it
+    is feasible and no unanswered history could rule it out (a conditional option is never
+    the recommendation); ``why`` goes into its reasons."""
+    cands.sort(key=lambda c: c.rank_key)
+    top = cands[0] if cands else None
+    rec = top if top is not None and top.feasible and not top.conditional_on else None
+    if rec is not None:
+        rec.reasons.append(f"ranked first: {why}, and every history answer that could rule it "
+                           "out is given")
+    return top, rec
+
+
 def _plan_full_face(patient: Patient, concern: Concern) -> ConcernPlan:
     """A full-face concern: each unit planned on its own area (its own envelope), then the
     full-face candidates composed from the units' candidates (planner.fullface) and ranked."""
@@ -956,13 +964,8 @@ def _plan_full_face(patient: Patient, concern: Concern) -> ConcernPlan:
     unit_plans = {c.site: plan_concern(patient, c) for c in unit_concerns(concern)}
     rule = rulebase.concern_rule(concern, patient)
     cands, notes = compose(unit_plans, rule, Candidate)
-    cands.sort(key=lambda c: c.rank_key)
-    top = cands[0] if cands else None
-    rec = top if top is not None and top.feasible and not top.conditional_on else None
-    if rec is not None:
-        rec.reasons.append("ranked first: every unit allowed by its own envelope, within the "
-                           "accepted sessions and downtime, first-line in the rule's source, "
-                           "and every history answer that could rule it out is given")
+    top, rec = _recommend(cands, "every unit allowed by its own envelope, within the "
+                          "accepted sessions and downtime, first-line in the rule's source")
     blocked, seen = [], set()
     for p in unit_plans.values():  # blocked on every unit: blocked on the face
         for b in p.blocked:
