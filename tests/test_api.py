@@ -87,3 +87,11 @@ def test_python_dash_m_dermalase_is_the_command_line():
     r = subprocess.run([sys.executable, "-m", "dermalase", "--version"], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0 and re.search(r"\d+\.\d+\.\d+", r.stdout)
+
+
+def test_the_installed_version_is_the_packages_own():
+    """pyproject.toml reads the version from dermalase._version (setuptools ``attr:``); the
+    installed metadata must say the same, or the results' ``version`` would lie."""
+    from importlib.metadata import version
+
+    assert version("dermalase") == dermalase.__version__

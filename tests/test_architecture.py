@@ -167,3 +167,28 @@ def test_the_function_simulate_survives_the_import_of_its_subpackage():
     import dermalase.simulate.scenario  # noqa: F401  (sets the parent's attribute on import)
 
     assert callable(dermalase.simulate) and not isinstance(dermalase.simulate, type(dermalase))
+
+
+def test_a_repeated_plan_imports_no_numerical_library(tmp_path):
+    """Issue 18 (warm plan < 0.3 s): a plan whose simulations are all in the store reads them
+    and imports none of NumPy, SciPy, numba, pint, xarray or matplotlib (0.05-0.4 s each at
+    start). The first plan fills the store (and must import them: the control)."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "scipy", "numba", "pint", "xarray", "matplotlib")
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: sys.stderr.write('HEAVY:' + ' '.join(m for m in {heavy!r} "
+            "if m in sys.modules)))\n"
+            "sys.argv = ['dermalase', 'plan', 'patient_perioral', '--json']\n"
+            "from dermalase.cli.main import main\nmain()\n")
+    env = dict(os.environ, DERMALASE_CACHE=str(tmp_path))
+    loaded = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=300, env=env)
+        assert r.returncode == 0, r.stderr
+        loaded.append(r.stderr.rsplit("HEAVY:", 1)[1].split())
+    assert "numpy" in loaded[0] and "numba" in loaded[0]  # the first plan simulates
+    assert loaded[1] == []

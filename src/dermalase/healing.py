@@ -48,11 +48,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from . import data
 from .physics.damage import NECROSIS_SET
+
+if TYPE_CHECKING:  # NumPy is imported on first use: a repeated plan needs none of it
+    import numpy as np
 
 DAY = 86400.0
 #: the layers of the dermis (tissue.model.LAYER_NAMES; "epidermis" contains "dermis" too)
@@ -253,6 +255,7 @@ class Healing:
 
     def open_fraction(self, times: np.ndarray) -> np.ndarray:
         """Open (not yet covered) fraction of the treated surface at ``times`` (s)."""
+        import numpy as np
         times = np.asarray(times, dtype=float)
         p = self.params
         if self.distance is None:
@@ -269,6 +272,7 @@ class Healing:
 
 def _poisson_map(dens: float, closure: float, seed: int, n_adnexa: int = 3000):
     """A periodic tile of a wound with ~``n_adnexa`` Poisson adnexa: (distance map, pixel)."""
+    import numpy as np
     tile = math.sqrt(n_adnexa / dens)
     r = poisson_cover_radius(dens, closure)
     pixel = r / 25.0
@@ -280,6 +284,7 @@ def _poisson_map(dens: float, closure: float, seed: int, n_adnexa: int = 3000):
 
 def closure_time(distance: np.ndarray, params: HealingParams) -> float:
     """Time (s) at which ``params.closure`` of the wound pixels are covered (0: no wound)."""
+    import numpy as np
     d = distance[~np.isnan(distance)]
     if d.size == 0:
         return 0.0
@@ -293,6 +298,7 @@ def heal_map(wound: np.ndarray, sources: np.ndarray, pixel: float,
     """Distance (m) from each wound pixel to the nearest source pixel (NaN outside the wound;
     inf if there is no source at all). ``periodic`` wraps the square (a unit cell); ``reach``
     (m) bounds the distances that matter, so that only that much is wrapped."""
+    import numpy as np
     if not sources.any():
         return np.where(wound, np.inf, np.nan)
     from scipy import ndimage  # imported on use: keeps the package quick to import
@@ -308,6 +314,7 @@ def heal_map(wound: np.ndarray, sources: np.ndarray, pixel: float,
 
 
 def _finish(dist, pixel, params, corners) -> Healing:
+    import numpy as np
     wound_fraction = float((~np.isnan(dist)).mean())
     days = closure_time(dist, params) / DAY
     rng = [closure_time(dist, p) / DAY for p in corners]
@@ -315,6 +322,7 @@ def _finish(dist, pixel, params, corners) -> Healing:
 
 
 def _adnexa_pixels(shape, pixel, density, seed) -> np.ndarray:
+    import numpy as np
     ny, nx = shape
     n = np.random.default_rng(seed).poisson(density * nx * ny * pixel * pixel)
     rng = np.random.default_rng(seed + 1)
@@ -342,6 +350,7 @@ def heal_full_field(site: str, wounded: bool, adnexa_survive: bool, side: float 
     sooner (few sources left, or none: below the adnexa) it heals from the edges.
     ``coagulum`` (m): the coagulated layer to clear before the front starts. ``density``
     (1/m^2) replaces the site's sources (before the depth takes its share)."""
+    import numpy as np
     params = (params or HealingParams.calibrated()).delayed(coagulum)
     corners = [p.delayed(coagulum)
                for p in HealingParams.corners(params.exponent, params.eccrine_weight)]
@@ -372,6 +381,7 @@ def heal_pattern(positions: np.ndarray, side: float, zone_diameter: float, site:
                  params: HealingParams | None = None) -> Healing:
     """Fractional wound: discs of ``zone_diameter`` at ``positions`` in the square [0, side)^2,
     each healing from its rim (and from surviving adnexa inside it)."""
+    import numpy as np
     params = params or HealingParams.calibrated()
     if pixel is None:
         pixel = max(min(zone_diameter / 10.0, 10e-6), side / 2000.0)
@@ -407,6 +417,7 @@ def remodeling_volume(out, density: float | None) -> float:
     layers) per treated area, m^3/m^2 (= m), from a solver output (SI). Full field (``density``
     None): the thickness on the beam axis (the treated area is tiled by spots); fractional: per
     zone volume x zone density (1/m^2)."""
+    import numpy as np
     dermal = np.array([out.layer_names[k] in DERMIS_LAYERS for k in out.layer_index])
     alive = np.arange(len(out.z))[None, :] >= out.top[:, None]
     coag = (out.omega[NECROSIS_SET] >= 1.0) & alive & dermal[None, :]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import require, require_choice
 
 
@@ -121,6 +119,7 @@ class FullField:
         vertical, so each radial column sees the fluence at its own depth. Top-hat spots are
         taken as collimated.
         """
+        import numpy as np  # on use: a repeated plan imports no NumPy
         r = np.asarray(r, dtype=float)
         w0 = self.spot_diameter / 2
         if self.profile == "gaussian":

@@ -14,8 +14,6 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
-import numpy as np
-
 from .. import data
 from ..errors import InputError
 
@@ -168,6 +166,7 @@ def _steam() -> tuple[tuple[float, ...], tuple[float, ...]]:
 def _latent_heat(T: float, field: str) -> float:
     """Latent heat of water (kJ/kg) at the saturation temperature ``T`` (C), interpolated in
     data/steam.csv; ``field`` names the input when ``T`` is beyond the table."""
+    import numpy as np  # on use: a repeated plan imports no NumPy
     Ts, h = _steam()
     if not Ts[0] <= T <= Ts[-1]:
         raise InputError(field, T, f"a temperature in [{Ts[0]:g}, {Ts[-1]:g}] C "

@@ -15,8 +15,6 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from .. import data
 
 
@@ -31,6 +29,7 @@ class ArrheniusSet:
 
     def rate(self, T_celsius):
         """Damage rate (1/s) at temperature T (C)."""
+        import numpy as np  # on use: a repeated plan imports no NumPy
         R = data.constant("gas_constant")
         return self.A * np.exp(-self.Ea / (R * (np.asarray(T_celsius) + 273.15)))
 

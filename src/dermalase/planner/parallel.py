@@ -64,16 +64,24 @@ def search_task(args: tuple) -> tuple[str, object]:
 
 
 def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search,
-                      threads: int) -> int:
+                      threads: int | None) -> int:
     """Run the searches of ``jobs`` that the store lacks on ``threads`` threads of this
     process (the compiled kernels release the GIL; each run's sweeps stay serial). What they
     compute lands in the store; returns how many searches ran. No cluster to start: on a
-    2-core machine this is what a cold plan can gain."""
-    if threads < 2:
+    2-core machine this is what a cold plan can gain. ``threads = None``: one per free core,
+    counted only when two searches or more are lacking (the count samples the run queue for
+    a few ms, which a repeated plan need not spend)."""
+    if threads is not None and threads < 2:
         return 0
     todo = _lacking(run, patient, jobs)
     if len(todo) < 2:
         return 0
+    if threads is None:
+        from ..physics.numerics import free_cores
+
+        threads = round(free_cores())
+        if threads < 2:
+            return 0
     from concurrent.futures import ThreadPoolExecutor
 
     from ..physics.solver import serial_kernels  # the simulations need it anyway

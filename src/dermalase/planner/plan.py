@@ -1199,11 +1199,9 @@ def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | Non
         search_in_parallel(patient, searches(patient), search_one, workers=workers,
                            scheduler=scheduler, progress=progress)
     elif threads is None or threads > 1:
-        from ..physics.numerics import free_cores
         from .parallel import search_in_threads
 
-        n = threads if threads is not None else round(free_cores())
-        search_in_threads(patient, searches(patient), search_one, n)
+        search_in_threads(patient, searches(patient), search_one, threads)
     plans = [plan_concern(patient, c) for c in patient.concerns]
     missing = patient.missing_history()
     needed = sorted({k for p in plans for c in p.candidates for k in c.conditional_on})

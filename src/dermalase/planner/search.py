@@ -30,8 +30,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..healing import healing_for
 from ..io.files import write_netcdf
 from ..simulate import Scenario, store
@@ -128,6 +126,7 @@ def remember(sc: Scenario) -> None:
 def _stored_result(sc: Scenario, ds: xr.Dataset) -> Result:
     """A :class:`Result` from stored fields: the healing (closed form or a pattern map, no
     physics) is recomputed from the stored depth and zone positions, read back into SI."""
+    import numpy as np  # on use: a repeated plan imports no NumPy
     summary = dict(json.loads(ds.attrs["summary"]), scenario=sc.resolved())
     injury = float(summary["injury_depth_um"]) * 1e-6
     pattern = None

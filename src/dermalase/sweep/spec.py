@@ -33,8 +33,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from ..errors import InputError
 from ..schema import read_toml
 from ..units import in_unit, split_quantity, to_si
@@ -204,6 +202,7 @@ def _numeric_axis(name: str, values: tuple, si: list[float], units_written: list
 
 
 def _range(name: str, spec: dict) -> Axis:
+    import numpy as np  # on use: a repeated plan imports no NumPy
     unknown = set(spec) - RANGE_KEYS
     if unknown or not {"from", "to", "steps"} <= set(spec):
         raise InputError(name, spec, "a list of values, or a range {from, to, steps} (and "
