@@ -53,8 +53,35 @@ def registry() -> pint.UnitRegistry:
     return pint.UnitRegistry()
 
 
+#: the units the scenarios, devices and patients are written in, each with its dimension
+#: (exponents of m, kg, s) and its factor to SI: exact SI prefixes, no physics. A quantity in one
+#: of them, asked for in another of the same dimension, is converted without pint, whose import
+#: costs ~0.3 s of a cold plan (it imports dask when dask is installed); anything else goes to
+#: pint. tests/test_schema.py checks every pair against pint.
+_FAST_UNITS: dict[str, tuple[tuple[int, int, int], float]] = {
+    **{u: ((1, 0, 0), f) for u, f in (("m", 1.0), ("cm", 1e-2), ("mm", 1e-3), ("um", 1e-6),
+                                       ("nm", 1e-9))},
+    **{u: ((0, 0, 1), f) for u, f in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9))},
+    **{u: ((0, 0, -1), f) for u, f in (("Hz", 1.0), ("kHz", 1e3))},
+    **{u: ((2, 1, -2), f) for u, f in (("J", 1.0), ("mJ", 1e-3))},
+    **{u: ((2, 1, -3), f) for u, f in (("W", 1.0), ("mW", 1e-3), ("kW", 1e3))},
+    **{u: ((0, 1, -2), f) for u, f in (("J/m^2", 1.0), ("J/cm^2", 1e4), ("mJ/cm^2", 10.0))},
+    **{u: ((-2, 0, 0), f) for u, f in (("1/m^2", 1.0), ("1/cm^2", 1e4), ("1/mm^2", 1e6))},
+}
+
+
+def _fast(number: float, unit: str, unit_text: str) -> float | None:
+    """``number`` ``unit`` in ``unit_text`` from :data:`_FAST_UNITS`, or None (ask pint)."""
+    a = _FAST_UNITS.get(unit)
+    b = _FAST_UNITS.get(unit_text if not unit_text.startswith("/") else "1" + unit_text)
+    if a is None or b is None or a[0] != b[0]:
+        return None
+    return number * a[1] / b[1]
+
+
 def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
-    """A quantity string in the units of ``target`` (a pint Unit written ``unit_text``)."""
+    """A quantity string in the units of ``target`` (a pint Unit written ``unit_text``, or a
+    function that returns it: pint is loaded only when the string needs it)."""
     example = f"a number and a unit such as '1 {unit_text}'" if unit_text != "dimensionless" \
         else "a number such as 0.1 (or '10 %')"
     if len(value) > MAX_QUANTITY_LENGTH:
@@ -64,6 +91,13 @@ def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
     if m is None:
         raise InputError(field, value, example)
     number, unit = float(m.group(1)), m.group(2)
+    if unit.startswith("/"):  # "100 /cm^2"
+        unit = "1" + unit
+    fast = _fast(number, unit, unit_text) if _UNIT_CHARS.match(unit) else None
+    if fast is not None:
+        return fast
+    if callable(target):
+        target = target()
     ureg = registry()
     if unit == "%":
         q: Any = ureg.Quantity(number / 100.0, "dimensionless")
@@ -72,8 +106,6 @@ def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
     elif not _UNIT_CHARS.match(unit) or _BAD_EXPONENT.search(unit):
         raise InputError(field, value, example)
     else:
-        if unit.startswith("/"):  # "100 /cm^2"
-            unit = "1" + unit
         try:
             q = ureg.Quantity(number, ureg.parse_units(unit))
         except Exception as exc:  # pint raises many error types for garbage
@@ -112,7 +144,7 @@ def to_si(field: str, value: object, unit: str, *, low: float | None = None,
     if isinstance(value, numbers.Real):  # an SI number needs no pint
         si = float(value)
     elif isinstance(value, str):
-        si = _parse(field, value, target(), unit)
+        si = _parse(field, value, target, unit)
     else:
         raise InputError(field, value, f"a number or a string with units of {target():~}")
     if not math.isfinite(si):
@@ -148,8 +180,8 @@ def split_quantity(field: str, value: object) -> tuple[float, str] | None:
         return None
     unit = m.group(2)
     if unit and unit != "%":
-        _parse(field, value, registry().Unit(unit if not unit.startswith("/") else "1" + unit),
-               unit)
+        _parse(field, value,
+               lambda: registry().Unit(unit if not unit.startswith("/") else "1" + unit), unit)
     return float(m.group(1)), unit
 
 
@@ -164,4 +196,4 @@ def in_unit(field: str, value: object, unit: str) -> float:
             raise InputError(field, value, "a plain number like the other values")
         return parsed[0] / 100.0 if parsed[1] == "%" else parsed[0]
     text = unit if not unit.startswith("/") else "1" + unit
-    return _parse(field, str(value), registry().Unit(text), unit)
+    return _parse(field, str(value), lambda: registry().Unit(text), unit)
