@@ -191,8 +191,6 @@ def _bisect(depth, lo_x: float, hi_x: float, target: float,
     target over its depth (above an ablation threshold that overestimates, so it usually reaches
     the target). A guess that reaches the target shows the target is reachable, so the dearest
     probe, the top of the range, is skipped."""
-    from scipy.optimize import brentq
-
     window = DEPTH_TOLERANCE * target
     known: dict[float, float] = {}
 
@@ -229,6 +227,8 @@ def _bisect(depth, lo_x: float, hi_x: float, target: float,
             if v <= window and x not in (a, b):
                 raise _Reached(x)
         return v - 0.5 * window
+
+    from scipy.optimize import brentq  # here: a guess that lands needs none of SciPy's optimize
 
     try:
         brentq(g, a, b, xtol=(hi_x - lo_x) / 2 ** BISECTION_STEPS, rtol=1e-6)
