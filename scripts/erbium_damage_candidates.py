@@ -67,10 +67,14 @@ def rows() -> list[tuple[str, dict[str, Any]]]:
     for n in (10, 20):
         out.append((f"(a) cheek, 12.5 J/cm^2 as {n} spikes, 1 pulse",
                     spikes(12.5, n, site="cheek")))
-        out.append((f"(a) cheek, 12.5 J/cm^2 as {n} spikes, 6 pulses 0.1 s apart",
-                    spikes(12.5, n, site="cheek", passes=6, interval="0.1 s")))
+        for interval in ("0.1 s", "2 s"):
+            out.append((f"(a) cheek, 12.5 J/cm^2 as {n} spikes, 6 pulses {interval} apart",
+                        spikes(12.5, n, site="cheek", passes=6, interval=interval)))
     for f in (0.5, 1.0):
         out.append((f"single 1 us spike, cheek, {f:g} J/cm^2", scenario(f, "1 us", site="cheek")))
+    for floor in (0.4, 0.6, 1.0):  # the fitted bleaching floor (0.25) sets the 1 us threshold
+        out.append((f"(a) 10 J/cm^2 as 20 spikes, water_absorption_floor {floor:g}",
+                    spikes(10.0, 20, water_absorption_floor=floor)))
     for f_res in (0.1, 0.3, 0.5):
         out.append((f"(d) ejection_residual_water {f_res:g}, 10 J/cm^2, 250 us",
                     scenario(10, "250 us", ejection_residual_water=f_res)))
