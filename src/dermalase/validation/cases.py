@@ -358,10 +358,14 @@ CASES: list[Case] = [
          "Walsh, Flotte & Deutsch 1989: typically 10-50 um of collagen damage.",
          lambda: run("er:yag", "10 J/cm^2", "200 us")["coagulation_depth_um"],
          known_gap="the model leaves ~5 um (~3 um before water's absorption followed its "
-         "temperature, issue 31): the bleached layer ahead of the front is thicker, but a "
-         "smooth 200 us pulse is not a train of ~1 us spikes, each of which ablates and leaves "
-         "its heat (Walsh & Deutsch, Appl Phys B 1991;52:217: every micropulse ablates); the "
-         "spike structure is not modelled"),
+         "temperature, issue 31); 5 um short of the range. The spike structure, quantified "
+         "(scripts/erbium_damage_candidates.py; not modelled): 10 J/cm^2 as 5-10 spikes of "
+         "1 us, each above the model's 1 us threshold, leaves 8-10 um with 43-52 um ablated; "
+         "as the ~20 spikes of Walsh & Deutsch (CLEO 1987) each spike (0.5 J/cm^2) is below "
+         "the model's 1 us threshold (> 1 J/cm^2), so the pulse ablates nothing and dries "
+         "65 um, against 'each micropulse ablates' (Walsh & Deutsch, Appl Phys B 1991;52:217). "
+         "Conduction over the 250 us envelope reaches ~11 um; 10-50 um needs ~0.5-1 J/cm^2 "
+         "left after the pulse (the model keeps 0.09), which no source reached measures"),
     Case("er-yag-threshold", "Er:YAG 0.9 J/cm^2, 250 us", "ablation depth (threshold check)",
          "um", 0.0, 0.0, 0.0,
          "Walsh & Deutsch, Lasers Surg Med 1989;9:327-337: skin threshold ~1-1.6 J/cm^2 "
@@ -419,10 +423,13 @@ CASES: list[Case] = [
          "Kaufmann & Hibst 1996: up to 50 um at high rates).",
          lambda: stacked("er:yag", "12.5 J/cm^2", "250 us", 2, "10 Hz", site="cheek",
                          passes=3)["coagulation_depth_um"],
-         known_gap="the model leaves ~5 um: each short pulse's residual heat is a few um deep "
-         "and the stacked pulses ablate it away; the clinic's 20-50 um comes from what the "
-         "model lacks between pulses (er-yag-rate-effect) or from long or coagulating pulses "
-         "(er-yag-long-pulse-coagulation)"),
+         known_gap="the model leaves ~5 um (15 um short): each short pulse's residual heat is a "
+         "few um deep and the stacked pulses ablate it away; written as trains of 10 spikes of "
+         "1 us (scripts/erbium_damage_candidates.py; not modelled) the case leaves ~10 um; "
+         "dry protein's absorption, wetter ejecta and a longer ejection delay each leave less "
+         "or the same (docs/design.md, 'Residual damage under erbium pulses'); the clinic's "
+         "20-50 um needs heat kept between pulses that no source reached quantifies "
+         "(er-yag-rate-effect) or long or coagulating pulses (er-yag-long-pulse-coagulation)"),
     # --- long erbium pulses (issue 31, item 4) ---
     Case("er-yag-long-pulse-coagulation", "Er:YAG 10 J/cm^2, 10 ms (variable pulse), 1 pulse, "
          "forearm", "coagulation depth", "um", 85.0, 20.0, 150.0,
