@@ -79,8 +79,22 @@ ER_YSGG_PAIR = ({"skin": {"site": "cheek"},
                               "pass_interval": "0.00918183 s", "beam_quality": 21.35}}, 2.39)
 
 
+#: a nearly confluent thulium pattern (99.5 % of the surface) whose zones widen 602 -> 650 um
+#: with twice the energy: its 99 % closure moved 1e-4 d sooner, within the map's pixel (0.04 d;
+#: Wound.resolution, laws.healing_law)
+THULIUM_CONFLUENT = ({"name": "law", "skin": {"site": "cheek", "phototype": 2},
+                      "laser": {"source": "tm:fiber", "pulse_duration": "49787.1 us"},
+                      "numerics": {"resolution": 0.5, "cooling_time": "0.367879 s"},
+                      "delivery": {"mode": "fractional", "microbeam_diameter": "150 um",
+                                   "pulse_energy": "135.335 mJ", "stack": 1, "coverage": 0.5,
+                                   "pattern": "random", "scan": "raster",
+                                   "area": "0.0564161 cm^2", "profile": "gaussian",
+                                   "seed": 1}}, 2.0)
+
+
 @given(laws.valid_scenarios(cheap=True), st.floats(1.1, 3.0))
 @example(*ER_YSGG_PAIR)
+@example(*THULIUM_CONFLUENT)
 @draws(60)
 def test_a_wound_no_shallower_with_no_thinner_coagulum_never_heals_sooner(d, factor):
     """Healing is monotone in the product order of (injury depth, dermal coagulum) on the same

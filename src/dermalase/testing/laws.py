@@ -264,12 +264,15 @@ class Wound:
     wound's floor (:func:`dermalase.healing.dermal_coagulum`; 0 for fractional zones, which are
     covered from their rims whatever their walls, Manstein et al. 2004); the ``zone`` diameter
     (m) of a fractional wound (0 for full field: the front's distance from the rim); the
-    re-epithelialization ``days`` (inf: the wound never closes)."""
+    re-epithelialization ``days`` (inf: the wound never closes); ``resolution`` (d), how finely
+    the healing model resolves that time: 0 for the closed form of a full-field wound, one
+    pixel of front travel (pixel / front speed) for a fractional pattern's sampled map."""
 
     depth: float
     coagulum: float
     days: float
     zone: float = 0.0
+    resolution: float = 0.0
 
     def at_most(self, other: Wound) -> bool:
         """Whether this wound is no deeper, no thicker in coagulum and no wider than ``other``
@@ -280,16 +283,17 @@ class Wound:
 
 def wound(r: Run) -> Wound:
     """The :class:`Wound` of a run, from its unrounded SI outcome and healing."""
-    from ..healing import dermal_coagulum
+    from ..healing import DAY, dermal_coagulum
 
-    o = r.result.outcome
+    o, h = r.result.outcome, r.result.healing
     fractional = o.pattern is not None
     coag = 0.0 if fractional else dermal_coagulum(r.result.scenario.skin, o.injury_depth,
                                                   o.coagulation_depth)
     zone = float(o.zone.mtz_diameter) if fractional and o.zone is not None else 0.0
-    days = float(r.result.healing.days)
+    days = float(h.days)
+    res = h.pixel / h.params.c / DAY if h.distance is not None else 0.0
     return Wound(depth=float(o.injury_depth), coagulum=float(coag),
-                 days=days if math.isfinite(days) else math.inf, zone=zone)
+                 days=days if math.isfinite(days) else math.inf, zone=zone, resolution=res)
 
 
 def healing_law(a: Run | Wound, b: Run | Wound) -> list[str]:
@@ -297,7 +301,11 @@ def healing_law(a: Run | Wound, b: Run | Wound) -> list[str]:
     order of (injury depth, dermal coagulum) (and, for fractional zones, their diameter): a
     wound at least as deep with at least as thick a coagulum (and as wide a zone) never heals
     sooner. Checked both ways; a pair that is not ordered (one deeper, the other with the
-    thicker coagulum) is outside the law's premise and returns no break.
+    thicker coagulum) is outside the law's premise and returns no break. Times are compared
+    within the healing model's resolution (:attr:`Wound.resolution`): on a fractional pattern's
+    map the closure is the 99 % quantile of the wound's pixel distances, and a wound grown by
+    pixels near intact skin can move that quantile down by a fraction of a pixel although no
+    pixel heals sooner (a 150 um thulium pattern at 99.5 % coverage: 1e-4 d, a pixel 0.04 d).
 
     Why not "a deeper wound never heals sooner": the necrotic layer must be shed before the
     epithelium covers the floor, and its thickness is not a function of depth. Side by side on
@@ -312,7 +320,8 @@ def healing_law(a: Run | Wound, b: Run | Wound) -> list[str]:
     wb = b if isinstance(b, Wound) else wound(b)
     broken = []
     for lo, hi in ((wa, wb), (wb, wa)):
-        if lo.at_most(hi) and hi.days < lo.days * (1.0 - 1e-9):
+        tol = max(lo.resolution, hi.resolution)
+        if lo.at_most(hi) and hi.days < lo.days * (1.0 - 1e-9) - tol:
             broken.append(
                 f"a wound {hi.depth * 1e6:.1f} um deep with {hi.coagulum * 1e6:.1f} um of "
                 f"dermal coagulum heals in {hi.days:.3g} d, sooner than one {lo.depth * 1e6:.1f}"
