@@ -140,6 +140,11 @@ def test_the_healing_law_reports_a_deeper_wound_with_no_thinner_coagulum_healing
     zone = laws.Wound(depth=100e-6, coagulum=0.0, days=1.0, zone=100e-6)
     assert len(laws.healing_law(zone, laws.Wound(depth=100e-6, coagulum=0.0, days=0.5,
                                                  zone=200e-6))) == 1
+    # on a sampled map, within one pixel of front travel is within the model's resolution
+    mapped = dataclasses.replace(zone, resolution=0.04)
+    wider = laws.Wound(depth=100e-6, coagulum=0.0, days=0.99, zone=200e-6, resolution=0.04)
+    assert laws.healing_law(mapped, wider) == []
+    assert len(laws.healing_law(mapped, dataclasses.replace(wider, days=0.9))) == 1
 
 
 def test_the_healing_law_is_silent_on_a_deeper_wound_with_a_thinner_coagulum():
