@@ -27,6 +27,12 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # scripts.doc_sections
 START, END = "<!-- laws:start -->", "<!-- laws:end -->"
+#: failures of earlier runs, kept as regression tests whatever this run draws
+KNOWN = ("Found by earlier runs and kept whatever a run draws: a dry-boiled thulium column "
+         "(153 mJ into 150 um, 22.7 ms, cheek) whose 1.1x energy removes 136 instead of 152 um, "
+         "a strict xfail in tests/simulate/test_laws.py: the depth removed by decomposition of "
+         "dried tissue is not converged in the grid there (docs/design.md, 'A dry-boiled "
+         "thulium column').")
 LAWS = {
     "single": "peak temperature <= bound; energy closes; ablation and injury within the skin "
               "model; coagulation >= 0; injured surface in [0, 1] (each draw, all five)",
@@ -190,6 +196,7 @@ def run(n: int, m: int, workers: int | None = None,
                   "tests/simulate/test_laws.py with its reason):", ""]
         lines += [f"- {f['law']}: {'; '.join(f['broken'])}: {_short(f['input'])}"
                   for f in failures]
+    lines += ["", KNOWN]
     lines.append(END)
     return lines, not failures
 

@@ -31,6 +31,17 @@ def test_every_unit_converted_without_pint_agrees_with_pint(given):
             assert units.in_unit("field", text, asked) == pytest.approx(expected, rel=1e-12)
 
 
+def test_a_value_at_a_bound_in_its_own_unit_or_a_prefix_away_is_exact():
+    """A device dial's top, "1000 um" in um, must meet a bound of 1000 (the first table
+    multiplied by 1e-6 and divided by 1e-6: 1000.0000000000001, refused)."""
+    assert units.in_unit("device.depth", "1000 um", "um") == 1000.0
+    assert units.in_unit("device.depth", "1 mm", "um") == 1000.0
+    assert units.in_unit("device.energy", "70 mJ", "mJ") == 70.0
+    assert units.to_si("delivery.fluence", "12.5 J/cm^2", "J/m^2") == 125000.0
+    for given in units._FAST_UNITS:  # every unit in itself: the identity
+        assert units._fast(0.1, given, given) == 0.1, given
+
+
 def test_a_unit_outside_the_table_still_goes_to_pint():
     assert units.to_si("delivery.fluence", "1 kJ/m^2", "J/m^2") == pytest.approx(1000.0)
     assert units.to_si("laser.pulse_duration", "0.25 millisecond", "s") == pytest.approx(2.5e-4)

@@ -54,19 +54,21 @@ def registry() -> pint.UnitRegistry:
 
 
 #: the units the scenarios, devices and patients are written in, each with its dimension
-#: (exponents of m, kg, s) and its factor to SI: exact SI prefixes, no physics. A quantity in one
-#: of them, asked for in another of the same dimension, is converted without pint, whose import
-#: costs ~0.3 s of a cold plan (it imports dask when dask is installed); anything else goes to
-#: pint. tests/test_schema.py checks every pair against pint.
-_FAST_UNITS: dict[str, tuple[tuple[int, int, int], float]] = {
-    **{u: ((1, 0, 0), f) for u, f in (("m", 1.0), ("cm", 1e-2), ("mm", 1e-3), ("um", 1e-6),
-                                       ("nm", 1e-9))},
-    **{u: ((0, 0, 1), f) for u, f in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9))},
-    **{u: ((0, 0, -1), f) for u, f in (("Hz", 1.0), ("kHz", 1e3))},
-    **{u: ((2, 1, -2), f) for u, f in (("J", 1.0), ("mJ", 1e-3))},
-    **{u: ((2, 1, -3), f) for u, f in (("W", 1.0), ("mW", 1e-3), ("kW", 1e3))},
-    **{u: ((0, 1, -2), f) for u, f in (("J/m^2", 1.0), ("J/cm^2", 1e4), ("mJ/cm^2", 10.0))},
-    **{u: ((-2, 0, 0), f) for u, f in (("1/m^2", 1.0), ("1/cm^2", 1e4), ("1/mm^2", 1e6))},
+#: (exponents of m, kg, s) and its power of ten to SI: exact SI prefixes, no physics. A quantity
+#: in one of them, asked for in another of the same dimension, is converted without pint, whose
+#: import costs ~0.3 s of a cold plan (it imports dask when dask is installed); anything else
+#: goes to pint. The conversion is one correctly rounded operation by an exact power of ten
+#: (identity for the same unit), so "1000 um" in um is 1000 exactly and meets a bound of 1000.
+#: tests/test_units.py checks every pair against pint.
+_FAST_UNITS: dict[str, tuple[tuple[int, int, int], int]] = {
+    **{u: ((1, 0, 0), e) for u, e in (("m", 0), ("cm", -2), ("mm", -3), ("um", -6),
+                                       ("nm", -9))},
+    **{u: ((0, 0, 1), e) for u, e in (("s", 0), ("ms", -3), ("us", -6), ("ns", -9))},
+    **{u: ((0, 0, -1), e) for u, e in (("Hz", 0), ("kHz", 3))},
+    **{u: ((2, 1, -2), e) for u, e in (("J", 0), ("mJ", -3))},
+    **{u: ((2, 1, -3), e) for u, e in (("W", 0), ("mW", -3), ("kW", 3))},
+    **{u: ((0, 1, -2), e) for u, e in (("J/m^2", 0), ("J/cm^2", 4), ("mJ/cm^2", 1))},
+    **{u: ((-2, 0, 0), e) for u, e in (("1/m^2", 0), ("1/cm^2", 4), ("1/mm^2", 6))},
 }
 
 
@@ -76,7 +78,8 @@ def _fast(number: float, unit: str, unit_text: str) -> float | None:
     b = _FAST_UNITS.get(unit_text if not unit_text.startswith("/") else "1" + unit_text)
     if a is None or b is None or a[0] != b[0]:
         return None
-    return number * a[1] / b[1]
+    k = a[1] - b[1]
+    return number * 10 ** k if k >= 0 else number / 10 ** -k
 
 
 def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
