@@ -163,3 +163,15 @@ def test_probe_resolution_gives_the_channel_of_resolution_one(energy):
         depth[res] = zone_geometry(run_channel(sc.skin, sc.source, sc.delivery,
                                                num)).channel_depth
     assert depth[0.5] == pytest.approx(depth[1.0], rel=0.02)
+
+
+def test_the_radial_grid_does_not_depend_on_the_last_bit_of_the_beam_diameter():
+    """1.3 w over w / 20 is 26 cells in exact arithmetic; the same beam written "120 um"
+    (1.2e-4 m) and converted by pint (1.1999999999999999e-4 m) had 53 and 54 columns."""
+    from dermalase.physics.grid import cells, radial_faces
+
+    a, b = radial_faces(1.2e-4, 2e-3), radial_faces(1.1999999999999999e-4, 2e-3)
+    assert len(a) == len(b)
+    assert cells(1.3 * 1.2e-4, 1.2e-4 / 20) == 26
+    assert cells(1.3 * 1.1999999999999999e-4, 1.1999999999999999e-4 / 20) == 26
+    assert cells(1.0, 0.3) == 4 and cells(0.9, 0.3) == 3  # a real remainder still adds one
