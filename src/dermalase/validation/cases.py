@@ -418,16 +418,19 @@ CASES: list[Case] = [
              "coagulation_depth_um"]),
     Case("er-yag-multipass-damage", "Er:YAG 12.5 J/cm^2, 250 us, 3 passes, 2 pulses per site at "
          "10 Hz (overlap), cheek", "coagulation depth", "um", 35.0, 20.0, 50.0,
-         "Clinical histology of multi-pass full-field erbium resurfacing: 20-50 um of thermal "
-         "damage after several passes (clinical-evidence.md 7.1 and the heal-deep-er row; "
-         "Kaufmann & Hibst 1996: up to 50 um at high rates).",
+         "Issue 31's must-show: 20-50 um of thermal damage after several passes. Its "
+         "provenance: the published multi-pass figures are upper bounds (Khatri et al., "
+         "Dermatol Surg 2001, in vivo: at most 50 um after 6-16 passes; Kaufmann & Hibst 1996: "
+         "at most 50 um at high rates); the range itself was found only on two device vendors' "
+         "pages that cite nothing; the nearest measurement is a single normal-spiking pulse, "
+         "10-50 um (Walsh, Flotte & Deutsch 1989, er-yag-spiking-damage).",
          lambda: stacked("er:yag", "12.5 J/cm^2", "250 us", 2, "10 Hz", site="cheek",
                          passes=3)["coagulation_depth_um"],
          known_gap="the model leaves ~5 um (15 um short): each short pulse's residual heat is a "
          "few um deep and the stacked pulses ablate it away; written as trains of 10 spikes of "
          "1 us (scripts/erbium_damage_candidates.py; not modelled) the case leaves ~10 um; "
          "dry protein's absorption, wetter ejecta and a longer ejection delay each leave less "
-         "or the same (docs/design.md, 'Residual damage under erbium pulses'); the clinic's "
+         "or the same (docs/design.md, 'Residual damage under erbium pulses'); "
          "20-50 um needs heat kept between pulses that no source reached quantifies "
          "(er-yag-rate-effect) or long or coagulating pulses (er-yag-long-pulse-coagulation)"),
     # --- long erbium pulses (issue 31, item 4) ---
