@@ -72,10 +72,15 @@ _FAST_UNITS: dict[str, tuple[tuple[int, int, int], int]] = {
 }
 
 
+def _per(unit: str) -> str:
+    """A reciprocal unit as pint reads it: "/cm^2" -> "1/cm^2" (others unchanged)."""
+    return "1" + unit if unit.startswith("/") else unit
+
+
 def _fast(number: float, unit: str, unit_text: str) -> float | None:
     """``number`` ``unit`` in ``unit_text`` from :data:`_FAST_UNITS`, or None (ask pint)."""
     a = _FAST_UNITS.get(unit)
-    b = _FAST_UNITS.get(unit_text if not unit_text.startswith("/") else "1" + unit_text)
+    b = _FAST_UNITS.get(_per(unit_text))
     if a is None or b is None or a[0] != b[0]:
         return None
     k = a[1] - b[1]
@@ -93,10 +98,8 @@ def _parse(field: str, value: str, target: Any, unit_text: str) -> float:
     m = _QUANTITY.match(value.translate(_ASCII))
     if m is None:
         raise InputError(field, value, example)
-    number, unit = float(m.group(1)), m.group(2)
-    if unit.startswith("/"):  # "100 /cm^2"
-        unit = "1" + unit
-    fast = _fast(number, unit, unit_text) if _UNIT_CHARS.match(unit) else None
+    number, unit = float(m.group(1)), _per(m.group(2))  # "100 /cm^2"
+    fast = _fast(number, unit, unit_text)  # only the table's exact strings: no check needed
     if fast is not None:
         return fast
     if callable(target):
@@ -184,7 +187,7 @@ def split_quantity(field: str, value: object) -> tuple[float, str] | None:
     unit = m.group(2)
     if unit and unit != "%":
         _parse(field, value,
-               lambda: registry().Unit(unit if not unit.startswith("/") else "1" + unit), unit)
+               lambda: registry().Unit(_per(unit)), unit)
     return float(m.group(1)), unit
 
 
@@ -198,5 +201,4 @@ def in_unit(field: str, value: object, unit: str) -> float:
         if parsed is None or parsed[1] not in ("", "%"):
             raise InputError(field, value, "a plain number like the other values")
         return parsed[0] / 100.0 if parsed[1] == "%" else parsed[0]
-    text = unit if not unit.startswith("/") else "1" + unit
-    return _parse(field, str(value), lambda: registry().Unit(text), unit)
+    return _parse(field, str(value), lambda: registry().Unit(_per(unit)), unit)
