@@ -120,3 +120,64 @@ def test_the_longest_searches_start_first(monkeypatch):
     assert parallel._lacking(None, None, jobs) == [
         (0, "fractional-er:yag"), (0, "fractional-co2"), (0, "full-field-er:yag"),
         (0, "full-field-co2")]
+
+
+FORKED_PLAN = """
+import json, os, sys
+from importlib import resources
+from dermalase.cli.main import example_path
+from dermalase.planner import Patient, plan
+from dermalase.planner.parallel import search_in_processes
+from dermalase.planner.plan import search_one, searches
+from dermalase.simulate import store
+
+with resources.as_file(example_path("patient_perioral")) as f:
+    p = Patient.from_toml(f)
+numba_before = "numba" in sys.modules
+done = search_in_processes(p, searches(p), search_one, check_cores=False)
+with store.offline():  # everything the plan needs is in this process's store now
+    forked = plan(p, threads=1)
+again = search_in_processes(p, searches(p), search_one, check_cores=False)
+os.environ["DERMALASE_CACHE"] = sys.argv[1]
+store._MEMORY.clear()
+serial = plan(p, threads=1)
+print(json.dumps({"numba_before": numba_before, "done": done, "again": again,
+                  "jobs": len(searches(p)),
+                  "same": forked == serial}))
+"""
+
+
+def test_searches_in_a_forked_process_fill_the_store_with_the_serial_plan(tmp_path):
+    """Issue 18 (cold plan < 2 s): the command line runs the searches a cold plan lacks in its
+    own process and in a forked one, forked before numba is imported (so both load the
+    kernels at once); both take searches, the child's come back through the pipe, and the
+    plan made from the store equals the serial plan, computed in another, empty store. In a
+    new process: a fork needs one thread and no numba threading layer."""
+    env = dict(os.environ, DERMALASE_CACHE=str(tmp_path / "forked"))
+    r = subprocess.run([sys.executable, "-c", FORKED_PLAN, str(tmp_path / "serial")],
+                       capture_output=True, text=True, timeout=300, env=env, check=True)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["numba_before"] is False
+    done = out["done"]
+    assert done["searches"] == out["jobs"] >= 2
+    assert done["here"] >= 1 and done["forked"] >= 1
+    assert done["here"] + done["forked"] == done["searches"]
+    assert out["again"]["searches"] == 0  # all stored now
+    assert out["same"] is True
+
+
+def test_no_fork_beside_another_thread():
+    """A fork copies only the calling thread and any lock another one holds (a server's, a
+    progress bar's): with a second thread running, the searches stay on threads."""
+    import threading
+
+    from dermalase.planner.parallel import fork_ready
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not fork_ready()
+    finally:
+        stop.set()
+        t.join()

@@ -356,8 +356,10 @@ def plan(patient: str, as_json: bool, report: str | None, workers: int,
             pat = Patient.from_toml(patient)
     except InputError as exc:
         _fail(str(exc))
+    # fork: the searches a cold plan lacks run here and in a forked process beside it (this
+    # process runs one thread; planner.parallel.search_in_processes)
     engine = {"workers": None if scheduler and not workers else workers,
-              "scheduler": scheduler, "uncertainty": uncertainty or 0}
+              "scheduler": scheduler, "uncertainty": uncertainty or 0, "fork": True}
     if uncertainty is not None:
         from ..sweep.uncertainty import check_count
 

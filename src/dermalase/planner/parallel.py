@@ -98,6 +98,102 @@ def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search
     return len(todo)
 
 
+def fork_ready() -> bool:
+    """Whether this process may fork a search process: the platform forks (not Windows) and
+    this process runs one thread (a fork copies only the calling thread, and with it any lock
+    another thread held: a web server's or a progress bar's thread could leave the child
+    waiting forever), and it has not loaded numba's threading layer."""
+    import multiprocessing
+    import sys
+    import threading
+
+    return "fork" in multiprocessing.get_all_start_methods() \
+        and threading.active_count() == 1 and "numba.np.ufunc.parallel" not in sys.modules
+
+
+def _pull(run: Search, patient: Patient, todo: list, counter) -> int:
+    """Take the next search of ``todo`` (the shared ``counter``) until none is left; returns
+    how many were taken. A search that fails is left to the serial pass, which reports it as a
+    serial plan would."""
+    from ..physics.solver import serial_kernels
+
+    taken = 0
+    while True:
+        with counter.get_lock():
+            k = counter.value
+            counter.value += 1
+        if k >= len(todo):
+            return taken
+        taken += 1
+        with serial_kernels():  # fields kept or not as the caller says (inherited by the fork)
+            try:
+                run(patient, *todo[k])
+            except Exception:  # noqa: BLE001 - the serial pass reports it in full
+                pass
+
+
+def _child(run: Search, patient: Patient, todo: list, counter, conn) -> None:
+    """The forked process: its searches, and what its store recorded sent back (the
+    calibration in force and the store's folder came with the fork)."""
+    records: list = []
+    taken = 0
+    try:
+        with store.recording() as records:
+            taken = _pull(run, patient, todo, counter)
+    finally:
+        conn.send((records, taken))
+        conn.close()
+
+
+def search_in_processes(patient: Patient, jobs: list[tuple[int, str]], run: Search,
+                        check_cores: bool = True) -> dict:
+    """Run the searches of ``jobs`` that the store lacks in this process and in one forked
+    process beside it, each taking the next search from a shared counter; the child sends
+    back what its store recorded. What both compute lands in this process's store. Returns
+    ``{"searches": run, "here": by this process, "forked": by the child}``; nothing is done
+    (``searches`` 0) where :func:`fork_ready` says no, fewer than two searches are lacking,
+    or (``check_cores``) fewer than two cores are free: the caller then searches on threads
+    or serially.
+
+    Why a process and not threads (issue 18, cold plan < 2 s): a cold command spends ~0.7 s
+    importing numba and loading its compiled kernels, work that holds the GIL and numba's
+    compiler lock, so two threads do it one after the other; a process forked before numba is
+    imported does it at the same time as this one, and the searches' Python steps between
+    kernel calls no longer share one GIL. Used by the command line, which runs one thread;
+    a server keeps to threads (:func:`fork_ready`)."""
+    done = {"searches": 0, "here": 0, "forked": 0}
+    if not fork_ready():
+        return done
+    todo = _lacking(run, patient, jobs)
+    if len(todo) < 2:
+        return done
+    if check_cores:
+        from ..physics.numerics import free_cores
+
+        if round(free_cores()) < 2:
+            return done
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(run, patient, todo, counter, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        done["here"] = _pull(run, patient, todo, counter)
+        try:
+            records, done["forked"] = receive.recv()
+            store.put_records(records)
+        except EOFError:  # the child died: the serial pass computes what it took
+            pass
+    finally:
+        receive.close()
+        child.join()
+    done["searches"] = len(todo)
+    return done
+
+
 def search_in_parallel(patient: Patient, jobs: list[tuple[int, str]], run: Search, *,
                        workers: int | None = None,
                        scheduler: str | None = None,

@@ -1179,14 +1179,17 @@ def _face_version() -> str:
 
 
 def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | None = None,
-              progress=None, uncertainty: int = 0, threads: int | None = None) -> Plan:
+              progress=None, uncertainty: int = 0, threads: int | None = None,
+              fork: bool = False) -> Plan:
     """The typed plan of every concern. ``workers = 0`` searches here, one candidate after the
     other; otherwise the candidates' searches that the simulation store cannot answer run in
     parallel on Dask first (:mod:`dermalase.planner.parallel`; ``None``: one worker per core,
     or the cluster at ``scheduler``), and the plan is then made from the store: the same plan
     as a serial run. With ``workers = 0`` the searches the store lacks run on ``threads``
     threads of this process first (default: one per free core; 1: one after the other), again
-    filling the store the plan is made from. ``uncertainty = N`` adds the model intervals of
+    filling the store the plan is made from; with ``fork`` (the command line: one thread) in
+    this process and a forked one beside it where it can (:func:`parallel.search_in_processes`),
+    else on the threads. ``uncertainty = N`` adds the model intervals of
     every simulated candidate's predictions over N samples of the sourced tissue ranges
     (planner.spread), on the same engine."""
     if uncertainty:
@@ -1199,9 +1202,11 @@ def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | Non
         search_in_parallel(patient, searches(patient), search_one, workers=workers,
                            scheduler=scheduler, progress=progress)
     elif threads is None or threads > 1:
-        from .parallel import search_in_threads
+        from .parallel import search_in_processes, search_in_threads
 
-        search_in_threads(patient, searches(patient), search_one, threads)
+        if not (fork and threads is None
+                and search_in_processes(patient, searches(patient), search_one)["searches"]):
+            search_in_threads(patient, searches(patient), search_one, threads)
     plans = [plan_concern(patient, c) for c in patient.concerns]
     missing = patient.missing_history()
     needed = sorted({k for p in plans for c in p.candidates for k in c.conditional_on})
