@@ -71,6 +71,16 @@ def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search
     2-core machine this is what a cold plan can gain. ``threads = None``: one per free core,
     counted only when two searches or more are lacking (the count samples the run queue for
     a few ms, which a repeated plan need not spend)."""
+    return search_lacking(patient, jobs, run, threads)
+
+
+def search_lacking(patient: Patient, jobs: list[tuple[int, str]], run: Search,
+                   threads: int | None = None, fork: bool = False) -> int:
+    """The searches of ``jobs`` that the store lacks, run before the plan is made from the
+    store: on ``threads`` threads (None: one per free core, counted only when two searches or
+    more are lacking); with ``fork`` and ``threads = None``, in this process and a forked one
+    where :func:`fork_ready` allows (:func:`search_in_processes`). Returns how many ran
+    (0: fewer than two lacking, or fewer than two cores: the plan searches serially)."""
     if threads is not None and threads < 2:
         return 0
     todo = _lacking(run, patient, jobs)
@@ -82,6 +92,14 @@ def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search
         threads = round(free_cores())
         if threads < 2:
             return 0
+        if fork and fork_ready():
+            _forked(patient, todo, run)
+            return len(todo)
+    _threads(patient, todo, run, threads)
+    return len(todo)
+
+
+def _threads(patient: Patient, todo: list, run: Search, threads: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from ..physics.solver import serial_kernels  # the simulations need it anyway
@@ -95,7 +113,6 @@ def search_in_threads(patient: Patient, jobs: list[tuple[int, str]], run: Search
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(one, todo))
-    return len(todo)
 
 
 def fork_ready() -> bool:
@@ -172,6 +189,12 @@ def search_in_processes(patient: Patient, jobs: list[tuple[int, str]], run: Sear
 
         if round(free_cores()) < 2:
             return done
+    done.update(_forked(patient, todo, run), searches=len(todo))
+    return done
+
+
+def _forked(patient: Patient, todo: list, run: Search) -> dict:
+    """``todo`` run here and in a forked process: {"here": n, "forked": m}."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -180,6 +203,7 @@ def search_in_processes(patient: Patient, jobs: list[tuple[int, str]], run: Sear
     child = ctx.Process(target=_child, args=(run, patient, todo, counter, send), daemon=True)
     child.start()
     send.close()
+    done = {"here": 0, "forked": 0}
     try:
         done["here"] = _pull(run, patient, todo, counter)
         try:
@@ -190,7 +214,6 @@ def search_in_processes(patient: Patient, jobs: list[tuple[int, str]], run: Sear
     finally:
         receive.close()
         child.join()
-    done["searches"] = len(todo)
     return done
 
 

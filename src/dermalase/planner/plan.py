@@ -1202,11 +1202,9 @@ def make_plan(patient: Patient, *, workers: int | None = 0, scheduler: str | Non
         search_in_parallel(patient, searches(patient), search_one, workers=workers,
                            scheduler=scheduler, progress=progress)
     elif threads is None or threads > 1:
-        from .parallel import search_in_processes, search_in_threads
+        from .parallel import search_lacking
 
-        if not (fork and threads is None
-                and search_in_processes(patient, searches(patient), search_one)["searches"]):
-            search_in_threads(patient, searches(patient), search_one, threads)
+        search_lacking(patient, searches(patient), search_one, threads, fork)
     plans = [plan_concern(patient, c) for c in patient.concerns]
     missing = patient.missing_history()
     needed = sorted({k for p in plans for c in p.candidates for k in c.conditional_on})
