@@ -152,14 +152,13 @@ def _pull(run: Search, patient: Patient, todo: list, counter) -> int:
 def _child(run: Search, patient: Patient, todo: list, counter, conn) -> None:
     """The forked process: its searches, and what its store recorded sent back (the
     calibration in force and the store's folder came with the fork)."""
-    records: list = []
-    taken = 0
     try:
         with store.recording() as records:
             taken = _pull(run, patient, todo, counter)
-    finally:
-        conn.send((records, taken))
-        conn.close()
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent says so
+        return  # in one line; the child leaves quietly (its end of the pipe closes: EOF)
+    conn.send((records, taken))
+    conn.close()
 
 
 def search_in_processes(patient: Patient, jobs: list[tuple[int, str]], run: Search,
@@ -211,6 +210,9 @@ def _forked(patient: Patient, todo: list, run: Search) -> dict:
             store.put_records(records)
         except EOFError:  # the child died: the serial pass computes what it took
             pass
+    except BaseException:  # interrupted (or failed) here: the child's searches are not wanted
+        child.terminate()
+        raise
     finally:
         receive.close()
         child.join()
