@@ -157,7 +157,7 @@ def _child(run: Search, patient: Patient, todo: list, counter, conn) -> None:
             taken = _pull(run, patient, todo, counter)
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent says so
         return  # in one line; the child leaves quietly (its end of the pipe closes: EOF)
-    conn.send((records, taken))
+    conn.send((records, taken, list(store.NOTES)))  # NOTES: damaged entries it replaced
     conn.close()
 
 
@@ -206,8 +206,9 @@ def _forked(patient: Patient, todo: list, run: Search) -> dict:
     try:
         done["here"] = _pull(run, patient, todo, counter)
         try:
-            records, done["forked"] = receive.recv()
+            records, done["forked"], notes = receive.recv()
             store.put_records(records)
+            store.NOTES.extend(note for note in notes if note not in store.NOTES)
         except EOFError:  # the child died: the serial pass computes what it took
             pass
     except BaseException:  # interrupted (or failed) here: the child's searches are not wanted
