@@ -497,6 +497,52 @@ def test_a_command_line_plan_without_a_report_keeps_every_condition_and_harm_cap
     assert not list(cache.rglob("*.nc"))
 
 
+FORKED_CLI = """
+import sys
+import dermalase.physics.numerics as n
+import dermalase.planner.parallel as par
+n.free_cores = lambda *a, **k: 2.0  # a loaded test machine may count fewer: fork anyway
+forked = par._forked
+def counted(*a):
+    done = forked(*a)
+    sys.stderr.write("FORKED:%d:%d\\n" % (done["here"], done["forked"]))
+    return done
+par._forked = counted
+sys.argv = ["dermalase", "plan", sys.argv[1], "--json"]
+from dermalase.cli import main
+main()
+"""
+
+
+def test_a_forked_command_line_plan_keeps_every_condition_and_harm_cap(tmp_path):
+    """The command line's cold plan runs its searches in two processes (issue 31, speed): with
+    the searches split between them, a missing isotretinoin answer still keeps every option it
+    could rule out from the recommendation, and the neck plan stays below Avram 2009's 630 um
+    with the rules' margin and is the plan the serial `plan()` makes."""
+    import os
+
+    margin = R.rules()["policy"]["harm_margin"]
+    neck_d = patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3)
+    outs = {}
+    for name, d in (("missing", patient_dict(isotretinoin_never=None)), ("neck", neck_d)):
+        f = tmp_path / f"{name}.toml"
+        f.write_text(_toml(d), encoding="utf-8")
+        env = dict(os.environ, DERMALASE_CACHE=str(tmp_path / f"cache-{name}"))
+        r = subprocess.run([sys.executable, "-c", FORKED_CLI, str(f)], capture_output=True,
+                           text=True, timeout=600, env=env, check=False)
+        assert r.returncode == 0, r.stderr
+        here, there = map(int, r.stderr.split("FORKED:", 1)[1].split()[0].split(":"))
+        assert here >= 1 and there >= 1  # both processes searched
+        outs[name] = json.loads(r.stdout)
+    rec = outs["missing"]["recommended"]
+    assert rec is None or not rec["modality"].startswith(("full-field", "fractional"))
+    assert "isotretinoin_months_ago" in {a["key"] for a in outs["missing"]["needed_answers"]}
+    rec = outs["neck"]["recommended"]
+    assert rec is not None and rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
+    serial = run(neck_d)["recommended"]
+    assert (rec["modality"], rec["settings"]) == (serial["modality"], serial["settings"])
+
+
 # --- review 29b: every history rule acts on the numbers or the options ------------------------
 #: Yuan et al., Dermatol Surg 2014 (clinical-evidence.md section 5): 10 mJ / 10 % fractional CO2
 #: had the efficacy of 20 mJ / 20 % with fewer adverse effects: the low arm is the setting the
