@@ -453,13 +453,14 @@ CASES: list[Case] = [
          known_gap="the model ablates ~100 um and leaves ~13 um of coagulation (at 1.3 and "
          "2.6 J/cm^2: 65 and 135 um ablated, 17 and 11 um coagulated): where the source's "
          "skin keeps the heat of ten pulses (20 J/cm^2 in 0.5 s, which conduction spreads over "
-         "~250 um), the model's boils and ejects its heated surface. The same direction as "
-         "er-yag-beltram-subablative (a second, independent source: 550 us at 20 Hz, collagen "
-         "denatured without ablation) and as the short-pulse damage rows: the model's erbium "
-         "ablation starts too easily under pulses of 0.5 ms and more, and takes the heat with "
-         "it. Not fitted: the ablation onset under long stacked pulses is where a mechanism "
-         "(the skin's water loss without ejection, in vivo cooling) would have to come from a "
-         "source"),
+         "~250 um), the model's dried surface keeps absorbing as if wet until each pulse ends "
+         "(optics frozen per pulse), heats to ~400 C and leaves as decomposed dry tissue, "
+         "taking the heat with it. The same direction as er-yag-beltram-subablative (a second, "
+         "independent source: 550 us at 20 Hz, collagen denatured without ablation). Traced "
+         "with scratch prototypes (docs/design.md, 'Why the model ablates under long pulses'): "
+         "optics that follow the water and an ejection that lets vapor escape give 0 um "
+         "ablated and 134 um coagulated here, but move the short-pulse threshold and stop CO2 "
+         "ablating; not merged, nothing fitted"),
     # --- long erbium pulses (issue 31, item 4) ---
     Case("er-yag-long-pulse-coagulation", "Er:YAG 10 J/cm^2, 10 ms (variable pulse), 1 pulse, "
          "forearm", "coagulation depth", "um", 85.0, 20.0, 150.0,
