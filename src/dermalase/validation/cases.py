@@ -437,9 +437,10 @@ CASES: list[Case] = [
          "pulse's residual heat is a few um deep and the next pulse ablates it; written as "
          "trains of 10 spikes of 1 us (scripts/erbium_damage_candidates.py; not modelled) the "
          "case leaves ~10 um; dry protein's absorption, wetter ejecta and a longer ejection "
-         "delay each leave less or the same (docs/design.md). Stacked long pulses show the "
-         "same missing physics more plainly (er-yag-majaron-stacked: ~250 um measured, the "
-         "model ablates instead)"),
+         "delay each leave less or the same (docs/design.md). Optics that follow the water "
+         "with vapor escape (prototype, not merged) raise it to ~8 um. Stacked long pulses "
+         "show the same missing physics more plainly (er-yag-majaron-stacked: ~250 um "
+         "measured, the model ablates instead)"),
     Case("er-yag-majaron-stacked", "Er:YAG 2 J/cm^2, 550 us, 10 pulses stacked at 20 Hz, "
          "forearm (rat skin in the source)", "coagulation depth", "um", 250.0, 150.0, 350.0,
          "Majaron B, Kelly KM, Park HB, Verkruysse W, Nelson JS. Er:YAG laser skin resurfacing "
@@ -457,10 +458,14 @@ CASES: list[Case] = [
          "(optics frozen per pulse), heats to ~400 C and leaves as decomposed dry tissue, "
          "taking the heat with it. The same direction as er-yag-beltram-subablative (a second, "
          "independent source: 550 us at 20 Hz, collagen denatured without ablation). Traced "
-         "with scratch prototypes (docs/design.md, 'Why the model ablates under long pulses'): "
+         "with prototypes (docs/design.md, 'Why the model ablates under long pulses'): "
          "optics that follow the water and an ejection that lets vapor escape give 0 um "
-         "ablated and 134 um coagulated here, but move the short-pulse threshold and stop CO2 "
-         "ablating; not merged, nothing fitted"),
+         "ablated and 133 um coagulated here (a dried solid absorbing at 10.6 um keeps CO2 "
+         "ablating), but only while dried epidermis absorbs nothing at 2.94 um; that same "
+         "transparency leaves a dried dermis unablatable and breaks the law 'more energy never "
+         "ablates less', and with any absorption of the dried solid at 2.94 um the stacked "
+         "pulses ablate again. The absorption of dried epidermis and dermis at 2.79-2.94 um "
+         "decides it, and no source gives it: not merged, nothing fitted"),
     # --- long erbium pulses (issue 31, item 4) ---
     Case("er-yag-long-pulse-coagulation", "Er:YAG 10 J/cm^2, 10 ms (variable pulse), 1 pulse, "
          "forearm", "coagulation depth", "um", 85.0, 20.0, 150.0,
