@@ -477,24 +477,43 @@ def test_a_command_line_plan_without_a_report_keeps_every_condition_and_harm_cap
 
     cache = tmp_path / "cache"
     env = dict(os.environ, DERMALASE_CACHE=str(cache))
-    margin = R.rules()["policy"]["harm_margin"]
-    neck_d = patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3)
     outs = {}
-    for name, d in (("missing", patient_dict(isotretinoin_never=None)), ("neck", neck_d)):
-        f = tmp_path / f"{name}.toml"
-        f.write_text(_toml(d), encoding="utf-8")
+    for name, f in _cli_patients(tmp_path).items():
         r = subprocess.run([sys.executable, "-m", "dermalase.cli", "plan", str(f), "--json"],
                            capture_output=True, text=True, timeout=600, env=env, check=False)
         assert r.returncode == 0, r.stderr
         outs[name] = json.loads(r.stdout)
+    _assert_conditions_and_cap(outs)
+    assert not list(cache.rglob("*.nc"))
+
+
+#: the neck patient of the command-line safety tests (Avram 2009's 630 um cap applies)
+CLI_NECK = patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3)
+
+
+def _cli_patients(tmp_path) -> dict:
+    """The two patients of the command-line safety tests, written as TOML files: isotretinoin
+    unanswered ("missing") and a neck plan ("neck")."""
+    files = {}
+    for name, d in (("missing", patient_dict(isotretinoin_never=None)), ("neck", CLI_NECK)):
+        f = tmp_path / f"{name}.toml"
+        f.write_text(_toml(d), encoding="utf-8")
+        files[name] = f
+    return files
+
+
+def _assert_conditions_and_cap(outs: dict) -> None:
+    """A missing isotretinoin answer keeps every option it could rule out from the
+    recommendation and is asked for; the neck plan stays below Avram 2009's 630 um with the
+    rules' margin and is the plan the serial `plan()` makes."""
+    margin = R.rules()["policy"]["harm_margin"]
     rec = outs["missing"]["recommended"]
     assert rec is None or not rec["modality"].startswith(("full-field", "fractional"))
     assert "isotretinoin_months_ago" in {a["key"] for a in outs["missing"]["needed_answers"]}
     rec = outs["neck"]["recommended"]
     assert rec is not None and rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
-    here = run(neck_d)["recommended"]
-    assert (rec["modality"], rec["settings"]) == (here["modality"], here["settings"])
-    assert not list(cache.rglob("*.nc"))
+    serial = run(CLI_NECK)["recommended"]
+    assert (rec["modality"], rec["settings"]) == (serial["modality"], serial["settings"])
 
 
 FORKED_CLI = """
@@ -521,12 +540,8 @@ def test_a_forked_command_line_plan_keeps_every_condition_and_harm_cap(tmp_path)
     with the rules' margin and is the plan the serial `plan()` makes."""
     import os
 
-    margin = R.rules()["policy"]["harm_margin"]
-    neck_d = patient_dict(2, (("wrinkles", 2, "neck"),), sessions=3)
     outs = {}
-    for name, d in (("missing", patient_dict(isotretinoin_never=None)), ("neck", neck_d)):
-        f = tmp_path / f"{name}.toml"
-        f.write_text(_toml(d), encoding="utf-8")
+    for name, f in _cli_patients(tmp_path).items():
         env = dict(os.environ, DERMALASE_CACHE=str(tmp_path / f"cache-{name}"))
         r = subprocess.run([sys.executable, "-c", FORKED_CLI, str(f)], capture_output=True,
                            text=True, timeout=600, env=env, check=False)
@@ -534,13 +549,7 @@ def test_a_forked_command_line_plan_keeps_every_condition_and_harm_cap(tmp_path)
         here, there = map(int, r.stderr.split("FORKED:", 1)[1].split()[0].split(":"))
         assert here >= 1 and there >= 1  # both processes searched
         outs[name] = json.loads(r.stdout)
-    rec = outs["missing"]["recommended"]
-    assert rec is None or not rec["modality"].startswith(("full-field", "fractional"))
-    assert "isotretinoin_months_ago" in {a["key"] for a in outs["missing"]["needed_answers"]}
-    rec = outs["neck"]["recommended"]
-    assert rec is not None and rec["predicted"]["injury_depth_um"] <= 630 * (1 - margin)
-    serial = run(neck_d)["recommended"]
-    assert (rec["modality"], rec["settings"]) == (serial["modality"], serial["settings"])
+    _assert_conditions_and_cap(outs)
 
 
 # --- review 29b: every history rule acts on the numbers or the options ------------------------

@@ -87,9 +87,7 @@ def search_lacking(patient: Patient, jobs: list[tuple[int, str]], run: Search,
     if len(todo) < 2:
         return 0
     if threads is None:
-        from ..physics.numerics import free_cores
-
-        threads = round(free_cores())
+        threads = _free_cores()
         if threads < 2:
             return 0
         if fork and fork_ready():
@@ -99,20 +97,30 @@ def search_lacking(patient: Patient, jobs: list[tuple[int, str]], run: Search,
     return len(todo)
 
 
+def _free_cores() -> int:
+    """The free cores, counted (sampling the run queue for a few ms)."""
+    from ..physics.numerics import free_cores
+
+    return round(free_cores())
+
+
+def _search(run: Search, patient: Patient, job: tuple[int, str]) -> None:
+    """One search beside others, on serial kernels (fields kept or not as the caller says). A
+    search that fails is left to the serial pass, which reports it as a serial plan would."""
+    from ..physics.solver import serial_kernels  # the simulations need it anyway
+
+    with serial_kernels():
+        try:
+            run(patient, *job)
+        except Exception:  # noqa: BLE001 - the serial pass reports it in full
+            pass
+
+
 def _threads(patient: Patient, todo: list, run: Search, threads: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..physics.solver import serial_kernels  # the simulations need it anyway
-
-    def one(job: tuple[int, str]) -> None:
-        with serial_kernels():
-            try:
-                run(patient, *job)
-            except Exception:  # noqa: BLE001 - the serial pass reports it in full
-                pass
-
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(one, todo))
+        list(pool.map(lambda job: _search(run, patient, job), todo))
 
 
 def fork_ready() -> bool:
@@ -130,10 +138,7 @@ def fork_ready() -> bool:
 
 def _pull(run: Search, patient: Patient, todo: list, counter) -> int:
     """Take the next search of ``todo`` (the shared ``counter``) until none is left; returns
-    how many were taken. A search that fails is left to the serial pass, which reports it as a
-    serial plan would."""
-    from ..physics.solver import serial_kernels
-
+    how many were taken (:func:`_search`; the fields setting is inherited by the fork)."""
     taken = 0
     while True:
         with counter.get_lock():
@@ -142,11 +147,7 @@ def _pull(run: Search, patient: Patient, todo: list, counter) -> int:
         if k >= len(todo):
             return taken
         taken += 1
-        with serial_kernels():  # fields kept or not as the caller says (inherited by the fork)
-            try:
-                run(patient, *todo[k])
-            except Exception:  # noqa: BLE001 - the serial pass reports it in full
-                pass
+        _search(run, patient, todo[k])
 
 
 def _child(run: Search, patient: Patient, todo: list, counter, conn) -> None:
@@ -181,13 +182,8 @@ def search_in_processes(patient: Patient, jobs: list[tuple[int, str]], run: Sear
     if not fork_ready():
         return done
     todo = _lacking(run, patient, jobs)
-    if len(todo) < 2:
+    if len(todo) < 2 or (check_cores and _free_cores() < 2):
         return done
-    if check_cores:
-        from ..physics.numerics import free_cores
-
-        if round(free_cores()) < 2:
-            return done
     done.update(_forked(patient, todo, run), searches=len(todo))
     return done
 
